@@ -1,0 +1,48 @@
+# jctgov: `make run` starts everything on the embedded default; `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test test-fast lint format bench compile check clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "jctgov needs Python 3.11+"'
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: install
+	$(BIN)/python manage.py up
+
+test: install
+	$(BIN)/python .ci/ensure_chromium.py
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not browser and not worker"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+compile: install
+	npm run --silent compile
+
+bench: install
+	$(BIN)/python bench/snapshot.py
+	$(BIN)/python bench/votes.py
+	$(BIN)/python bench/matching.py
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,8 @@
+from django.conf import settings
+from django.middleware.csrf import get_token
+
+
+def site(request):
+    """Values every page needs. get_token() sets the csrftoken cookie the page's JS sends back."""
+    get_token(request)
+    return {"chain_id": settings.CHAIN_ID}

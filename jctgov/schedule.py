@@ -1,0 +1,3 @@
+"""Periodic tasks, declared in code. Intervals are seconds."""
+
+BEAT_SCHEDULE: dict[str, dict] = {}

@@ -1,0 +1,76 @@
+from django.contrib.auth import logout
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from eth_utils import is_address, to_checksum_address
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from jctgov.core.errors import ApplicationError
+from jctgov.wallets import services
+
+
+class NonceApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("address", str, description="Optional: echoed back EIP-55 checksummed")
+        ],
+        responses=inline_serializer(
+            "Nonce", {"nonce": serializers.CharField(), "address": serializers.CharField(required=False)}
+        ),
+        summary="Issue a single-use SIWE nonce bound to this session (10 minutes)",
+    )
+    def get(self, request):
+        # Browsers have no keccak; the page asks us to checksum the address it will sign with.
+        address = request.query_params.get("address")
+        if address is not None and not is_address(address):
+            raise ApplicationError("Not an Ethereum address.", code="invalid_address", field="address")
+        nonce = services.nonce_issue(request=request)
+        body = {"nonce": nonce.nonce}
+        if address is not None:
+            body["address"] = to_checksum_address(address)
+        return Response(body)
+
+
+class LoginApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    class InputSerializer(serializers.Serializer):
+        message = serializers.CharField(max_length=4096, trim_whitespace=False)
+        signature = serializers.RegexField(r"^0x[0-9a-fA-F]{130,}$", max_length=4096)
+
+    class OutputSerializer(serializers.Serializer):
+        address = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer, summary="Sign in (EIP-4361)")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.siwe_login(request=request, **data.validated_data)
+        return Response(self.OutputSerializer(user).data)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        address = serializers.CharField()
+        is_steward = serializers.BooleanField()
+
+    @extend_schema(responses=OutputSerializer, summary="The signed-in wallet")
+    def get(self, request):
+        return Response(self.OutputSerializer(request.user).data)
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, summary="Sign out")
+    def post(self, request):
+        logout(request)
+        return Response(status=204)

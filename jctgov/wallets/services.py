@@ -1,0 +1,114 @@
+"""Sign-in services: issue a nonce bound to a session, and log a wallet in with it."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import timedelta
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from eth_account.messages import _hash_eip191_message, encode_defunct
+
+from jctgov.core.errors import ApplicationError
+from jctgov.wallets import siwe_check
+from jctgov.wallets.models import STEWARDS_GROUP, SiweNonce, User
+
+logger = logging.getLogger(__name__)
+_ALPHANUMERICS = string.ascii_letters + string.digits
+NONCE_LENGTH = 24
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+def nonce_issue(*, request: HttpRequest) -> SiweNonce:
+    """Create a single-use nonce bound to the caller's session, valid for SIWE_NONCE_TTL_S."""
+    now = timezone.now()
+    return SiweNonce.objects.create(
+        nonce="".join(secrets.choice(_ALPHANUMERICS) for _ in range(NONCE_LENGTH)),
+        session_key=_session_key(request),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.SIWE_NONCE_TTL_S),
+    )
+
+
+def _refuse(refusal: siwe_check.SiweRefusal) -> ApplicationError:
+    return ApplicationError(refusal.message, code=refusal.code, status=refusal.status)
+
+
+def siwe_login(*, request: HttpRequest, message: str, signature: str) -> User:
+    """Verify an EIP-4361 message + signature and start a session for the signer.
+
+    Atomic: the nonce is consumed (a conditional update, so two concurrent logins with one
+    nonce cannot both succeed) in the same transaction that creates the user.
+    """
+    now = timezone.now()
+    try:
+        parsed = siwe_check.parse(message)
+        siwe_check.check_fields(
+            parsed,
+            siwe_check.Expected(
+                domain=request.get_host(),
+                origin=f"{request.scheme}://{request.get_host()}",
+                chain_id=settings.CHAIN_ID,
+                now=now,
+                max_skew=timedelta(seconds=settings.SIWE_MAX_CLOCK_SKEW_S),
+            ),
+        )
+    except siwe_check.SiweRefusal as refusal:
+        raise _refuse(refusal) from None
+    if not _signature_valid(message, signature, parsed.address):
+        raise ApplicationError(
+            "The signature does not match the message's address.", code="bad_signature", status=401
+        )
+    with transaction.atomic():
+        consumed = SiweNonce.objects.filter(
+            nonce=parsed.nonce,
+            session_key=request.session.session_key or "",
+            used_at__isnull=True,
+            expires_at__gt=now,
+        ).update(used_at=now)
+        if consumed != 1:
+            raise ApplicationError(
+                "The nonce is unknown, expired, already used, or from another session.",
+                code="invalid_nonce",
+                status=401,
+            )
+        user = User.objects.get_or_create_for_address(parsed.address)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+def _signature_valid(message: str, signature: str, address: str) -> bool:
+    if siwe_check.recover_signer(message, signature) == address:
+        return True
+    # EIP-1271: a contract wallet signs by answering isValidSignature for the message hash.
+    from jctgov.chain import client as chain
+
+    try:
+        if not chain.has_code(address):
+            return False
+        digest = _hash_eip191_message(encode_defunct(text=message))
+        return chain.is_valid_erc1271_signature(address, digest, signature)
+    except chain.ChainUnavailable:
+        logger.warning("chain unavailable: cannot check an EIP-1271 signature for %s", address)
+        return False
+
+
+def steward_grant(*, address: str) -> User:
+    """Put a wallet in the stewards group (creating the user if needed). Idempotent."""
+    with transaction.atomic():
+        user = User.objects.get_or_create_for_address(address)
+        group, _ = Group.objects.get_or_create(name=STEWARDS_GROUP)
+        user.groups.add(group)
+    return user

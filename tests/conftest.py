@@ -1,0 +1,29 @@
+"""Shared fixtures. Real parts only: Anvil, the database in use, a Celery worker, Chromium."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+pytest_plugins = ["tests.fixtures.chain", "tests.fixtures.browser", "tests.fixtures.worker"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters and cached pages must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    """Concurrency tests need real row locks: they run where the database is PostgreSQL (CI)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks: run with DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+def steward(db):
+    from jctgov.wallets.services import steward_grant
+
+    return steward_grant(address="0x" + "5" * 40)
