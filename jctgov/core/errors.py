@@ -127,8 +127,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, drf.ValidationError):
         field, message, code = _first_validation_error(exc.detail)
         if code in ("invalid", "required", "null", "blank") or not code:
-            code = {"required": "field_required", "null": "field_required",
-                    "blank": "field_required"}.get(code, "invalid_input")
+            code = {
+                "required": "field_required",
+                "null": "field_required",
+                "blank": "field_required",
+            }.get(code, "invalid_input")
         response.data = error_body(code, f"{field}: {message}" if field else message, field)
         return response
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")

@@ -2,6 +2,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from jctgov.core.errors import error_body
+
 
 def home(request):
     return render(request, "home.html")
@@ -12,3 +14,18 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def not_found(request, exception=None):
+    """API callers get the JSON error shape; people get a page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "No such API path."), status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("server_error", "Internal error; it has been logged."), status=500
+        )
+    return render(request, "500.html", status=500)

@@ -1,0 +1,139 @@
+"""Run the whole app on the embedded default: chain, web, Celery worker and beat.
+
+`make run` calls this. Each part is a child process; Ctrl-C (or SIGTERM) stops them all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Start Anvil + contracts, the web server, a Celery worker and beat, with demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("JCTGOV_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("JCTGOV_PORT", "8000")))
+        parser.add_argument(
+            "--chain-port", type=int, default=int(os.environ.get("ANVIL_PORT", "8545"))
+        )
+        parser.add_argument("--no-demo", action="store_true", help="skip demo data")
+
+    def handle(self, *args, host: str, port: int, chain_port: int, no_demo: bool, **options):
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            self.stdout.write("· migrating the database")
+            call_command("migrate", interactive=False, verbosity=0)
+            self._start_chain(chain_port)
+            if not no_demo:
+                self.stdout.write("· seeding demo data")
+                self._run_child_to_end([sys.executable, "manage.py", "seed_demo"])
+            self._spawn(
+                "worker+beat",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "jctgov",
+                    "worker",
+                    "-B",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    "--loglevel=INFO",
+                    "-Q",
+                    settings.CELERY_TASK_DEFAULT_QUEUE,
+                ],
+            )
+            self._spawn(
+                "web", [sys.executable, "manage.py", "runserver", "--noreload", f"{host}:{port}"]
+            )
+            url = f"http://{host}:{port}/"
+            self._wait_http(url + "healthz", "web server")
+            self.stdout.write(
+                self.style.SUCCESS(f"\njctgov is running at {url}  (Ctrl-C stops it)\n")
+            )
+            self._watch()
+        except KeyboardInterrupt:
+            self.stdout.write("\n· stopping")
+        finally:
+            self._stop_all()
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        self.stdout.write(f"· starting {name}")
+        proc = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=self._child_env())
+        self.children.append((name, proc))
+        return proc
+
+    def _run_child_to_end(self, argv: list[str]) -> None:
+        result = subprocess.run(argv, cwd=settings.BASE_DIR, env=self._child_env())
+        if result.returncode != 0:
+            raise CommandError(f"{' '.join(argv[1:])} failed with exit code {result.returncode}")
+
+    def _start_chain(self, chain_port: int) -> None:
+        deployments: Path = settings.CHAIN_DEPLOYMENTS_FILE
+        before = deployments.stat().st_mtime if deployments.exists() else 0
+        argv = [sys.executable, "manage.py", "devchain", "--port", str(chain_port)]
+        if os.environ.get("CHAIN_RPC_URL"):
+            argv.append("--attach")
+        proc = self._spawn("chain (Anvil + contracts)", argv)
+        deadline = time.monotonic() + 180
+        while not (deployments.exists() and deployments.stat().st_mtime > before):
+            if proc.poll() is not None:
+                raise CommandError("the dev chain stopped before deploying; see its output above")
+            if time.monotonic() > deadline:
+                raise CommandError("the dev chain did not deploy within 3 minutes")
+            time.sleep(0.25)
+        self.stdout.write(f"· contracts deployed ({deployments})")
+
+    def _wait_http(self, url: str, what: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._answers(url):
+            if time.monotonic() > deadline:
+                raise CommandError(f"the {what} did not answer at {url}")
+            self._check_children()
+            time.sleep(0.25)
+
+    @staticmethod
+    def _answers(url: str) -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def _check_children(self) -> None:
+        for name, proc in self.children:
+            if proc.poll() is not None:
+                raise CommandError(f"{name} exited with code {proc.returncode}")
+
+    def _watch(self) -> None:
+        while True:
+            self._check_children()
+            time.sleep(0.5)
+
+    def _stop_all(self) -> None:
+        for _, proc in reversed(self.children):
+            if proc.poll() is None:
+                proc.terminate()
+        for _, proc in reversed(self.children):
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

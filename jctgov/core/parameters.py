@@ -1,0 +1,211 @@
+"""The parameter registry: every governable marketplace and governance setting, in code.
+
+Each parameter has a type, a unit, inclusive bounds and a default. The chain is the source of
+truth for current values (``ParameterStore``, owned by the timelock, keyed by
+``keccak256(key)``); the database mirrors its ``ParameterChanged`` events in
+``jctgov.chain.models.ParameterMirror``. Until a value has been set on chain, the default holds.
+
+Governance reads its own rules (voting period, quorum, threshold, ...) from here, so a
+``parameters`` proposal can change them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from eth_utils import keccak
+
+from jctgov.core.errors import ApplicationError
+
+Kind = Literal["bps", "token", "duration", "integer", "usd"]
+
+WEI = 10**18
+DAY = 86_400
+_DIGITS = re.compile(r"^[0-9]{1,78}$")
+UINT256_MAX = 2**256 - 1
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One governable setting. Values are integers: bps, wei, seconds, counts or USD cents."""
+
+    key: str
+    kind: Kind
+    unit: str
+    min: int
+    max: int
+    default: int
+    description: str
+    chain_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.min <= self.default <= self.max <= UINT256_MAX):
+            raise ValueError(f"{self.key}: default must lie inside [min, max]")
+        # bytes32 key of ParameterStore.setParameter(bytes32 key, uint256 value).
+        object.__setattr__(self, "chain_key", "0x" + keccak(text=self.key).hex())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "unit": self.unit,
+            "min": self.min,
+            "max": self.max,
+            "default": self.default,
+            "description": self.description,
+            "chain_key": self.chain_key,
+        }
+
+
+def _bps(key: str, default: int, description: str, lo: int = 0, hi: int = 10_000) -> Parameter:
+    return Parameter(key, "bps", "basis points (1/100 of a percent)", lo, hi, default, description)
+
+
+def _duration(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
+    return Parameter(key, "duration", "seconds", lo, hi, default, description)
+
+
+def _count(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
+    return Parameter(key, "integer", "count", lo, hi, default, description)
+
+
+def _token(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
+    return Parameter(key, "token", "veJCT wei (10^-18)", lo, hi, default, description)
+
+
+_PARAMETERS: list[Parameter] = [
+    # --- marketplace fees (io.net: 2% on USDC payments, 0.25% reservation fee) -------------
+    _bps("market.stablecoin_fee_bps", 200, "Fee on compute paid in the stablecoin.", 0, 1_000),
+    _bps("market.jct_fee_bps", 100, "Fee on compute paid in JCT.", 0, 1_000),
+    _bps("market.reservation_fee_bps", 25, "Fee for reserving GPUs ahead of use.", 0, 500),
+    _token(
+        "market.min_provider_vejct", 1_000 * WEI, 0, 10**9 * WEI,
+        "veJCT a provider must hold to bid for jobs.",
+    ),
+    # --- matching score weights (they need not sum to 10,000; the engine normalises) ------
+    _bps("market.weight_price", 4_000, "Weight of the ask price in the matching score."),
+    _bps("market.weight_stake", 2_000, "Weight of the provider's veJCT in the matching score."),
+    _bps("market.weight_uptime", 2_000, "Weight of measured uptime in the matching score."),
+    _bps("market.weight_reliability", 2_000, "Weight of lease reliability in the matching score."),
+    _duration(
+        "market.heartbeat_interval_s", 60, 10, 3_600,
+        "Seconds between the heartbeats a node is expected to send.",
+    ),
+    _bps("market.min_uptime_bps", 9_000, "Uptime a provider needs to bid for jobs."),
+    # --- governance's own rules ------------------------------------------------------------
+    # Lower bounds are small (one minute) so dev chains and demos can run a whole lifecycle.
+    _duration(
+        "governance.voting_period_s", 3 * DAY, 60, 30 * DAY,
+        "How long a proposal is open for votes once published.",
+    ),
+    _bps(
+        "governance.quorum_bps", 400,
+        "Share of total veJCT at the snapshot that must vote For or Abstain.", 1, 10_000,
+    ),
+    _token(
+        "governance.proposal_threshold", 100 * WEI, 1 * WEI, 10**9 * WEI,
+        "veJCT an author must hold now to publish a proposal.",
+    ),
+    _duration(
+        "governance.timelock_delay_s", 2 * DAY, 60, 30 * DAY,
+        "Delay between scheduling a passed proposal on the timelock and executing it.",
+    ),
+    _count(
+        "governance.snapshot_confirmations", 2, 0, 256,
+        "Blocks behind the head at which voting power is snapshotted (reorg safety).",
+    ),
+    _duration(
+        "governance.execution_grace_s", 14 * DAY, 60, 90 * DAY,
+        "Time a succeeded proposal has to be queued before it expires.",
+    ),
+    _count(
+        "governance.max_active_per_author", 3, 1, 100,
+        "Pending or active proposals one author may have at once (anti-spam).",
+    ),
+    # --- grants -----------------------------------------------------------------------------
+    _count("grants.min_reviews", 2, 1, 20, "Reviews an application needs before a decision."),
+]
+
+REGISTRY: dict[str, Parameter] = {p.key: p for p in _PARAMETERS}
+BY_CHAIN_KEY: dict[str, Parameter] = {p.chain_key: p for p in _PARAMETERS}
+
+
+def get_parameter(key: str) -> Parameter:
+    """The registered parameter ``key``; ApplicationError ``unknown_parameter`` otherwise."""
+    try:
+        return REGISTRY[key]
+    except (KeyError, TypeError):
+        raise ApplicationError(
+            f"Unknown parameter {key!r}.", code="unknown_parameter", field="key"
+        ) from None
+
+
+def coerce_int(value: Any, *, field: str = "value") -> int:
+    """An integer from JSON: an int, or a string of decimal digits (token amounts exceed 2^53).
+
+    Floats, booleans, exponents and signs are refused: a value is exact or it is an error.
+    """
+    if isinstance(value, bool):
+        raise ApplicationError("Expected an integer, got a boolean.", code="invalid_integer", field=field)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and _DIGITS.match(value.strip()):
+        return int(value.strip())
+    raise ApplicationError(
+        f"Expected a whole number, got {value!r}.", code="invalid_integer", field=field
+    )
+
+
+def validate_value(key: str, value: Any, *, field: str = "value") -> int:
+    """``value`` as an int if it is a whole number inside ``key``'s bounds; else ApplicationError."""
+    param = get_parameter(key)
+    number = coerce_int(value, field=field)
+    if not param.min <= number <= param.max:
+        raise ApplicationError(
+            f"{key} must be between {param.min} and {param.max} {param.unit}; got {number}.",
+            code="parameter_out_of_bounds",
+            field=field,
+            extra={"min": str(param.min), "max": str(param.max)},
+        )
+    return number
+
+
+def _mirrored_values(chain_keys: list[str]) -> dict[str, int]:
+    """Latest mirrored on-chain value per chain key (lower-case 0x hex); {} if none yet.
+
+    The mirror belongs to the chain app; this adapter tolerates its absence (early
+    migrations, tooling without a database) so defaults keep working.
+    """
+    try:
+        from jctgov.chain.models import ParameterMirror
+    except ImportError:
+        return {}
+    wanted = set(chain_keys)
+    variants = wanted | {k[2:] for k in wanted}
+    rows = (
+        ParameterMirror.objects.filter(key_hash__in=variants)
+        .order_by("block_number", "pk")
+        .values_list("key_hash", "value")
+    )
+    found: dict[str, int] = {}
+    for key_hash, value in rows:
+        normal = key_hash.lower() if key_hash.startswith("0x") else "0x" + key_hash.lower()
+        found[normal] = int(value)  # later blocks overwrite earlier ones
+    return found
+
+
+def current_value(key: str) -> int:
+    """The value in force: the latest mirrored on-chain value, else the default."""
+    param = get_parameter(key)
+    return _mirrored_values([param.chain_key]).get(param.chain_key, param.default)
+
+
+def current_values() -> dict[str, int]:
+    """Every parameter's value in force, in one query."""
+    mirrored = _mirrored_values(list(BY_CHAIN_KEY))
+    return {p.key: mirrored.get(p.chain_key, p.default) for p in _PARAMETERS}
