@@ -138,7 +138,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "jctgov.core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "jctgov.core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -164,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jctgov.core.schema.add_error_responses",
+    ],
 }
 
 # --- Sign-In with Ethereum ------------------------------------------------------------
@@ -175,6 +179,11 @@ CHAIN_RPC_URL = env("CHAIN_RPC_URL", "http://127.0.0.1:8545")
 CHAIN_ID = envint("CHAIN_ID", 31337)
 CHAIN_RPC_TIMEOUT_S = envint("CHAIN_RPC_TIMEOUT_S", 10)
 CHAIN_DEPLOYMENTS_FILE = Path(env("CHAIN_DEPLOYMENTS_FILE", str(VAR_DIR / "deployments.json")))
+
+# --- Market -----------------------------------------------------------------------------
+# USD per JCT for quoting JCT payments. Development uses a fixed demo price; production must set
+# it (empty: JCT quotes stay in USD and are converted at settlement).
+MARKET_JCT_USD_PRICE = env("JCTGOV_JCT_USD_PRICE", "0.10" if DEBUG else "")
 # The executor key signs timelock and escrow transactions. It comes from the environment only.
 JCTGOV_EXECUTOR_KEY = env("JCTGOV_EXECUTOR_KEY", "")
 JCTGOV_EXECUTOR_KEYSTORE = env("JCTGOV_EXECUTOR_KEYSTORE", "")

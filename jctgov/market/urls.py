@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from jctgov.market import views
+
+app_name = "market"
+
+urlpatterns = [
+    path("", views.market_home, name="home"),
+    path("provider/", views.provider_dashboard, name="provider"),
+    path("jobs/new", views.job_new, name="job-new"),
+]

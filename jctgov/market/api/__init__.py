@@ -1,0 +1,43 @@
+"""Market API: one APIView per operation (providers side and compute side)."""
+
+from jctgov.market.api.jobs import (
+    JobCancelApi,
+    JobDetailApi,
+    JobListApi,
+    JobSubmitApi,
+    LeaseCompleteApi,
+    LeaseFailApi,
+    LeaseListApi,
+    LeaseStartApi,
+    QuoteApi,
+    ReplayPreviewApi,
+    SummaryApi,
+)
+from jctgov.market.api.providers import (
+    HeartbeatApi,
+    NodeListApi,
+    NodeRegisterApi,
+    ProviderMeApi,
+    ProviderRefreshStakeApi,
+    ProviderRegisterApi,
+)
+
+__all__ = [
+    "HeartbeatApi",
+    "JobCancelApi",
+    "JobDetailApi",
+    "JobListApi",
+    "JobSubmitApi",
+    "LeaseCompleteApi",
+    "LeaseFailApi",
+    "LeaseListApi",
+    "LeaseStartApi",
+    "NodeListApi",
+    "NodeRegisterApi",
+    "ProviderMeApi",
+    "ProviderRefreshStakeApi",
+    "ProviderRegisterApi",
+    "QuoteApi",
+    "ReplayPreviewApi",
+    "SummaryApi",
+]

@@ -1,0 +1,247 @@
+"""Reads: uptime, reliability, eligibility, free capacity and the public market summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from jctgov.core.parameters import current_value
+from jctgov.market.models import GpuModel, Heartbeat, Job, Lease, Node, Provider
+
+UPTIME_WINDOW = timedelta(days=7)
+BPS = 10_000
+# A node that missed this many expected heartbeats in a row is offline: it gets no new leases,
+# and its open leases fail (see services.leases_fail_stale).
+OFFLINE_AFTER_INTERVALS = 3
+
+
+def heartbeat_interval() -> timedelta:
+    return timedelta(seconds=current_value("market.heartbeat_interval_s"))
+
+
+def _window_start(node: Node, now: datetime, window: timedelta) -> datetime:
+    # A node is only accountable for the time since it registered: new nodes are not punished
+    # for the part of the window before they existed.
+    return max(node.registered_at, now - window)
+
+
+def _expected_intervals(start: datetime, now: datetime, interval: timedelta) -> int:
+    elapsed = max((now - start).total_seconds(), 0.0)
+    return max(1, math.ceil(elapsed / interval.total_seconds()))
+
+
+def uptime_bps(
+    node: Node,
+    *,
+    now: datetime | None = None,
+    window: timedelta = UPTIME_WINDOW,
+    interval: timedelta | None = None,
+) -> int:
+    """Received / expected heartbeats since max(registration, now − window), in bps, capped at 100%."""
+    now = now or timezone.now()
+    interval = interval or heartbeat_interval()
+    start = _window_start(node, now, window)
+    received = Heartbeat.objects.filter(
+        node=node, received_at__gte=start, received_at__lte=now
+    ).count()
+    return min(BPS, received * BPS // _expected_intervals(start, now, interval))
+
+
+def uptimes_bps(
+    nodes: list[Node], *, now: datetime | None = None, window: timedelta = UPTIME_WINDOW
+) -> dict[int, int]:
+    """uptime_bps for many nodes in one query: {node id: bps}."""
+    now = now or timezone.now()
+    interval = heartbeat_interval()
+    earliest = now - window
+    counts = dict(
+        Heartbeat.objects.filter(node__in=nodes, received_at__gte=earliest, received_at__lte=now)
+        .values_list("node")
+        .annotate(n=Count("id"))
+        .values_list("node", "n")
+    )
+    result = {}
+    for node in nodes:
+        start = _window_start(node, now, window)
+        received = counts.get(node.pk, 0)  # heartbeats never predate registration
+        result[node.pk] = min(BPS, received * BPS // _expected_intervals(start, now, interval))
+    return result
+
+
+def reliability(provider: Provider) -> Fraction:
+    """(completed + 1) / (completed + failed + 2): Laplace smoothing, so a new provider is 1/2."""
+    return reliabilities([provider.pk])[provider.pk]
+
+
+def reliabilities(provider_ids: list[int]) -> dict[int, Fraction]:
+    rows = (
+        Lease.objects.filter(node__provider_id__in=provider_ids)
+        .values("node__provider_id")
+        .annotate(
+            completed=Count("id", filter=Q(state=Lease.State.COMPLETED)),
+            failed=Count("id", filter=Q(state=Lease.State.FAILED)),
+        )
+    )
+    counts = {r["node__provider_id"]: (r["completed"], r["failed"]) for r in rows}
+    result = {}
+    for pid in provider_ids:
+        completed, failed = counts.get(pid, (0, 0))
+        result[pid] = Fraction(completed + 1, completed + failed + 2)
+    return result
+
+
+def reliability_bps(provider: Provider) -> int:
+    value = reliability(provider)
+    return value.numerator * BPS // value.denominator
+
+
+def node_online(node: Node, *, now: datetime, interval: timedelta) -> bool:
+    if node.last_heartbeat_at is None:
+        return False
+    return now - node.last_heartbeat_at <= interval * OFFLINE_AFTER_INTERVALS
+
+
+@dataclass
+class Eligibility:
+    """Whether a provider may receive leases, and every reason why not."""
+
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)
+    vejct: int = 0
+    min_vejct: int = 0
+    uptime_bps: int = 0
+    min_uptime_bps: int = 0
+
+
+def eligibility(provider: Provider, *, now: datetime | None = None) -> Eligibility:
+    """Stake ≥ market.min_provider_vejct and best active node uptime ≥ market.min_uptime_bps."""
+    now = now or timezone.now()
+    min_vejct = current_value("market.min_provider_vejct")
+    min_uptime = current_value("market.min_uptime_bps")
+    nodes = list(provider.nodes.filter(active=True))
+    best_uptime = max(uptimes_bps(nodes, now=now).values(), default=0)
+    reasons = []
+    if not nodes:
+        reasons.append("no active nodes registered")
+    if int(provider.vejct) < min_vejct:
+        reasons.append("veJCT below market.min_provider_vejct")
+    if best_uptime < min_uptime:
+        reasons.append("uptime below market.min_uptime_bps")
+    return Eligibility(
+        eligible=not reasons,
+        reasons=reasons,
+        vejct=int(provider.vejct),
+        min_vejct=min_vejct,
+        uptime_bps=best_uptime,
+        min_uptime_bps=min_uptime,
+    )
+
+
+def used_gpus(node_ids: list[int]) -> dict[int, int]:
+    """GPUs held by pending or running leases, per node."""
+    rows = (
+        Lease.objects.filter(node_id__in=node_ids, state__in=Lease.OPEN_STATES)
+        .values("node_id")
+        .annotate(used=Sum("gpus"))
+    )
+    return {r["node_id"]: r["used"] or 0 for r in rows}
+
+
+def market_summary(*, now: datetime | None = None, recent: int = 20) -> dict:
+    """Online capacity and asks by GPU model, open jobs, and the most recent matches."""
+    now = now or timezone.now()
+    interval = heartbeat_interval()
+    nodes = list(Node.objects.filter(active=True))
+    online = [n for n in nodes if node_online(n, now=now, interval=interval)]
+    used = used_gpus([n.pk for n in online])
+    by_model: dict[str, dict] = {}
+    for node in online:
+        row = by_model.setdefault(
+            node.gpu_model,
+            {"gpu_model": node.gpu_model, "nodes": 0, "gpus": 0, "free_gpus": 0, "asks": []},
+        )
+        row["nodes"] += 1
+        row["gpus"] += node.gpu_count
+        row["free_gpus"] += max(0, node.gpu_count - used.get(node.pk, 0))
+        row["asks"].append(node.ask_usd)
+    capacity = []
+    for model in GpuModel.values:
+        if model not in by_model:
+            continue
+        row = by_model[model]
+        asks = sorted(row.pop("asks"))
+        row.update(min_ask_usd=asks[0], median_ask_usd=_median(asks), max_ask_usd=asks[-1])
+        capacity.append(row)
+    pending = Job.objects.filter(state=Job.State.PENDING).aggregate(
+        jobs=Count("id"),
+        gpus=Sum("gpus"),
+        max_bid=Max("max_price_usd"),
+        min_bid=Min("max_price_usd"),
+    )
+    leases = Lease.objects.select_related("node").order_by("-created_at", "-id")[:recent]
+    return {
+        "capacity": capacity,
+        "pending_jobs": pending["jobs"] or 0,
+        "pending_gpus": pending["gpus"] or 0,
+        "recent_matches": [
+            {
+                "lease": lease.pk,
+                "gpu_model": lease.node.gpu_model,
+                "gpus": lease.gpus,
+                "hours": lease.hours,
+                "price_usd": lease.price_usd,
+                "payment_token": lease.payment_token,
+                "state": lease.state,
+                "created_at": lease.created_at,
+            }
+            for lease in leases
+        ],
+    }
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    mid = len(values) // 2
+    if len(values) % 2:
+        return values[mid]
+    return (values[mid - 1] + values[mid]) / 2
+
+
+def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
+    """Everything the provider dashboard shows: stake, reliability, eligibility, nodes."""
+    now = now or timezone.now()
+    interval = heartbeat_interval()
+    nodes = list(provider.nodes.order_by("id"))
+    uptimes = uptimes_bps(nodes, now=now)
+    used = used_gpus([n.pk for n in nodes])
+    counts = Lease.objects.filter(node__provider=provider).aggregate(
+        completed=Count("id", filter=Q(state=Lease.State.COMPLETED)),
+        failed=Count("id", filter=Q(state=Lease.State.FAILED)),
+        open=Count("id", filter=Q(state__in=Lease.OPEN_STATES)),
+    )
+    rel = Fraction(counts["completed"] + 1, counts["completed"] + counts["failed"] + 2)
+    return {
+        "provider": provider,
+        "address": provider.user.address,
+        "vejct": int(provider.vejct),
+        "vejct_refreshed_at": provider.vejct_refreshed_at,
+        "reliability_bps": rel.numerator * BPS // rel.denominator,
+        "leases_completed": counts["completed"],
+        "leases_failed": counts["failed"],
+        "leases_open": counts["open"],
+        "eligibility": eligibility(provider, now=now),
+        "nodes": [
+            {
+                "node": node,
+                "uptime_bps": uptimes[node.pk],
+                "online": node_online(node, now=now, interval=interval),
+                "free_gpus": max(0, node.gpu_count - used.get(node.pk, 0)),
+            }
+            for node in nodes
+        ],
+    }

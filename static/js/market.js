@@ -1,0 +1,137 @@
+/* Market pages: register a node (token shown once), refresh stake, job form with a live quote
+ * in both payment tokens. Uses window.jctgov.api from wallet.js. */
+(function () {
+  "use strict";
+  const api = (path, options) => window.jctgov.api(path, options);
+  const $ = (id) => document.getElementById(id);
+
+  function formData(form) {
+    const data = {};
+    for (const [key, value] of new FormData(form).entries()) data[key] = value;
+    return data;
+  }
+
+  function showError(box, error) {
+    box.textContent = error ? error.message || String(error) : "";
+  }
+
+  /* --- provider dashboard -------------------------------------------------------------- */
+  function initProvider() {
+    const form = $("node-form");
+    if (!form) return;
+    const model = $("node-gpu-model");
+    const vram = $("node-vram");
+    const syncVram = () => { vram.value = model.selectedOptions[0].dataset.vram || ""; };
+    model.addEventListener("change", syncVram);
+    syncVram();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      showError($("node-error"));
+      const body = formData(form);
+      for (const key of ["gpu_count", "vram_gb", "available_hours"]) body[key] = body[key] ? Number(body[key]) : null;
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const node = await api("/api/v1/market/nodes/register", { method: "POST", body });
+        $("node-token-name").textContent = node.name;
+        $("node-token").textContent = node.token;
+        $("node-token-box").hidden = false;
+        form.hidden = true;
+      } catch (error) {
+        showError($("node-error"), error);
+        button.disabled = false;
+      }
+    });
+    const refresh = $("refresh-stake");
+    if (refresh) {
+      refresh.addEventListener("click", async () => {
+        refresh.disabled = true;
+        try {
+          await api("/api/v1/market/providers/me/refresh-stake", { method: "POST" });
+          window.location.reload();
+        } catch (error) {
+          window.jctgov.status(error.message, true);
+          refresh.disabled = false;
+        }
+      });
+    }
+  }
+
+  /* --- job form with live quote ------------------------------------------------------- */
+  const QUOTE_FIELDS = ["subtotal", "fee", "reservation", "total"];
+
+  function renderQuote(token, quote) {
+    const unit = quote ? " " + quote.currency : "";
+    const values = quote
+      ? { subtotal: quote.subtotal, fee: quote.fee + " (" + (quote.fee_bps / 100) + "%)",
+          reservation: quote.reservation_fee, total: quote.total }
+      : {};
+    for (const field of QUOTE_FIELDS) {
+      const cell = $("quote-" + token + "-" + field);
+      if (cell) cell.textContent = quote ? values[field] + (field === "fee" ? "" : unit) : "—";
+    }
+  }
+
+  function initJobForm() {
+    const form = $("job-form");
+    if (!form) return;
+    let timer = null;
+    let sequence = 0;
+    async function updateQuote() {
+      const data = formData(form);
+      const gpuHours = Number(data.gpus) * Number(data.hours);
+      const price = Number(data.max_price_usd);
+      const mine = ++sequence;
+      if (!(gpuHours > 0) || !(price > 0)) {
+        renderQuote("stablecoin", null); renderQuote("jct", null);
+        return;
+      }
+      const params = new URLSearchParams({ gpu_hours: String(gpuHours), price: data.max_price_usd,
+                                           payment_token: data.payment_token });
+      try {
+        const quote = await api("/api/v1/market/quotes?" + params);
+        if (mine !== sequence) return; // a newer request is on its way
+        renderQuote("stablecoin", quote.stablecoin);
+        renderQuote("jct", quote.jct);
+        $("quote-error").textContent = "";
+      } catch (error) {
+        if (mine === sequence) $("quote-error").textContent = error.message;
+      }
+    }
+    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(updateQuote, 150); });
+    updateQuote();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      showError($("job-error"));
+      const body = formData(form);
+      for (const key of ["gpus", "vram_min", "hours"]) body[key] = Number(body[key]);
+      if (!body.gpu_model) body.gpu_model = null;
+      try {
+        const job = await api("/api/v1/market/jobs/submit", { method: "POST", body });
+        $("job-result").textContent = "Job #" + job.id + " submitted: " + job.state + ". It is matched in the next round.";
+        addJobRow(job);
+      } catch (error) {
+        showError($("job-error"), error);
+      }
+    });
+  }
+
+  function addJobRow(job) {
+    const body = document.querySelector("#my-jobs tbody");
+    if (!body) return;
+    const empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
+    const row = document.createElement("tr");
+    row.dataset.job = job.id;
+    const cells = ["#" + job.id, job.gpus + "× " + (job.gpu_model || "any") + " (≥" + job.vram_min + " GB)",
+                   String(job.hours), "$" + job.max_price_usd, job.payment_token, job.state, ""];
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    }
+    body.prepend(row);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { initProvider(); initJobForm(); });
+})();

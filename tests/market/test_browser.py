@@ -1,0 +1,76 @@
+"""The three market pages in Chromium, driven like a person with the injected test wallet."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from jctgov.market.models import Job, Node
+from jctgov.market.services import token_hash
+from tests.market.factories import LeaseFactory, NodeFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_market_page_shows_capacity_prices_and_recent_matches(page):
+    now = timezone.now()
+    NodeFactory(gpu_model="H100 80GB", gpu_count=8, ask_usd=Decimal("2.50"), last_heartbeat_at=now)
+    lease = LeaseFactory(
+        node__gpu_model="L40S", node__last_heartbeat_at=now, created_at=now - timedelta(minutes=5)
+    )
+    page.goto("/market/")
+    h100 = page.locator('#capacity tr[data-gpu-model="H100 80GB"]')
+    h100.wait_for()
+    assert "$2.50" in h100.inner_text()
+    assert h100.locator(".free-gpus").inner_text() == "8"
+    assert f"#{lease.pk}" in page.locator("#recent-matches").inner_text()
+
+
+def test_provider_registers_a_node_and_sees_its_token_once(signed_in_page, wallet):
+    page = signed_in_page
+    page.goto("/market/provider/")
+    page.get_by_label("Name").fill("rig-browser")
+    page.get_by_label("GPU model").select_option("RTX 4090")
+    assert page.get_by_label("VRAM per GPU (GB)").input_value() == "24"
+    page.get_by_label("GPU count").fill("2")
+    page.get_by_label("Ask, USD per GPU-hour").fill("0.45")
+    page.get_by_role("button", name="Register node").click()
+    token_box = page.locator("#node-token")
+    token_box.wait_for()
+    token = token_box.inner_text()
+    node = Node.objects.get(name="rig-browser")
+    assert node.provider.user.address == wallet.address
+    assert node.token_hash == token_hash(token) and token.startswith("jctn_")
+    page.get_by_role("link", name="Done, reload dashboard").click()
+    page.locator("#nodes").get_by_text("rig-browser").wait_for()
+    assert token not in page.content()  # shown once only
+    reasons = page.locator("#eligibility-reasons").inner_text()
+    assert "veJCT below market.min_provider_vejct" in reasons
+
+
+def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
+    page = signed_in_page
+    page.goto("/market/jobs/new")
+    page.get_by_label("GPUs").fill("2")
+    page.get_by_label("Hours").fill("10")
+    page.get_by_label("Maximum price, USD per GPU-hour").fill("1.50")
+    stablecoin_total = page.locator("#quote-stablecoin-total")
+    # 20 GPU-hours × $1.50 = $30 + 2% fee + 0.25% reservation = $30.675
+    page.wait_for_function(
+        "document.getElementById('quote-stablecoin-total').textContent.includes('30.675')"
+    )
+    assert "USD" in stablecoin_total.inner_text()
+    assert "JCT" in page.locator("#quote-jct-total").inner_text()
+    page.get_by_role("button", name="Submit job").click()
+    page.locator("#job-result").filter(has_text="submitted").wait_for()
+    job = Job.objects.get()
+    assert job.submitter.address == wallet.address
+    assert (job.gpus, job.hours, job.max_price_usd, job.state) == (2, 10, Decimal("1.5"), "pending")
+    page.locator(f'#my-jobs tr[data-job="{job.pk}"]').wait_for()
+
+
+def test_signed_out_pages_explain_that_a_wallet_is_needed(page):
+    for path in ("/market/provider/", "/market/jobs/new"):
+        page.goto(path)
+        assert "Connect your wallet" in page.locator("#signed-out").inner_text()

@@ -1,0 +1,89 @@
+"""market_replay / replay_preview: recorded rounds re-run with proposed parameters."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from jctgov.market.matching import match_round
+from jctgov.market.replay import replay_preview
+from tests.market.factories import WEI, JobFactory, ProviderFactory
+from tests.market.test_matching import _online_node
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recorded_round():
+    """One real round: 2 stablecoin jobs of 10 GPU-hours; one provider with 5,000 veJCT."""
+    _online_node(provider=ProviderFactory(vejct=5_000 * WEI), gpu_count=8, ask_usd=Decimal("1.00"))
+    for _ in range(2):
+        JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=timezone.now())
+    return match_round()
+
+
+def test_fee_change_moves_fees_but_not_matches(recorded_round):
+    preview = replay_preview({"market.stablecoin_fee_bps": 150})
+    before, after = preview["before"], preview["after"]
+    assert (before["matched"], after["matched"]) == (2, 2)
+    assert before["fill_rate"] == after["fill_rate"] == Decimal("1")
+    # 20 GPU-hours at $1: 2% = $0.40 before, 1.5% = $0.30 after
+    assert before["fees"]["stablecoin"] == Decimal("0.40")
+    assert after["fees"]["stablecoin"] == Decimal("0.30")
+    assert before["provider_revenue_usd"] == after["provider_revenue_usd"] == Decimal("20")
+    assert preview["changes"] == {"market.stablecoin_fee_bps": {"current": 200, "proposed": 150}}
+
+
+def test_raising_the_minimum_stake_above_every_provider_matches_nothing(recorded_round):
+    preview = replay_preview({"market.min_provider_vejct": str(10_000 * WEI)})
+    assert preview["after"]["matched"] == 0
+    assert preview["after"]["fill_rate"] == Decimal("0")
+    assert preview["before"]["matched"] == 2
+
+
+def test_rounds_outside_the_window_are_not_replayed(recorded_round):
+    preview = replay_preview({}, days=1, now=timezone.now() + timedelta(days=2))
+    assert preview["rounds"] == 0 and preview["before"]["jobs"] == 0
+
+
+def test_market_replay_command_prints_before_and_after(recorded_round):
+    out = StringIO()
+    call_command(
+        "market_replay", "--days", "7", "--set", "market.stablecoin_fee_bps=150", stdout=out
+    )
+    text = out.getvalue()
+    assert "market.stablecoin_fee_bps: 200 -> 150" in text
+    fill = next(line for line in text.splitlines() if line.startswith("fill rate"))
+    assert fill.split()[-2:] == ["1", "1"]
+    assert "provider revenue (USD)" in text
+
+
+def test_market_replay_refuses_a_value_outside_the_bounds():
+    with pytest.raises(CommandError, match="parameter_out_of_bounds"):
+        call_command("market_replay", "--set", "market.stablecoin_fee_bps=5000")
+    with pytest.raises(CommandError, match="unknown_parameter"):
+        call_command("market_replay", "--set", "market.nope=1")
+
+
+def test_replay_api_previews_proposed_values_for_the_proposal_page(client, recorded_round):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.post(
+        "/api/v1/market/replay",
+        {"changes": {"market.stablecoin_fee_bps": "150"}, "days": 7},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert Decimal(body["after"]["fees"]["stablecoin"]) == Decimal("0.30")
+    bad = client.post(
+        "/api/v1/market/replay",
+        {"changes": {"market.jct_fee_bps": "99999"}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "parameter_out_of_bounds"
