@@ -2,7 +2,7 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 ERROR_SCHEMA = {
@@ -33,12 +33,23 @@ _DEFAULT_ERRORS = {
 }
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="machine-readable, snake_case")
+    message = serializers.CharField(help_text="a human sentence")
+    field = serializers.CharField(required=False, help_text="the input field at fault, if any")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API (component "Error")."""
+
+    error = ErrorDetailSerializer()
+
+
 def error_responses(codes: dict[int, list[str]]) -> dict[int, OpenApiResponse]:
     """Document an operation's error codes: {status: [code, ...]} -> extend_schema responses."""
-    error = inline_serializer("ErrorBody", {"error": serializers.DictField()})
     return {
         status: OpenApiResponse(
-            response=error, description="Error codes: " + ", ".join(sorted(names))
+            response=ErrorSerializer, description="Error codes: " + ", ".join(sorted(names))
         )
         for status, names in codes.items()
     }
