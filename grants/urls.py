@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from grants import views
+
+app_name = "grants"
+
+urlpatterns = [
+    path("", views.program_list, name="programs"),
+    path("<int:program_id>/", views.program_detail, name="program"),
+    path("<int:program_id>/apply/", views.apply, name="apply"),
+    path("applications/", views.my_applications, name="mine"),
+    path("applications/<int:application_id>/", views.application_detail, name="application"),
+    path("reviews/", views.review_queue, name="review-queue"),
+    path("steward/", views.steward, name="steward"),
+    path("recognitions/", views.recognitions, name="recognitions"),
+]

@@ -1,0 +1,293 @@
+"""Grant programs, applications, reviews, milestones with on-chain payouts, and recognitions.
+
+Program (funded by an executed grant-budget proposal) → Application → Reviews → steward
+decision → Milestone reports → payouts through ``GrantEscrow.payoutOnce``. Transitions are
+services in ``grants.services`` (each locks its row, checks the state, audits, and enqueues
+with on_commit); nothing else assigns ``state``. Amounts are JCT wei in NUMERIC(78,0).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+TOKEN = {"max_digits": 78, "decimal_places": 0}  # uint256 wei: NUMERIC(78,0)
+
+
+def default_rubric() -> list[dict]:
+    return [
+        {"criterion": "impact", "weight": 2},
+        {"criterion": "feasibility", "weight": 1},
+        {"criterion": "team", "weight": 1},
+    ]
+
+
+class Program(models.Model):
+    """A grant budget held in ``GrantEscrow`` under ``escrow_program_id``.
+
+    ``committed`` is the sum of approved requests and ``paid`` the sum of paid milestones; the
+    check constraints make "committed ≤ budget" and "paid ≤ committed" impossible to break.
+    """
+
+    name = models.CharField(max_length=128)
+    description = models.TextField(blank=True)
+    budget = models.DecimalField(**TOKEN, default=0)
+    token = models.CharField(max_length=16, default="JCT")
+    escrow_program_id = models.PositiveBigIntegerField(unique=True)
+    source_proposal = models.OneToOneField(
+        "proposals.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grant_program",
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviewing_programs"
+    )
+    rubric = models.JSONField(default=default_rubric)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    max_request = models.DecimalField(**TOKEN, default=0)
+    committed = models.DecimalField(**TOKEN, default=0)
+    paid = models.DecimalField(**TOKEN, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="program_budget_gte_0"),
+            models.CheckConstraint(condition=Q(committed__gte=0), name="program_committed_gte_0"),
+            models.CheckConstraint(
+                condition=Q(committed__lte=F("budget")), name="program_committed_lte_budget"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0) & Q(paid__lte=F("committed")),
+                name="program_paid_lte_committed",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_request__gte=0), name="program_max_request_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def remaining(self):
+        """Budget not yet committed to an approved application."""
+        return self.budget - self.committed
+
+    def is_open(self, now) -> bool:
+        return bool(
+            self.opens_at and self.opens_at <= now and (not self.closes_at or now < self.closes_at)
+        )
+
+
+class ProgramFunding(models.Model):
+    """One executed grant-budget proposal's effect on a program (create or top-up).
+
+    Unique per proposal, so executing the same proposal twice changes the budget once.
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Created"
+        TOP_UP = "top_up", "Topped up"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="fundings")
+    proposal = models.OneToOneField(
+        "proposals.Proposal", on_delete=models.PROTECT, related_name="grant_funding"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(**TOKEN)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="programfunding_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.program_id} by proposal {self.proposal_id}"
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    COMPLETED = "completed", "Completed"
+
+
+# "Open": the wallet still has this request in play; a second one to the same program is refused.
+OPEN_APPLICATION_STATES = (
+    ApplicationState.DRAFT,
+    ApplicationState.SUBMITTED,
+    ApplicationState.UNDER_REVIEW,
+    ApplicationState.APPROVED,
+)
+DECIDED_STATES = (ApplicationState.APPROVED, ApplicationState.REJECTED, ApplicationState.COMPLETED)
+
+
+class Application(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grant_applications"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)  # markdown, rendered through nh3
+    requested_amount = models.DecimalField(**TOKEN, default=0)
+    payout_address = models.CharField(max_length=42, blank=True)  # EIP-55 checksummed
+    team = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=16,
+        choices=ApplicationState.choices,
+        default=ApplicationState.DRAFT,
+        db_index=True,
+    )
+    score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "applicant"],
+                condition=Q(state__in=[s.value for s in OPEN_APPLICATION_STATES]),
+                name="application_one_open_per_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__gte=0), name="application_requested_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state in DECIDED_STATES
+
+
+class MilestoneState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    REPORTED = "reported", "Reported"
+    ACCEPTED = "accepted", "Accepted"
+    PAYING = "paying", "Paying"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Payout failed"
+
+
+class Milestone(models.Model):
+    """A deliverable and the amount paid for it once a steward accepts the report.
+
+    ``payout_ref`` is the bytes32 reference passed to ``GrantEscrow.payoutOnce``: the escrow
+    refuses a second payout with the same reference, so a resend after a crash cannot pay twice.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="milestones"
+    )
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    deliverable = models.TextField(blank=True)
+    amount = models.DecimalField(**TOKEN)
+    due_date = models.DateField(null=True, blank=True)
+    state = models.CharField(
+        max_length=16, choices=MilestoneState.choices, default=MilestoneState.PLANNED, db_index=True
+    )
+    evidence_url = models.URLField(max_length=500, blank=True)
+    report_text = models.TextField(blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    payout_ref = models.CharField(max_length=66, null=True, blank=True, unique=True)
+    payout_claimed_at = models.DateTimeField(null=True, blank=True)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["application_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "position"], name="milestone_unique_position"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="milestone_amount_gt_0"),
+            models.CheckConstraint(
+                condition=~Q(state="paid") | ~Q(tx_hash=""), name="milestone_paid_has_tx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}.{self.position} {self.title}"
+
+
+class Review(models.Model):
+    """A reviewer's rubric scores (0–5 per criterion); ``score`` is their weighted mean."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grant_reviews"
+    )
+    scores = models.JSONField(default=dict)
+    comment = models.TextField(blank=True)
+    score = models.DecimalField(max_digits=7, decimal_places=4)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="review_one_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=5), name="review_score_0_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} on {self.application_id}: {self.score}"
+
+
+class Recognition(models.Model):
+    """One recipient of an executed recognition proposal, paid from the treasury."""
+
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.PROTECT, related_name="recognitions"
+    )
+    recipient = models.CharField(max_length=42)  # EIP-55 checksummed
+    amount = models.DecimalField(**TOKEN)
+    reason = models.TextField(blank=True)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "recipient"], name="recognition_one_per_recipient"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recognition_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.amount}"

@@ -1,0 +1,199 @@
+"""Reads of the grants app: lists, visibility rules, queues and the accountability export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from grants.models import (
+    Application,
+    ApplicationState,
+    Milestone,
+    MilestoneState,
+    Program,
+    Recognition,
+    Review,
+)
+from jctgov.core.errors import NotFound
+
+S = ApplicationState
+
+
+def program_list() -> QuerySet[Program]:
+    return Program.objects.annotate(
+        application_count=Count("applications", filter=~Q(applications__state=S.DRAFT))
+    ).order_by("-created_at", "-id")
+
+
+def program_get(program_id: int) -> Program:
+    try:
+        return Program.objects.prefetch_related("reviewers").get(pk=program_id)
+    except (Program.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such grant program.", code="program_not_found") from None
+
+
+def _applications() -> QuerySet[Application]:
+    return Application.objects.select_related(
+        "program", "applicant", "decided_by"
+    ).prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("position")),
+        Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+    )
+
+
+def can_view_application(application: Application, user: Any) -> bool:
+    """Applicant always; stewards and the program's reviewers once submitted; public once decided."""
+    if getattr(user, "is_authenticated", False) and application.applicant_id == user.pk:
+        return True
+    if application.state == S.DRAFT:
+        return False
+    if application.is_decided:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_steward or application.program.reviewers.filter(pk=user.pk).exists()
+
+
+def application_get(application_id: int, user: Any) -> Application:
+    """The application if ``user`` may see it; 404 otherwise (no hint that it exists)."""
+    try:
+        application = _applications().get(pk=application_id)
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such application.", code="application_not_found") from None
+    if not can_view_application(application, user):
+        raise NotFound("No such application.", code="application_not_found")
+    return application
+
+
+def visible_reviews(application: Application, user: Any) -> list[Review]:
+    """Stewards see every review; a reviewer their own; the applicant and the public all of them
+    once the decision is made (reviews stay independent and private until then)."""
+    reviews = list(application.reviews.all())
+    if not getattr(user, "is_authenticated", False):
+        return reviews if application.is_decided else []
+    if user.is_steward or application.is_decided:
+        return reviews
+    return [r for r in reviews if r.reviewer_id == user.pk]
+
+
+def applications_of(user: Any) -> QuerySet[Application]:
+    return _applications().filter(applicant=user).order_by("-created_at", "-id")
+
+
+def program_applications(program: Program, user: Any) -> list[Application]:
+    """A program's applications visible to ``user`` (see can_view_application)."""
+    rows = _applications().filter(program=program).exclude(state=S.DRAFT)
+    return [a for a in rows if can_view_application(a, user)]
+
+
+def review_queue(reviewer: Any) -> list[Application]:
+    """Submitted or under-review applications of the reviewer's programs, not their own."""
+    rows = (
+        _applications()
+        .filter(program__reviewers=reviewer, state__in=[S.SUBMITTED, S.UNDER_REVIEW])
+        .exclude(applicant=reviewer)
+        .exclude(payout_address=reviewer.address)
+        .order_by("submitted_at", "id")
+    )
+    return list(rows)
+
+
+def steward_queue() -> dict[str, list]:
+    """What awaits a steward: decisions, reported milestones, payouts in flight or failed."""
+    milestones = Milestone.objects.select_related("application__program", "application__applicant")
+    return {
+        "decisions": list(
+            _applications()
+            .filter(state__in=[S.SUBMITTED, S.UNDER_REVIEW])
+            .annotate(review_count=Count("reviews", distinct=True))
+            .order_by("submitted_at", "id")
+        ),
+        "reported": list(milestones.filter(state=MilestoneState.REPORTED).order_by("reported_at")),
+        "payouts": list(
+            milestones.filter(
+                state__in=[MilestoneState.ACCEPTED, MilestoneState.PAYING, MilestoneState.FAILED]
+            ).order_by("accepted_at")
+        ),
+        "paid": list(milestones.filter(state=MilestoneState.PAID).order_by("-paid_at")[:20]),
+    }
+
+
+def recognition_list() -> QuerySet[Recognition]:
+    return Recognition.objects.select_related("proposal").order_by("-created_at", "-id")
+
+
+EXPORT_COLUMNS = [
+    "application_id",
+    "title",
+    "applicant",
+    "payout_address",
+    "state",
+    "requested_amount_wei",
+    "score",
+    "reviews",
+    "submitted_at",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
+    "milestone",
+    "milestone_title",
+    "milestone_amount_wei",
+    "milestone_state",
+    "tx_hash",
+    "block_number",
+    "paid_at",
+]
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # CSV injection: a spreadsheet would run a cell starting with = + - @ as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export_rows(applications: Iterable[Application]) -> Iterable[list[str]]:
+    for a in applications:
+        head = [
+            a.pk,
+            a.title,
+            a.applicant.address,
+            a.payout_address,
+            a.state,
+            a.requested_amount,
+            a.score,
+            len(a.reviews.all()),
+            a.submitted_at and a.submitted_at.isoformat(),
+            a.decided_by.address if a.decided_by else "",
+            a.decided_at and a.decided_at.isoformat(),
+            a.decision_reason,
+        ]
+        milestones = list(a.milestones.all()) or [None]
+        for m in milestones:
+            tail = (
+                [
+                    m.position,
+                    m.title,
+                    m.amount,
+                    m.state,
+                    m.tx_hash,
+                    m.block_number,
+                    m.paid_at and m.paid_at.isoformat(),
+                ]
+                if m
+                else [""] * 7
+            )
+            yield [_cell(v) for v in head + tail]
+
+
+def program_export_csv(program: Program) -> str:
+    """Applications (not drafts), decisions and payouts of a program: one row per milestone."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    rows = _applications().filter(program=program).exclude(state=S.DRAFT).order_by("id")
+    writer.writerows(_export_rows(rows))
+    return out.getvalue()

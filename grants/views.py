@@ -1,0 +1,127 @@
+"""Grants pages. Reads go through selectors; every write goes through the JSON API."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from grants import selectors
+from grants.models import ApplicationState, MilestoneState
+from jctgov.core.errors import NotFound
+from proposals.rendering import render_markdown
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    return bool(request.user.is_authenticated)
+
+
+def program_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "grants/program_list.html", {"programs": selectors.program_list()})
+
+
+def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
+    try:
+        program = selectors.program_get(program_id)
+    except NotFound:
+        raise Http404 from None
+    user = request.user
+    return render(
+        request,
+        "grants/program_detail.html",
+        {
+            "program": program,
+            "is_open": program.is_open(timezone.now()),
+            "description_html": render_markdown(program.description),
+            "applications": selectors.program_applications(program, user),
+            "reviewer_addresses": [u.address for u in program.reviewers.all()],
+            "rubric_json": json.dumps(program.rubric),
+            "is_steward": _signed_in(request) and user.is_steward,
+        },
+    )
+
+
+def apply(request: HttpRequest, program_id: int) -> HttpResponse:
+    if not _signed_in(request):
+        return redirect_to_login(request.get_full_path())
+    try:
+        program = selectors.program_get(program_id)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "grants/apply.html",
+        {
+            "program": program,
+            "is_open": program.is_open(timezone.now()),
+        },
+    )
+
+
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    try:
+        application = selectors.application_get(application_id, request.user)
+    except NotFound:
+        raise Http404 from None
+    user = request.user
+    signed_in = _signed_in(request)
+    is_applicant = signed_in and application.applicant_id == user.pk
+    is_reviewer = (
+        signed_in and not is_applicant and application.program.reviewers.filter(pk=user.pk).exists()
+    )
+    reviews = selectors.visible_reviews(application, user)
+    return render(
+        request,
+        "grants/application_detail.html",
+        {
+            "application": application,
+            "program": application.program,
+            "description_html": render_markdown(application.description),
+            "milestones": list(application.milestones.all()),
+            "reviews": reviews,
+            "is_applicant": is_applicant,
+            "is_steward": signed_in and user.is_steward,
+            "can_review": is_reviewer
+            and application.state in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW),
+            "my_review": next((r for r in reviews if signed_in and r.reviewer_id == user.pk), None),
+            "can_decide": application.state
+            in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW),
+            "states": ApplicationState,
+            "ms": MilestoneState,
+        },
+    )
+
+
+def my_applications(request: HttpRequest) -> HttpResponse:
+    if not _signed_in(request):
+        return redirect_to_login(request.get_full_path())
+    return render(
+        request,
+        "grants/my_applications.html",
+        {"applications": selectors.applications_of(request.user)},
+    )
+
+
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not _signed_in(request):
+        return redirect_to_login(request.get_full_path())
+    return render(
+        request, "grants/review_queue.html", {"applications": selectors.review_queue(request.user)}
+    )
+
+
+def steward(request: HttpRequest) -> HttpResponse:
+    if not _signed_in(request):
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_steward:
+        return render(request, "grants/not_steward.html", status=403)
+    return render(request, "grants/steward.html", selectors.steward_queue())
+
+
+def recognitions(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "grants/recognitions.html", {"recognitions": selectors.recognition_list()}
+    )

@@ -1,0 +1,94 @@
+"""The applicant's and the steward's paths in Chromium, with the injected test wallet."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from grants import services
+from grants.models import Application, ApplicationState, Milestone, MilestoneState
+from jctgov.wallets.services import steward_grant
+from tests.factories import UserFactory
+from tests.grants.factories import WEI, make_program, reviewed_application
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_applicant_applies_and_sees_the_status(signed_in_page, wallet):
+    page = signed_in_page
+    program = make_program(name="Open tooling", budget=1_000 * WEI)
+    page.goto(f"/grants/{program.pk}/")
+    page.get_by_role("link", name="Apply").click()
+    page.get_by_label("Title", exact=True).fill("GPU benchmark suite")
+    page.get_by_label("Description (Markdown)").fill("Measures **real** throughput.")
+    page.get_by_label("Requested amount (JCT)").fill("120.5")
+    assert page.get_by_label("Payout address (EIP-55 checksummed)").input_value() == wallet.address
+    page.get_by_label("Milestone 1 title").fill("Harness")
+    page.get_by_label("Milestone 1 amount").fill("100")
+    page.get_by_role("button", name="Add milestone").click()
+    page.get_by_label("Milestone 2 title").fill("Report")
+    page.get_by_label("Milestone 2 amount").fill("20.5")
+    page.get_by_role("button", name="Submit application").click()
+    page.locator("#application-state").get_by_text("Submitted").wait_for()
+    assert "<strong>real</strong>" in page.locator("#description").inner_html()
+    application = Application.objects.get(applicant__address=wallet.address)
+    assert application.requested_amount == 120 * WEI + WEI // 2
+    assert application.state == ApplicationState.SUBMITTED
+    page.goto("/grants/applications/")
+    assert "Submitted" in page.locator(f'tr[data-application="{application.pk}"]').inner_text()
+
+
+def test_applicant_sees_a_clear_error_when_milestones_do_not_add_up(signed_in_page):
+    page = signed_in_page
+    program = make_program(budget=1_000 * WEI)
+    page.goto(f"/grants/{program.pk}/apply/")
+    page.get_by_label("Title", exact=True).fill("Mismatch")
+    page.get_by_label("Requested amount (JCT)").fill("10")
+    page.get_by_label("Milestone 1 title").fill("Only part")
+    page.get_by_label("Milestone 1 amount").fill("5")
+    page.get_by_role("button", name="Submit application").click()
+    page.get_by_text("not the 10000000000000000000 requested").wait_for()
+    assert Application.objects.get().state == ApplicationState.DRAFT
+
+
+@pytest.mark.chain
+def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page, wallet, chain):
+    from tests.grants.test_payouts import fund_escrow
+
+    page = signed_in_page
+    steward = steward_grant(address=wallet.address)
+    reviewers = [UserFactory(), UserFactory()]
+    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
+    application = reviewed_application(program, reviewers)
+
+    page.goto("/grants/steward/")
+    page.locator(f'#decisions tr[data-application="{application.pk}"]').get_by_role(
+        "link", name="CUDA profiler"
+    ).click()
+    page.get_by_label("Reason (required to reject)").fill("Strong reviews")
+    page.get_by_role("button", name="Approve").click()
+    page.locator("#application-state").get_by_text("Approved").wait_for()
+    assert "Strong reviews" in page.locator("#decision").inner_text()
+
+    milestone = application.milestones.first()
+    services.milestone_report(
+        milestone_id=milestone.pk,
+        actor=application.applicant,
+        evidence_url="https://example.org/r",
+        text="Shipped",
+        now=timezone.now(),
+    )
+    page.goto("/grants/steward/")
+    page.locator(f'#reported tr[data-milestone="{milestone.pk}"]').get_by_role(
+        "button", name="Accept & pay"
+    ).click()
+    page.locator("#reported").get_by_text("No milestone report waits.").wait_for()  # reloaded
+    services.milestone_pay(milestone_id=milestone.pk)  # what the Celery worker does next
+    paid = Milestone.objects.get(pk=milestone.pk)
+    assert paid.state == MilestoneState.PAID and paid.accepted_by == steward
+    page.goto(f"/grants/applications/{application.pk}/")
+    row = page.locator(f'tr[data-milestone="{milestone.pk}"]')
+    assert "Paid" in row.inner_text() and paid.tx_hash[:12] in row.inner_text()
+    page.goto(f"/grants/{program.pk}/")
+    assert page.locator("#budget-paid").inner_text() == "50"

@@ -1,0 +1,180 @@
+"""Milestone payouts through GrantEscrow on a real Anvil: exactly once, crash-safe, refused early."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from eth_account import Account
+
+from grants import escrow, services
+from grants.models import ApplicationState, Milestone, MilestoneState, Program
+from grants.services import milestones as milestone_services
+from jctgov.chain import client
+from jctgov.core.errors import ApplicationError
+from tests.factories import UserFactory
+from tests.grants.factories import WEI, approved_application, make_program
+
+pytestmark = [pytest.mark.chain]
+MS = MilestoneState
+
+
+def fund_escrow(chain, escrow_program_id: int, amount: int) -> None:
+    """What an executed grant-budget proposal does: the timelock approves and funds."""
+    grant_escrow = chain.contract("GrantEscrow")
+    chain.as_timelock(chain.contract("JCT").functions.approve(grant_escrow.address, amount))
+    chain.as_timelock(grant_escrow.functions.fundProgram(escrow_program_id, amount))
+
+
+def payout_events(escrow_program_id: int) -> list:
+    return (
+        client.contract("GrantEscrow")
+        .events.Payout()
+        .get_logs(from_block=0, argument_filters={"id": escrow_program_id})
+    )
+
+
+@pytest.fixture
+def approved(db, chain, steward, reviewers):
+    """An approved 100 JCT application in two milestones, its program funded on the escrow."""
+    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
+    applicant = UserFactory(address=Account.create().address)
+    return approved_application(program, steward, reviewers, applicant)
+
+
+def accept(milestone: Milestone, steward, django_capture_on_commit_callbacks) -> Milestone:
+    services.milestone_report(
+        milestone_id=milestone.pk,
+        actor=milestone.application.applicant,
+        evidence_url="https://example.org/release",
+        text="Shipped v1",
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        accepted = services.milestone_accept(milestone_id=milestone.pk, actor=steward)
+    assert len(callbacks) == 1  # the payout task, enqueued after commit
+    return accepted
+
+
+def test_accepted_milestone_is_paid_once_even_when_the_task_runs_twice(
+    approved, steward, django_capture_on_commit_callbacks
+):
+    milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
+    to = approved.payout_address
+    first = services.milestone_pay(milestone_id=milestone.pk)
+    second = services.milestone_pay(milestone_id=milestone.pk)
+    assert first.state == second.state == MS.PAID
+    assert first.tx_hash == second.tx_hash and first.block_number
+    assert len(payout_events(approved.program.escrow_program_id)) == 1
+    assert client.token_balance("JCT", to) == 50 * WEI
+    program = Program.objects.get(pk=approved.program_id)
+    assert program.paid == 50 * WEI and program.committed == 100 * WEI
+
+
+def test_payout_sent_before_a_crash_is_reconciled_not_resent(
+    approved, steward, django_capture_on_commit_callbacks, monkeypatch
+):
+    milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed after sending")
+
+    monkeypatch.setattr(milestone_services, "_record_paid", crash)
+    with pytest.raises(RuntimeError):
+        services.milestone_pay(milestone_id=milestone.pk)
+    monkeypatch.undo()
+    assert Milestone.objects.get(pk=milestone.pk).state == MS.PAYING
+
+    # A duplicate delivery while the crashed worker's lease still runs does nothing ...
+    assert services.milestone_pay(milestone_id=milestone.pk).state == MS.PAYING
+    # ... and once the lease lapses the rerun finds the payout on chain instead of resending.
+    Milestone.objects.filter(pk=milestone.pk).update(payout_claimed_at=None)
+    paid = services.milestone_pay(milestone_id=milestone.pk)
+    events = payout_events(approved.program.escrow_program_id)
+    assert paid.state == MS.PAID and len(events) == 1
+    assert paid.tx_hash == "0x" + bytes(events[0]["transactionHash"]).hex()
+    assert client.token_balance("JCT", approved.payout_address) == 50 * WEI
+
+
+def test_paying_every_milestone_completes_the_application(
+    approved, steward, django_capture_on_commit_callbacks
+):
+    for milestone in approved.milestones.all():
+        accept(milestone, steward, django_capture_on_commit_callbacks)
+        services.milestone_pay(milestone_id=milestone.pk)
+    approved.refresh_from_db()
+    assert approved.state == ApplicationState.COMPLETED
+    assert client.token_balance("JCT", approved.payout_address) == 100 * WEI
+    assert escrow.remaining(approved.program.escrow_program_id) == 900 * WEI
+
+
+def test_payout_above_the_escrow_remaining_is_refused_before_sending(
+    db, chain, steward, reviewers, django_capture_on_commit_callbacks
+):
+    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, 10 * WEI)  # less than the 50 JCT milestone
+    application = approved_application(program, steward, reviewers)
+    milestone = accept(application.milestones.first(), steward, django_capture_on_commit_callbacks)
+    head = client.head_block()
+    failed = services.milestone_pay(milestone_id=milestone.pk)
+    assert failed.state == MS.FAILED and failed.failure_code == "escrow_insufficient"
+    assert "10000000000000000000 wei" in failed.failure_reason
+    assert client.head_block() == head  # nothing was sent
+    # After a top-up a steward retries, and it pays.
+    fund_escrow(chain, program.escrow_program_id, 100 * WEI)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.milestone_retry_payout(milestone_id=milestone.pk, actor=steward)
+    assert len(callbacks) == 1  # the payout task again
+    assert services.milestone_pay(milestone_id=milestone.pk).state == MS.PAID
+
+
+def test_without_an_executor_key_the_payout_waits(
+    approved, steward, django_capture_on_commit_callbacks, settings
+):
+    milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
+    settings.JCTGOV_EXECUTOR_KEY = ""
+    waiting = services.milestone_pay(milestone_id=milestone.pk)
+    assert waiting.state == MS.ACCEPTED and waiting.failure_code == "executor_unavailable"
+    assert services.payouts_pending() == [milestone.pk]
+
+
+def test_milestone_state_refusals(approved, steward, django_capture_on_commit_callbacks):
+    milestone = approved.milestones.first()
+    with pytest.raises(ApplicationError) as err:
+        services.milestone_accept(milestone_id=milestone.pk, actor=steward)
+    assert err.value.code == "milestone_not_acceptable"
+    with pytest.raises(ApplicationError) as err:
+        services.milestone_report(
+            milestone_id=milestone.pk, actor=steward, evidence_url="", text="Not mine"
+        )
+    assert err.value.code == "not_applicant"
+    accept(milestone, steward, django_capture_on_commit_callbacks)
+    with pytest.raises(ApplicationError) as err:
+        services.milestone_report(
+            milestone_id=milestone.pk, actor=approved.applicant, evidence_url="", text="Again"
+        )
+    assert err.value.code == "milestone_not_reportable"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_send_one_payout(postgres_only, chain, reviewers, monkeypatch):
+    from jctgov.wallets.services import steward_grant
+    from tests.grants.test_concurrency import at_once
+
+    steward = steward_grant(address="0x" + "5" * 40)
+    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
+    application = approved_application(program, steward, reviewers)
+    milestone = application.milestones.first()
+    enqueued: list[int] = []
+    monkeypatch.setattr(milestone_services, "_enqueue_payout", enqueued.append)
+    services.milestone_report(
+        milestone_id=milestone.pk, actor=application.applicant, evidence_url="", text="Shipped"
+    )
+    services.milestone_accept(milestone_id=milestone.pk, actor=steward)
+    assert enqueued == [milestone.pk]
+    results = at_once([lambda: services.milestone_pay(milestone_id=milestone.pk)] * 4)
+    connection.close()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Milestone.objects.get(pk=milestone.pk).state == MS.PAID
+    assert len(payout_events(program.escrow_program_id)) == 1
