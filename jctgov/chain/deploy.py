@@ -1,0 +1,131 @@
+"""Deploy every jctgov contract to a chain (dev chains and tests) and seed demo data.
+
+Roles after ``deploy_all``:
+- TimelockController(minDelay=timelock_delay_s): proposer, canceller and executor = the jctgov
+  executor address. Its admin argument is the zero address, so the timelock administers
+  itself only: no deployer keeps a back door; role changes go through a timelocked operation.
+- ParameterStore: owned by the timelock.
+- GrantEscrow: DEFAULT_ADMIN_ROLE and FUNDER_ROLE to the timelock, PAYOUT_ROLE to the executor.
+- JCT and MockStablecoin: owned by the deployer (dev-only minting).
+- Treasury: JCT minted to the timelock. Demo accounts get JCT and mUSD, and (``demo_locks``)
+  a few of them lock JCT in VotingEscrow so the dev chain has voting power from the start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from jctgov.chain.client import artifact
+from jctgov.chain.devkeys import DEV_KEYS
+
+WEI = 10**18
+WEEK = 7 * 24 * 3600
+YEAR = 365 * 24 * 3600
+TREASURY_JCT = 10_000_000 * WEI
+DEMO_JCT = 1_000_000 * WEI
+DEMO_USD = 100_000 * 10**6
+# (dev account index, JCT locked, lock duration in seconds)
+DEMO_LOCKS = ((1, 50_000 * WEI, 4 * YEAR), (2, 20_000 * WEI, 2 * YEAR), (3, 10_000 * WEI, YEAR))
+ZERO = "0x" + "00" * 20
+
+
+class _Sender:
+    """Signs and sends with one key, waiting for each receipt (fast on an automining Anvil)."""
+
+    def __init__(self, w3: Web3, key: Any) -> None:
+        self.w3 = w3
+        self.account: LocalAccount = key if isinstance(key, LocalAccount) else Account.from_key(key)
+        self.chain_id = w3.eth.chain_id
+
+    def send(self, tx: dict[str, Any]) -> Any:
+        tx = dict(tx)
+        tx.setdefault("from", self.account.address)
+        tx["nonce"] = self.w3.eth.get_transaction_count(self.account.address, "pending")
+        tx["chainId"] = self.chain_id
+        if "gas" not in tx:
+            tx["gas"] = int(self.w3.eth.estimate_gas(tx, "pending") * 1.2) + 20_000
+        tx.setdefault("maxFeePerGas", 2 * self.w3.eth.gas_price + 1)
+        tx.setdefault("maxPriorityFeePerGas", 1)
+        signed = self.account.sign_transaction(tx)
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.02)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"deployment transaction reverted: 0x{bytes(tx_hash).hex()}")
+        return receipt
+
+    def deploy(self, name: str, *args: Any) -> tuple[str, int]:
+        art = artifact(name)
+        factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
+        receipt = self.send(
+            factory.constructor(*args).build_transaction({"from": self.account.address})
+        )
+        return Web3.to_checksum_address(receipt["contractAddress"]), int(receipt["blockNumber"])
+
+    def call(self, name: str, address: str, fn: str, *args: Any) -> Any:
+        bound = self.w3.eth.contract(address=address, abi=artifact(name)["abi"]).functions[fn]
+        return self.send(bound(*args).build_transaction({"from": self.account.address}))
+
+
+def deploy_all(
+    w3: Web3,
+    deployer_key: Any,
+    *,
+    executor_address: str,
+    timelock_delay_s: int,
+    seed: bool = True,
+    demo_locks: bool = True,
+    demo_keys: tuple[str, ...] = DEV_KEYS,
+) -> dict[str, Any]:
+    """Deploy all contracts, wire the roles, optionally seed; returns the deployments dict."""
+    deployer = _Sender(w3, deployer_key)
+    executor = Web3.to_checksum_address(executor_address)
+    me = deployer.account.address
+    out: dict[str, Any] = {}
+    out["JCT"], deploy_block = deployer.deploy("JCT", me)
+    out["MockStablecoin"], _ = deployer.deploy("MockStablecoin", me)
+    out["VotingEscrow"], _ = deployer.deploy("VotingEscrow", out["JCT"])
+    out["TimelockController"], _ = deployer.deploy(
+        "TimelockController", int(timelock_delay_s), [executor], [executor], ZERO
+    )
+    timelock = out["TimelockController"]
+    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock)
+    out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, executor)
+    out["Multicall3"], _ = deployer.deploy("Multicall3")
+    out.update(
+        chain_id=int(w3.eth.chain_id),
+        deploy_block=deploy_block,
+        executor=executor,
+        timelock_delay_s=int(timelock_delay_s),
+    )
+    if seed:
+        seed_demo(w3, deployer, out, demo_keys=demo_keys, demo_locks=demo_locks)
+    return out
+
+
+def seed_demo(
+    w3: Web3,
+    deployer: _Sender,
+    out: dict[str, Any],
+    *,
+    demo_keys: tuple[str, ...],
+    demo_locks: bool,
+) -> None:
+    """Treasury JCT to the timelock; JCT and mUSD to every demo account; a few demo locks."""
+    deployer.call("JCT", out["JCT"], "mint", out["TimelockController"], TREASURY_JCT)
+    for key in demo_keys:
+        address = Account.from_key(key).address
+        deployer.call("JCT", out["JCT"], "mint", address, DEMO_JCT)
+        deployer.call("MockStablecoin", out["MockStablecoin"], "mint", address, DEMO_USD)
+    if not demo_locks:
+        return
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    for index, amount, duration in DEMO_LOCKS:
+        if index >= len(demo_keys):
+            continue
+        holder = _Sender(w3, demo_keys[index])
+        holder.call("JCT", out["JCT"], "approve", out["VotingEscrow"], amount)
+        holder.call("VotingEscrow", out["VotingEscrow"], "createLock", amount, now + duration)

@@ -1,0 +1,77 @@
+"""veJCT voting-power snapshots: every holder's power at one block, stored with its hash."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+
+from jctgov.chain import client
+from jctgov.chain.indexer import index_events, indexed_block
+from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry, VeLock
+
+logger = logging.getLogger(__name__)
+
+
+def holders_at(block: int) -> list[str]:
+    """Addresses that may have power at ``block``: current lockers, plus anyone whose lock
+    changed at or after it (they may have withdrawn since)."""
+    rows = VeLock.objects.filter(Q(amount__gt=0) | Q(updated_block__gte=block))
+    return list(rows.order_by("address").values_list("address", flat=True))
+
+
+def snapshot_voting_power(block: int) -> PowerSnapshot:
+    """Store every holder's veJCT (> 0) at ``block`` and ``totalSupplyAt(block)``.
+
+    Idempotent: an existing snapshot with the same block hash is returned unchanged. If the
+    hash differs (a reorg replaced the block) the old snapshot is deleted, retaken and logged.
+    Atomic: rows are written in one transaction after all chain reads succeeded, so a chain
+    failure leaves no half snapshot. Raises ChainUnavailable (transient) or ChainError.
+    """
+    block = int(block)
+    current_hash = client.block_hash(block)
+    existing = PowerSnapshot.objects.filter(block_number=block).first()
+    if existing and existing.block_hash == current_hash:
+        return existing
+    if existing:
+        logger.warning(
+            "reorg: snapshot of block %s was taken on hash %s, the chain now has %s; retaking",
+            block,
+            existing.block_hash,
+            current_hash,
+        )
+    done = indexed_block()
+    if done is None or done < block:
+        index_events(to_block=block)
+    holders = holders_at(block)
+    balances = client.vejct_balances_at(holders, block)
+    total = client.vejct_total_supply_at(block)
+    if client.block_hash(block) != current_hash:
+        raise client.ChainUnavailable(f"Block {block} changed while its snapshot was read.")
+    with transaction.atomic():
+        PowerSnapshot.objects.filter(block_number=block).exclude(block_hash=current_hash).delete()
+        snapshot, created = PowerSnapshot.objects.get_or_create(
+            block_number=block,
+            defaults={
+                "block_hash": current_hash,
+                "total_supply": Decimal(total),
+                "holders": sum(1 for p in balances.values() if p > 0),
+            },
+        )
+        if created:
+            PowerSnapshotEntry.objects.bulk_create(
+                [
+                    PowerSnapshotEntry(snapshot=snapshot, address=a, power=Decimal(p))
+                    for a, p in balances.items()
+                    if p > 0
+                ],
+                batch_size=1000,
+            )
+    return snapshot
+
+
+def snapshot_verify(snapshot: PowerSnapshot) -> bool:
+    """True when the chain still has the snapshot's block hash (no reorg since)."""
+    return client.block_hash(snapshot.block_number) == snapshot.block_hash

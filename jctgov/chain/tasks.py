@@ -1,0 +1,39 @@
+"""Celery tasks of the chain app: thin wrappers around the indexer and the snapshot."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from jctgov.chain.client import ChainError, ChainUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def index_chain() -> int:
+    """Index new chain events (beat, every 5 s). Idempotent; a chain outage waits for the next beat."""
+    from jctgov.chain.indexer import index_events
+
+    try:
+        return index_events()
+    except (ChainUnavailable, ChainError) as exc:
+        logger.warning("index_chain skipped: %s", exc)
+        return 0
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(ChainUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=8,
+)
+def take_snapshot(block: int) -> int:
+    """Snapshot veJCT at ``block``; returns the PowerSnapshot id. Safe to run twice (idempotent),
+    retried with backoff only on transient chain errors."""
+    from jctgov.chain.snapshot import snapshot_voting_power
+
+    return snapshot_voting_power(int(block)).pk

@@ -1,0 +1,125 @@
+"""The chain client: plain values out, transient vs permanent errors, batching, accounts."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from jctgov.chain import client
+from jctgov.chain.anvil import free_port
+from jctgov.chain.devkeys import DEV_KEYS
+
+pytestmark = pytest.mark.chain
+WEI = 10**18
+
+
+def test_reads_return_plain_python_values(chain):
+    head = client.head_block()
+    assert isinstance(head, int) and head > 0
+    assert client.block_hash(head).startswith("0x") and len(client.block_hash(head)) == 66
+    assert client.block_timestamp(head) == chain.now()
+    assert client.has_code(chain.deployments["VotingEscrow"]) is True
+    assert client.has_code(chain.accounts[3]) is False
+    assert client.deployments()["chain_id"] == 31337
+
+
+def test_rpc_down_raises_chain_unavailable(chain, settings):
+    settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(client.ChainUnavailable) as info:
+        client.head_block()
+    assert info.value.status == 503 and info.value.code == "chain_unavailable"
+    with pytest.raises(client.ChainUnavailable):
+        client.vejct_balance(chain.accounts[1])
+    with pytest.raises(client.ChainUnavailable):
+        client.send_transaction(
+            chain.contract("VotingEscrow").functions.withdraw(), private_key=DEV_KEYS[1]
+        )
+
+
+def test_missing_block_and_deployments_are_permanent_errors(chain, settings, tmp_path):
+    with pytest.raises(client.ChainError) as info:
+        client.block_hash(client.head_block() + 1000)
+    assert info.value.status == 502
+    client.set_deployments(None)
+    settings.CHAIN_DEPLOYMENTS_FILE = tmp_path / "missing.json"
+    try:
+        with pytest.raises(client.ChainError, match="devchain"):
+            client.deployments()
+    finally:
+        client.set_deployments(chain.deployments)
+
+
+def test_revert_reason_is_decoded_from_custom_errors_and_strings(chain):
+    with pytest.raises(client.ChainError) as info:
+        client.send_transaction(
+            chain.contract("VotingEscrow").functions.withdraw(), private_key=DEV_KEYS[2]
+        )
+    assert info.value.code == "chain_reverted" and "NoLock()" in info.value.message
+    with pytest.raises(
+        client.ChainError, match="LockNotExpired"
+    ):  # reverts on chain, not at estimate
+        chain.lock(2, WEI, 3)
+        client.send_transaction(
+            chain.contract("VotingEscrow").functions.withdraw(),
+            private_key=DEV_KEYS[2],
+            gas=300_000,
+        )
+    assert (
+        client.revert_reason(
+            "0x08c379a0" + "20".rjust(64, "0") + "3".rjust(64, "0") + b"low".hex().ljust(64, "0")
+        )
+        == "low"
+    )
+
+
+def test_balances_at_batches_beyond_500_holders(chain):
+    chain.lock(1, 100 * WEI, 30)
+    chain.lock(2, 300 * WEI, 60)
+    block = client.head_block()
+    nobody = [Account.create().address for _ in range(620)]
+    powers = client.vejct_balances_at(nobody + chain.accounts[1:3], block)
+    assert len(powers) == 622
+    assert sum(powers[a] for a in nobody) == 0
+    assert powers[chain.accounts[1]] == client.vejct_balance_at(chain.accounts[1], block) > 0
+    assert powers[chain.accounts[2]] + powers[chain.accounts[1]] == client.vejct_total_supply_at(
+        block
+    )
+    assert client.vejct_balances_at([], block) == {}
+
+
+def test_parameter_value_is_none_until_set(chain):
+    assert client.parameter_value("governance.quorum_bps") is None
+    chain.set_parameter("governance.quorum_bps", 400)
+    assert client.parameter_value("governance.quorum_bps") == 400
+    key_hash = "0x" + client.parameter_key_hash("governance.quorum_bps").hex()
+    assert client.parameter_value(key_hash) == 400
+
+
+def test_erc1271_check_is_false_for_wallets_that_do_not_implement_it(chain):
+    digest = b"\x11" * 32
+    signature = Account.sign_message(encode_defunct(digest), DEV_KEYS[1]).signature
+    assert client.is_valid_erc1271_signature(chain.deployments["JCT"], digest, signature) is False
+    assert client.is_valid_erc1271_signature(chain.accounts[1], digest, signature) is False
+
+
+def test_executor_account_comes_from_settings_only(chain, settings, tmp_path):
+    assert client.executor_account().address == chain.accounts[0]
+    settings.JCTGOV_EXECUTOR_KEY = ""
+    assert client.executor_account() is None
+    keystore = tmp_path / "key.json"
+    import json
+
+    keystore.write_text(json.dumps(Account.encrypt(DEV_KEYS[4], "pw", iterations=2)))
+    settings.JCTGOV_EXECUTOR_KEYSTORE = str(keystore)
+    settings.JCTGOV_EXECUTOR_KEYSTORE_PASSWORD = "pw"
+    assert client.executor_account().address == chain.accounts[4]
+
+
+def test_evm_snapshot_and_revert_restore_state(chain):
+    snap = client.evm_snapshot()
+    head = client.head_block()
+    client.evm_mine(3)
+    assert client.head_block() == head + 3
+    assert client.evm_revert(snap) is True
+    assert client.head_block() == head

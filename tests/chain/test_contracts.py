@@ -1,0 +1,140 @@
+"""Tokens, TimelockController wiring, ParameterStore, GrantEscrow and Multicall3 on Anvil."""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector, keccak
+
+from jctgov.chain import client
+from tests.fixtures.chain import TEST_TIMELOCK_DELAY_S
+
+pytestmark = pytest.mark.chain
+WEI = 10**18
+ZERO32 = b"\0" * 32
+
+
+def refused(reason: str, fn) -> None:
+    with pytest.raises(client.ChainError) as info:
+        fn()
+    assert reason in str(info.value)
+
+
+def test_tokens_have_their_decimals_and_only_the_owner_mints(chain):
+    jct, usd = chain.contract("JCT"), chain.contract("MockStablecoin")
+    assert (jct.functions.decimals().call(), jct.functions.symbol().call()) == (18, "JCT")
+    assert usd.functions.decimals().call() == 6
+    assert client.token_balance("JCT", chain.deployments["TimelockController"]) == 10_000_000 * WEI
+    chain.mint(chain.accounts[5], 7 * 10**6, token="MockStablecoin")
+    assert client.token_balance("MockStablecoin", chain.accounts[5]) == 100_000 * 10**6 + 7 * 10**6
+    refused(
+        "OwnableUnauthorizedAccount",
+        lambda: chain.send(jct.functions.mint(chain.accounts[5], 1), 5),
+    )
+
+
+def test_timelock_roles_belong_to_the_executor_and_no_admin_remains(chain):
+    timelock = chain.contract("TimelockController")
+    executor, deployer_role_holder = chain.executor.address, chain.accounts[0]
+    for role in ("PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"):
+        role_id = getattr(timelock.functions, role)().call()
+        assert timelock.functions.hasRole(role_id, executor).call(), role
+        assert not timelock.functions.hasRole(role_id, chain.accounts[1]).call(), role
+    admin = timelock.functions.DEFAULT_ADMIN_ROLE().call()
+    assert timelock.functions.hasRole(admin, timelock.address).call()
+    assert deployer_role_holder == executor  # dev: one key; the admin role was never given out
+    assert not timelock.functions.hasRole(admin, deployer_role_holder).call()
+    assert timelock.functions.getMinDelay().call() == TEST_TIMELOCK_DELAY_S
+
+
+def test_parameter_changes_only_through_the_timelock_after_its_delay(chain):
+    store, timelock = chain.contract("ParameterStore"), chain.contract("TimelockController")
+    key = keccak(text="market.jct_fee_bps")
+    refused(
+        "OwnableUnauthorizedAccount", lambda: chain.send(store.functions.setParameter(key, 5), 0)
+    )
+    assert client.parameter_value("market.jct_fee_bps") is None
+    data = store.functions.setParameter(key, 150)._encode_transaction_data()
+    salt = keccak(text="proposal-1")
+    chain.send(
+        timelock.functions.schedule(store.address, 0, data, ZERO32, salt, TEST_TIMELOCK_DELAY_S)
+    )
+    execute = timelock.functions.execute(store.address, 0, data, ZERO32, salt)
+    refused("TimelockUnexpectedOperationState", lambda: chain.send(execute))
+    chain.increase_time(TEST_TIMELOCK_DELAY_S)
+    receipt = chain.send(execute)
+    assert client.parameter_value("market.jct_fee_bps") == 150
+    assert store.functions.getParameter(key).call() == 150
+    event = store.events.ParameterChanged().get_logs(from_block=receipt["block_number"])[0]["args"]
+    assert (event["key"], event["value"]) == (key, 150)
+    with pytest.raises(Exception, match="ParameterNotSet|0x"):
+        store.functions.getParameter(keccak(text="unset")).call()
+
+
+def _fund(chain, program_id: int, amount: int):
+    jct, escrow = chain.contract("JCT"), chain.contract("GrantEscrow")
+    chain.as_timelock(jct.functions.approve(escrow.address, amount))
+    return chain.as_timelock(escrow.functions.fundProgram(program_id, amount))
+
+
+def test_grant_escrow_pays_out_up_to_the_program_budget_and_never_more(chain):
+    escrow = chain.contract("GrantEscrow")
+    _fund(chain, 7, 1000 * WEI)
+    _fund(chain, 7, 500 * WEI)
+    assert escrow.functions.remaining(7).call() == 1500 * WEI
+    assert client.token_balance("JCT", escrow.address) == 1500 * WEI
+    grantee = chain.accounts[6]
+    before = client.token_balance("JCT", grantee)
+    chain.send(escrow.functions.payout(7, grantee, 1200 * WEI))  # executor holds PAYOUT_ROLE
+    assert client.token_balance("JCT", grantee) == before + 1200 * WEI
+    assert escrow.functions.remaining(7).call() == 300 * WEI
+    refused("ExceedsRemaining", lambda: chain.send(escrow.functions.payout(7, grantee, 301 * WEI)))
+    refused("ExceedsRemaining", lambda: chain.send(escrow.functions.payout(8, grantee, 1)))
+    refused("ZeroAmount", lambda: chain.send(escrow.functions.payout(7, grantee, 0)))
+    refused("ZeroAddress", lambda: chain.send(escrow.functions.payout(7, "0x" + "00" * 20, 1)))
+    ref = keccak(text="application-3/milestone-1")
+    chain.send(escrow.functions.payoutOnce(7, grantee, 100 * WEI, ref))
+    refused(
+        "AlreadyPaid", lambda: chain.send(escrow.functions.payoutOnce(7, grantee, 100 * WEI, ref))
+    )
+    assert (
+        escrow.functions.paidRefs(ref).call() and escrow.functions.remaining(7).call() == 200 * WEI
+    )
+    events = escrow.events.Payout().get_logs(from_block=0)
+    assert [e["args"]["amount"] for e in events] == [1200 * WEI, 100 * WEI]
+
+
+def test_grant_escrow_roles_are_enforced(chain):
+    escrow, jct = chain.contract("GrantEscrow"), chain.contract("JCT")
+    refused(
+        "AccessControlUnauthorizedAccount",
+        lambda: chain.send(escrow.functions.fundProgram(1, WEI), 2),
+    )
+    refused(
+        "AccessControlUnauthorizedAccount",
+        lambda: chain.send(escrow.functions.payout(1, chain.accounts[2], 1), 2),
+    )
+    funder = escrow.functions.FUNDER_ROLE().call()
+    assert escrow.functions.hasRole(funder, chain.deployments["TimelockController"]).call()
+    chain.send(jct.functions.approve(escrow.address, WEI), 0)
+    refused(
+        "AccessControlUnauthorizedAccount",
+        lambda: chain.send(escrow.functions.fundProgram(1, WEI), 0),
+    )
+
+
+def test_multicall_aggregates_reads_and_honours_allow_failure(chain):
+    chain.lock(1, 10 * WEI, 20)
+    escrow = client.address_of("VotingEscrow")
+    balance_of = function_signature_to_4byte_selector("balanceOf(address)")
+    calls = [(escrow, balance_of + encode(["address"], [a])) for a in chain.accounts[:3]]
+    calls.append((escrow, bytes.fromhex("deadbeef")))  # no such function: reverts
+    results = client.multicall(calls, allow_failure=True)
+    assert results[3] is None
+    powers = [int.from_bytes(r, "big") for r in results[:3]]
+    assert powers[0] == 0 and powers[1] == client.vejct_balance(chain.accounts[1]) > 0
+    with pytest.raises(client.ChainError, match="CallFailed"):
+        client.multicall(calls)
+    multicall = chain.contract("Multicall3")
+    assert multicall.functions.getBlockNumber().call() == chain.head()
+    assert multicall.functions.getEthBalance(chain.accounts[9]).call() > 0
