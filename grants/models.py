@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-TOKEN = {"max_digits": 78, "decimal_places": 0}  # uint256 wei: NUMERIC(78,0)
+from jctgov.core.fields import Uint256Field
 
 
 def default_rubric() -> list[dict]:
@@ -32,7 +32,7 @@ class Program(models.Model):
 
     name = models.CharField(max_length=128)
     description = models.TextField(blank=True)
-    budget = models.DecimalField(**TOKEN, default=0)
+    budget = Uint256Field(default=0)
     token = models.CharField(max_length=16, default="JCT")
     escrow_program_id = models.PositiveBigIntegerField(unique=True)
     source_proposal = models.OneToOneField(
@@ -48,9 +48,9 @@ class Program(models.Model):
     rubric = models.JSONField(default=default_rubric)
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
-    max_request = models.DecimalField(**TOKEN, default=0)
-    committed = models.DecimalField(**TOKEN, default=0)
-    paid = models.DecimalField(**TOKEN, default=0)
+    max_request = Uint256Field(default=0)
+    committed = Uint256Field(default=0)
+    paid = Uint256Field(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,7 +100,7 @@ class ProgramFunding(models.Model):
         "proposals.Proposal", on_delete=models.PROTECT, related_name="grant_funding"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    amount = models.DecimalField(**TOKEN)
+    amount = Uint256Field()
     tx_hash = models.CharField(max_length=66, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -141,7 +141,7 @@ class Application(models.Model):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)  # markdown, rendered through nh3
-    requested_amount = models.DecimalField(**TOKEN, default=0)
+    requested_amount = Uint256Field(default=0)
     payout_address = models.CharField(max_length=42, blank=True)  # EIP-55 checksummed
     team = models.TextField(blank=True)
     state = models.CharField(
@@ -203,7 +203,7 @@ class Milestone(models.Model):
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
     deliverable = models.TextField(blank=True)
-    amount = models.DecimalField(**TOKEN)
+    amount = Uint256Field()
     due_date = models.DateField(null=True, blank=True)
     state = models.CharField(
         max_length=16, choices=MilestoneState.choices, default=MilestoneState.PLANNED, db_index=True
@@ -274,7 +274,7 @@ class Recognition(models.Model):
         "proposals.Proposal", on_delete=models.PROTECT, related_name="recognitions"
     )
     recipient = models.CharField(max_length=42)  # EIP-55 checksummed
-    amount = models.DecimalField(**TOKEN)
+    amount = Uint256Field()
     reason = models.TextField(blank=True)
     tx_hash = models.CharField(max_length=66, blank=True)
     block_number = models.BigIntegerField(null=True, blank=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from jctgov.chain.fields import Uint256Field  # exact on SQLite too (see fields.py)
+from jctgov.core.fields import Uint256Field  # exact on SQLite too (see fields.py)
 
 
 class IndexerCursor(models.Model):

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from jctgov.core.fields import Uint256Field
+
 
 class GpuModel(models.TextChoices):
     H100_80 = "H100 80GB", "NVIDIA H100 80GB"
@@ -52,7 +54,7 @@ class Provider(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="market_provider"
     )
-    vejct = models.DecimalField(max_digits=78, decimal_places=0, default=0)
+    vejct = Uint256Field(default=0)
     vejct_refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
