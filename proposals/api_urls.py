@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from proposals import api
+
+app_name = "proposals-api"
+
+urlpatterns = [
+    path("parameters", api.ParameterListApi.as_view(), name="parameters"),
+    path("proposals", api.ProposalsApi.as_view(), name="proposals"),
+    path("proposals/validate-payload", api.PayloadValidateApi.as_view(), name="validate-payload"),
+    path("proposals/<int:proposal_id>", api.ProposalDetailApi.as_view(), name="detail"),
+    path("proposals/<int:proposal_id>/publish", api.ProposalPublishApi.as_view(), name="publish"),
+    path("proposals/<int:proposal_id>/cancel", api.ProposalCancelApi.as_view(), name="cancel"),
+    path("proposals/<int:proposal_id>/typed-data", api.TypedDataApi.as_view(), name="typed-data"),
+    path("proposals/<int:proposal_id>/votes", api.VotesApi.as_view(), name="votes"),
+]

@@ -82,7 +82,10 @@ _PARAMETERS: list[Parameter] = [
     _bps("market.jct_fee_bps", 100, "Fee on compute paid in JCT.", 0, 1_000),
     _bps("market.reservation_fee_bps", 25, "Fee for reserving GPUs ahead of use.", 0, 500),
     _token(
-        "market.min_provider_vejct", 1_000 * WEI, 0, 10**9 * WEI,
+        "market.min_provider_vejct",
+        1_000 * WEI,
+        0,
+        10**9 * WEI,
         "veJCT a provider must hold to bid for jobs.",
     ),
     # --- matching score weights (they need not sum to 10,000; the engine normalises) ------
@@ -91,38 +94,62 @@ _PARAMETERS: list[Parameter] = [
     _bps("market.weight_uptime", 2_000, "Weight of measured uptime in the matching score."),
     _bps("market.weight_reliability", 2_000, "Weight of lease reliability in the matching score."),
     _duration(
-        "market.heartbeat_interval_s", 60, 10, 3_600,
+        "market.heartbeat_interval_s",
+        60,
+        10,
+        3_600,
         "Seconds between the heartbeats a node is expected to send.",
     ),
     _bps("market.min_uptime_bps", 9_000, "Uptime a provider needs to bid for jobs."),
     # --- governance's own rules ------------------------------------------------------------
     # Lower bounds are small (one minute) so dev chains and demos can run a whole lifecycle.
     _duration(
-        "governance.voting_period_s", 3 * DAY, 60, 30 * DAY,
+        "governance.voting_period_s",
+        3 * DAY,
+        60,
+        30 * DAY,
         "How long a proposal is open for votes once published.",
     ),
     _bps(
-        "governance.quorum_bps", 400,
-        "Share of total veJCT at the snapshot that must vote For or Abstain.", 1, 10_000,
+        "governance.quorum_bps",
+        400,
+        "Share of total veJCT at the snapshot that must vote For or Abstain.",
+        1,
+        10_000,
     ),
     _token(
-        "governance.proposal_threshold", 100 * WEI, 1 * WEI, 10**9 * WEI,
+        "governance.proposal_threshold",
+        100 * WEI,
+        1 * WEI,
+        10**9 * WEI,
         "veJCT an author must hold now to publish a proposal.",
     ),
     _duration(
-        "governance.timelock_delay_s", 2 * DAY, 60, 30 * DAY,
+        "governance.timelock_delay_s",
+        2 * DAY,
+        60,
+        30 * DAY,
         "Delay between scheduling a passed proposal on the timelock and executing it.",
     ),
     _count(
-        "governance.snapshot_confirmations", 2, 0, 256,
+        "governance.snapshot_confirmations",
+        2,
+        0,
+        256,
         "Blocks behind the head at which voting power is snapshotted (reorg safety).",
     ),
     _duration(
-        "governance.execution_grace_s", 14 * DAY, 60, 90 * DAY,
+        "governance.execution_grace_s",
+        14 * DAY,
+        60,
+        90 * DAY,
         "Time a succeeded proposal has to be queued before it expires.",
     ),
     _count(
-        "governance.max_active_per_author", 3, 1, 100,
+        "governance.max_active_per_author",
+        3,
+        1,
+        100,
         "Pending or active proposals one author may have at once (anti-spam).",
     ),
     # --- grants -----------------------------------------------------------------------------
@@ -149,7 +176,9 @@ def coerce_int(value: Any, *, field: str = "value") -> int:
     Floats, booleans, exponents and signs are refused: a value is exact or it is an error.
     """
     if isinstance(value, bool):
-        raise ApplicationError("Expected an integer, got a boolean.", code="invalid_integer", field=field)
+        raise ApplicationError(
+            "Expected an integer, got a boolean.", code="invalid_integer", field=field
+        )
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal) and value == value.to_integral_value():

@@ -1,0 +1,160 @@
+"""Proposals of the three kinds, their lifecycle, and signed vote receipts.
+
+Lifecycle (DESIGN.md): draft → pending → active → succeeded | defeated | no_quorum;
+succeeded → queued → executed | failed; cancelled; expired. Transitions are services in
+``proposals.services`` (each locks the row, checks the state, audits, and enqueues with
+on_commit); nothing else assigns ``state``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+
+from jctgov.core.fields import Uint256Field  # uint256 wei: NUMERIC(78,0), exact on SQLite
+
+
+class ProposalKind(models.TextChoices):
+    PARAMETERS = "parameters", "Marketplace parameters"
+    GRANT_BUDGET = "grant_budget", "Grant budget"
+    RECOGNITION = "recognition", "Contribution recognition"
+
+
+class ProposalState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    SUCCEEDED = "succeeded", "Succeeded"
+    DEFEATED = "defeated", "Defeated"
+    NO_QUORUM = "no_quorum", "No quorum"
+    QUEUED = "queued", "Queued"
+    EXECUTED = "executed", "Executed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class VoteChoice(models.IntegerChoices):
+    FOR = 1, "For"
+    AGAINST = 2, "Against"
+    ABSTAIN = 3, "Abstain"
+
+
+OPEN_STATES = (ProposalState.PENDING, ProposalState.ACTIVE)
+CLOSED_STATES = (ProposalState.SUCCEEDED, ProposalState.DEFEATED, ProposalState.NO_QUORUM)
+FINAL_STATES = (
+    ProposalState.DEFEATED,
+    ProposalState.NO_QUORUM,
+    ProposalState.EXECUTED,
+    ProposalState.CANCELLED,
+    ProposalState.EXPIRED,
+)
+
+
+class Proposal(models.Model):
+    kind = models.CharField(max_length=16, choices=ProposalKind.choices)
+    title = models.CharField(max_length=256)
+    body = models.TextField(validators=[MaxLengthValidator(20_000)], blank=True)
+    discussion_url = models.URLField(max_length=500, blank=True)
+    payload = models.JSONField(default=dict)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    state = models.CharField(
+        max_length=16, choices=ProposalState.choices, default=ProposalState.DRAFT, db_index=True
+    )
+
+    # Fixed at publish: the content hash votes commit to, and the rules the vote runs under.
+    uid = models.CharField(max_length=66, unique=True, null=True, blank=True)
+    chain_id = models.BigIntegerField(null=True, blank=True)
+    verifying_contract = models.CharField(max_length=42, blank=True)
+    snapshot_block = models.BigIntegerField(null=True, blank=True)
+    snapshot_total_supply = Uint256Field(null=True, blank=True)
+    quorum_bps = models.PositiveIntegerField(null=True, blank=True)
+    voting_period_s = models.PositiveIntegerField(null=True, blank=True)
+    proposal_threshold = Uint256Field(null=True, blank=True)
+    author_power = Uint256Field(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # Fixed at close: the SQL-aggregate tally.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    for_power = Uint256Field(null=True, blank=True)
+    against_power = Uint256Field(null=True, blank=True)
+    abstain_power = Uint256Field(null=True, blank=True)
+
+    cancel_reason = models.TextField(blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    # Execution (issue 5): steward approval, timelock operation, outcome.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    operation_id = models.CharField(max_length=66, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["author", "state"]), models.Index(fields=["kind", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                # A draft may be cancelled before it ever had a uid.
+                condition=Q(state__in=[ProposalState.DRAFT, ProposalState.CANCELLED])
+                | Q(uid__isnull=False),
+                name="proposal_published_has_uid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open_for_votes(self) -> bool:
+        return self.state == ProposalState.ACTIVE
+
+
+class Vote(models.Model):
+    """A signed vote receipt. Every receipt is kept; ``counted`` marks each voter's latest.
+
+    ``digest`` is the EIP-712 hash the voter signed: the same signed vote is stored once.
+    The partial unique index makes two counted votes of one voter impossible in the database.
+    """
+
+    digest = models.CharField(max_length=66, unique=True)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
+    voter = models.CharField(max_length=42)
+    choice = models.PositiveSmallIntegerField(choices=VoteChoice.choices)
+    reason = models.TextField(blank=True, validators=[MaxLengthValidator(1_000)])
+    timestamp = models.BigIntegerField()
+    signature = models.CharField(max_length=132)
+    power = Uint256Field()
+    counted = models.BooleanField(default=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["proposal", "counted", "choice"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "voter"],
+                condition=Q(counted=True),
+                name="vote_one_counted_per_voter",
+            ),
+            models.CheckConstraint(condition=Q(choice__in=[1, 2, 3]), name="vote_choice_basic"),
+            models.CheckConstraint(condition=Q(power__gt=0), name="vote_power_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter} {self.get_choice_display()} on #{self.proposal_id}"

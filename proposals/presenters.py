@@ -1,0 +1,98 @@
+"""Plain-dict views of proposals and receipts, shared by the API and the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jctgov.core import parameters as registry
+from proposals import selectors
+from proposals.eip712 import typed_data
+from proposals.models import Proposal, ProposalKind, Vote
+from proposals.rendering import render_markdown
+from proposals.services.lifecycle import proposal_content_of
+from proposals.services.votes import vote_domain, vote_message
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(int(value))
+
+
+def parameter_changes(proposal: Proposal) -> list[dict[str, Any]]:
+    """Each change as old → new with bounds (old = the value in force now)."""
+    if proposal.kind != ProposalKind.PARAMETERS:
+        return []
+    values = registry.current_values()
+    rows = []
+    for change in proposal.payload.get("changes", []):
+        param = registry.REGISTRY.get(change["key"])
+        if param is None:
+            continue
+        rows.append(
+            {
+                "key": param.key,
+                "kind": param.kind,
+                "unit": param.unit,
+                "description": param.description,
+                "min": str(param.min),
+                "max": str(param.max),
+                "current": str(values[param.key]),
+                "new": str(change["value"]),
+            }
+        )
+    return rows
+
+
+def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
+    tally = selectors.proposal_tally(proposal)
+    return {
+        "id": proposal.pk,
+        "uid": proposal.uid,
+        "kind": proposal.kind,
+        "title": proposal.title,
+        "body": proposal.body,
+        "body_html": render_markdown(proposal.body),
+        "discussion_url": proposal.discussion_url,
+        "payload": proposal.payload,
+        "parameter_changes": parameter_changes(proposal),
+        "author": proposal.author.address,
+        "state": proposal.state,
+        "chain_id": proposal.chain_id,
+        "verifying_contract": proposal.verifying_contract or None,
+        "snapshot_block": proposal.snapshot_block,
+        "quorum_bps": proposal.quorum_bps,
+        "voting_period_s": proposal.voting_period_s,
+        "proposal_threshold": _str(proposal.proposal_threshold),
+        "published_at": _iso(proposal.published_at),
+        "starts_at": _iso(proposal.starts_at),
+        "ends_at": _iso(proposal.ends_at),
+        "closed_at": _iso(proposal.closed_at),
+        "cancel_reason": proposal.cancel_reason,
+        "created_at": _iso(proposal.created_at),
+        "tally": tally.as_dict() if proposal.uid else None,
+        # What the uid hashes (canonical JSON, keys sorted): anyone can recompute it.
+        "content": proposal_content_of(proposal) if proposal.uid else None,
+    }
+
+
+def vote_data(vote: Vote, proposal: Proposal) -> dict[str, Any]:
+    message = vote_message(
+        proposal, voter=vote.voter, choice=vote.choice, reason=vote.reason, timestamp=vote.timestamp
+    )
+    return {
+        "id": vote.digest,
+        "proposal": proposal.pk,
+        "voter": vote.voter,
+        "choice": vote.choice,
+        "choice_label": vote.get_choice_display(),
+        "reason": vote.reason,
+        "timestamp": vote.timestamp,
+        "power": str(int(vote.power)),
+        "signature": vote.signature,
+        "counted": vote.counted,
+        "received_at": _iso(vote.received_at),
+        "typed_data": typed_data(vote_domain(proposal), message),
+    }

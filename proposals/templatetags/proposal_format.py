@@ -1,0 +1,72 @@
+"""Display helpers for proposal pages: parameter values by kind, time left, shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+
+from jctgov.core.parameters import REGISTRY
+
+register = template.Library()
+WEI = Decimal(10) ** 18
+
+
+def _tokens(wei: int) -> str:
+    value = (Decimal(int(wei)) / WEI).quantize(Decimal("0.01"))
+    text = f"{value:,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+@register.filter
+def param_value(value, key: str) -> str:
+    """A parameter value in its unit: 200 bps → "2.00%", wei → "1,000 veJCT", 3600 s → "1h"."""
+    if value in (None, ""):
+        return "—"
+    number = int(value)
+    kind = REGISTRY[key].kind if key in REGISTRY else "integer"
+    if kind == "bps":
+        return f"{Decimal(number) / 100:.2f}%"
+    if kind == "token":
+        return f"{_tokens(number)} {'veJCT' if 'vejct' in key or 'threshold' in key else 'JCT'}"
+    if kind == "duration":
+        return duration(number)
+    if kind == "usd":
+        return f"${Decimal(number) / 100:,.2f}"
+    return f"{number:,}"
+
+
+@register.filter
+def duration(seconds) -> str:
+    seconds = int(seconds)
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:2])
+
+
+@register.filter
+def time_left(ends_at: datetime | None) -> str:
+    if ends_at is None:
+        return ""
+    remaining = int((ends_at - timezone.now()).total_seconds())
+    return "ended" if remaining <= 0 else f"{duration(remaining)} left"
+
+
+@register.filter
+def tokens(wei) -> str:
+    return "—" if wei in (None, "") else _tokens(int(wei))
+
+
+@register.filter
+def share(part, whole) -> str:
+    """part / whole as a CSS width percentage, clamped to [0, 100]."""
+    try:
+        whole = int(whole)
+        return f"{min(100, max(0, int(part) * 100 / whole)) if whole else 0:.1f}"
+    except (TypeError, ValueError):
+        return "0"

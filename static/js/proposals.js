@@ -1,0 +1,282 @@
+// Proposal pages: the draft form (live validation through the API) and voting with the wallet
+// (EIP-712 typed data from the server, eth_signTypedData_v4, POST the signature).
+(function () {
+  "use strict";
+  const jct = window.jctgov;
+  const WEI_DIGITS = 18;
+
+  // --- amounts: JCT as decimal text <-> wei as integer strings (exact, BigInt) -------------
+  function toWei(text) {
+    const value = String(text || "").trim().replace(/,/g, "");
+    const match = /^(\d+)(?:\.(\d{0,18}))?$/.exec(value);
+    if (!match) return null;
+    const fraction = (match[2] || "").padEnd(WEI_DIGITS, "0");
+    return (BigInt(match[1]) * 10n ** 18n + BigInt(fraction || "0")).toString();
+  }
+
+  function fromWei(wei) {
+    const value = BigInt(wei);
+    const whole = value / 10n ** 18n;
+    const fraction = (value % 10n ** 18n).toString().padStart(WEI_DIGITS, "0").replace(/0+$/, "");
+    return whole.toString() + (fraction ? "." + fraction : "");
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn(...args), ms);
+    };
+  }
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (k === "text") node.textContent = v;
+      else node.setAttribute(k, v);
+    });
+    (children || []).forEach((c) => node.appendChild(c));
+    return node;
+  }
+
+  function errorText(error) {
+    if (error && error.body && error.body.error) {
+      const e = error.body.error;
+      return e.message + (e.field ? " (" + e.field + ")" : "");
+    }
+    return (error && error.message) || String(error);
+  }
+
+  // --- draft form --------------------------------------------------------------------------
+  function setupForm(form) {
+    const registry = JSON.parse(document.getElementById("parameter-registry").textContent);
+    const initial = JSON.parse(document.getElementById("proposal-initial").textContent);
+    const byKey = Object.fromEntries(registry.map((p) => [p.key, p]));
+    const changes = form.querySelector("#changes tbody");
+    const recipients = form.querySelector("#recipients tbody");
+    const payloadError = document.getElementById("payload-error");
+    const payloadOk = document.getElementById("payload-ok");
+
+    const kind = () => form.querySelector("input[name=kind]:checked").value;
+    const show = (value, unit) => (unit && unit.startsWith("veJCT") ? fromWei(value) + " veJCT" : value + " " + unit);
+
+    function showKind() {
+      form.querySelectorAll(".kind-section").forEach((s) => {
+        s.hidden = s.dataset.kind !== kind();
+      });
+      const topUp = form.querySelector("#grant-topup").checked;
+      form.querySelectorAll(".grant-new").forEach((n) => (n.hidden = topUp));
+      form.querySelectorAll(".grant-topup").forEach((n) => (n.hidden = !topUp));
+    }
+
+    function addChange(key, value) {
+      const select = el("select", { "aria-label": "Parameter" },
+        registry.map((p) => el("option", { value: p.key, text: p.key })));
+      if (key) select.value = key;
+      const now = el("td", { class: "muted" });
+      const bounds = el("td", { class: "muted" });
+      const input = el("input", { "aria-label": "New value", inputmode: "decimal" });
+      const remove = el("button", { type: "button", class: "btn btn-ghost", text: "Remove" });
+      const row = el("tr", {}, [el("td", {}, [select]), now, el("td", {}, [input]), bounds, el("td", {}, [remove])]);
+      const describe = () => {
+        const p = byKey[select.value];
+        now.textContent = show(p.current, p.unit);
+        bounds.textContent = show(p.min, p.unit) + " – " + show(p.max, p.unit);
+        input.placeholder = p.kind === "token" ? "veJCT" : p.unit;
+      };
+      select.addEventListener("change", () => { describe(); validate(); });
+      remove.addEventListener("click", () => { row.remove(); validate(); });
+      if (value !== undefined) input.value = byKey[select.value].kind === "token" ? fromWei(value) : value;
+      describe();
+      changes.appendChild(row);
+    }
+
+    function addRecipient(entry) {
+      entry = entry || {};
+      const address = el("input", { "aria-label": "Recipient address", class: "address" });
+      const amount = el("input", { "aria-label": "Amount (JCT)", inputmode: "decimal" });
+      const reason = el("input", { "aria-label": "Reason", maxlength: "500" });
+      const remove = el("button", { type: "button", class: "btn btn-ghost", text: "Remove" });
+      address.value = entry.recipient || "";
+      amount.value = entry.amount ? fromWei(entry.amount) : "";
+      reason.value = entry.reason || "";
+      const row = el("tr", {}, [address, amount, reason, remove].map((n) => el("td", {}, [n])));
+      remove.addEventListener("click", () => { row.remove(); validate(); });
+      recipients.appendChild(row);
+    }
+
+    function amountOrRaw(text) {
+      // Send what the user typed when it is not a number, so the server names the error.
+      const wei = toWei(text);
+      return wei === null ? String(text || "") : wei;
+    }
+
+    function payload() {
+      switch (kind()) {
+        case "parameters":
+          return {
+            changes: Array.from(changes.rows).map((row) => {
+              const key = row.querySelector("select").value;
+              const raw = row.querySelector("input").value.trim();
+              return { key, value: byKey[key].kind === "token" ? amountOrRaw(raw) : raw };
+            }),
+          };
+        case "grant_budget": {
+          const amount = amountOrRaw(form.querySelector("#grant-amount").value);
+          if (form.querySelector("#grant-topup").checked) {
+            return { top_up_program_id: form.querySelector("#grant-program-id").value.trim(), amount };
+          }
+          return {
+            program_name: form.querySelector("#grant-program-name").value,
+            description: form.querySelector("#grant-description").value,
+            amount,
+          };
+        }
+        default:
+          return {
+            recipients: Array.from(recipients.rows).map((row) => {
+              const [address, amount, reason] = row.querySelectorAll("input");
+              return { recipient: address.value.trim(), amount: amountOrRaw(amount.value), reason: reason.value };
+            }),
+          };
+      }
+    }
+
+    function clearErrors() {
+      form.querySelectorAll("[data-error-for]").forEach((n) => (n.textContent = ""));
+      payloadOk.textContent = "";
+    }
+
+    function showError(error) {
+      const e = error.body && error.body.error;
+      const field = e && e.field ? e.field.split(".")[0] : "payload";
+      const target = form.querySelector(`[data-error-for="${field}"]`) || payloadError;
+      target.textContent = errorText(error);
+    }
+
+    const validate = debounce(async () => {
+      clearErrors();
+      try {
+        await jct.api("/api/v1/proposals/validate-payload", { method: "POST", body: { kind: kind(), payload: payload() } });
+        payloadOk.textContent = "Payload is valid.";
+      } catch (error) {
+        showError(error);
+      }
+    }, 300);
+
+    form.addEventListener("input", validate);
+    form.addEventListener("change", () => { showKind(); validate(); });
+    form.querySelector("#add-change").addEventListener("click", () => { addChange(); validate(); });
+    form.querySelector("#add-recipient").addEventListener("click", () => addRecipient());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors();
+      const body = {
+        title: form.querySelector("#title").value,
+        body: form.querySelector("#body").value,
+        discussion_url: form.querySelector("#discussion_url").value.trim(),
+        payload: payload(),
+      };
+      try {
+        const saved = initial.id
+          ? await jct.api(`/api/v1/proposals/${initial.id}`, { method: "PATCH", body })
+          : await jct.api("/api/v1/proposals", { method: "POST", body: { ...body, kind: kind() } });
+        window.location.href = `/proposals/${saved.id}/`;
+      } catch (error) {
+        showError(error);
+      }
+    });
+
+    // Initial state: an edited draft, or one empty row to start from.
+    form.querySelector("#title").value = initial.title || "";
+    form.querySelector("#body").value = initial.body || "";
+    form.querySelector("#discussion_url").value = initial.discussion_url || "";
+    const p = initial.payload || {};
+    if (initial.kind === "parameters") (p.changes || [{}]).forEach((c) => addChange(c.key, c.value));
+    else addChange();
+    if (initial.kind === "recognition" && p.recipients) p.recipients.forEach(addRecipient);
+    else addRecipient();
+    if (initial.kind === "grant_budget" && p.amount) {
+      form.querySelector("#grant-topup").checked = Boolean(p.top_up_program_id);
+      form.querySelector("#grant-program-id").value = p.top_up_program_id || "";
+      form.querySelector("#grant-program-name").value = p.program_name || "";
+      form.querySelector("#grant-description").value = p.description || "";
+      form.querySelector("#grant-amount").value = fromWei(p.amount);
+    }
+    showKind();
+  }
+
+  // --- proposal page: vote, publish, cancel --------------------------------------------------
+  async function vote(proposalId, choice, reason, errorBox) {
+    errorBox.textContent = "";
+    let voter = await jct.wallet.account();
+    if (!voter) {
+      const accounts = await jct.wallet.provider().request({ method: "eth_requestAccounts" });
+      voter = accounts[0];
+    }
+    const query = new URLSearchParams({ voter, choice: String(choice), reason });
+    const typedData = await jct.api(`/api/v1/proposals/${proposalId}/typed-data?${query}`);
+    jct.status("Sign your vote in the wallet…");
+    const signature = await jct.wallet.signTypedData(typedData);
+    const m = typedData.message;
+    const receipt = await jct.api(`/api/v1/proposals/${proposalId}/votes`, {
+      method: "POST",
+      body: { voter: m.voter, choice: m.choice, reason: m.reason, timestamp: m.timestamp, signature },
+    });
+    jct.status(`Vote recorded: ${receipt.choice_label} with ${fromWei(receipt.power)} veJCT.`);
+    return receipt;
+  }
+
+  function setupProposal(article) {
+    const id = article.dataset.id;
+    const voteError = document.getElementById("vote-error");
+    document.querySelectorAll(".vote-button").forEach((button) => {
+      button.addEventListener("click", async () => {
+        const buttons = document.querySelectorAll(".vote-button");
+        buttons.forEach((b) => (b.disabled = true));
+        try {
+          const receipt = await vote(id, Number(button.dataset.choice), document.getElementById("vote-reason").value, voteError);
+          document.getElementById("my-vote").textContent =
+            `You voted ${receipt.choice_label} with ${fromWei(receipt.power)} veJCT. A new vote replaces it.`;
+          setTimeout(() => window.location.reload(), 600);
+        } catch (error) {
+          voteError.textContent = errorText(error);
+          jct.status("", false);
+        } finally {
+          buttons.forEach((b) => (b.disabled = false));
+        }
+      });
+    });
+    const actionError = document.getElementById("action-error");
+    const act = async (path, body) => {
+      actionError.textContent = "";
+      try {
+        await jct.api(`/api/v1/proposals/${id}/${path}`, { method: "POST", body: body || {} });
+        window.location.reload();
+      } catch (error) {
+        actionError.textContent = errorText(error);
+      }
+    };
+    const publish = document.getElementById("publish-button");
+    if (publish) publish.addEventListener("click", () => act("publish"));
+    const cancel = document.getElementById("cancel-button");
+    if (cancel) {
+      cancel.addEventListener("click", () => {
+        const reasonInput = document.getElementById("cancel-reason");
+        act("cancel", { reason: reasonInput ? reasonInput.value : "" });
+      });
+    }
+    document.querySelectorAll("[data-ts]").forEach((cell) => {
+      cell.textContent = new Date(Number(cell.dataset.ts) * 1000).toLocaleString();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("proposal-form");
+    if (form) setupForm(form);
+    const article = document.getElementById("proposal");
+    if (article) setupProposal(article);
+  });
+
+  window.jctgov.proposals = { toWei, fromWei };
+})();
