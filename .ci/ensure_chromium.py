@@ -14,7 +14,10 @@ if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, stdin=subprocess.DEVNULL
+        ["apt-get", "install", "-y", "-qq", "chromium"],
+        check=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
     sys.exit(0)
 sys.exit("Browser tests need Debian's chromium: run `sudo apt-get install -y chromium`.")

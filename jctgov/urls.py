@@ -16,3 +16,6 @@ urlpatterns = [
     path("", include("jctgov.core.urls")),
     path("", include("proposals.urls")),
 ]
+
+handler404 = "jctgov.core.views.not_found"
+handler500 = "jctgov.core.views.server_error"

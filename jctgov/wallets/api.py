@@ -20,7 +20,8 @@ class NonceApi(APIView):
             OpenApiParameter("address", str, description="Optional: echoed back EIP-55 checksummed")
         ],
         responses=inline_serializer(
-            "Nonce", {"nonce": serializers.CharField(), "address": serializers.CharField(required=False)}
+            "Nonce",
+            {"nonce": serializers.CharField(), "address": serializers.CharField(required=False)},
         ),
         summary="Issue a single-use SIWE nonce bound to this session (10 minutes)",
     )
@@ -28,7 +29,9 @@ class NonceApi(APIView):
         # Browsers have no keccak; the page asks us to checksum the address it will sign with.
         address = request.query_params.get("address")
         if address is not None and not is_address(address):
-            raise ApplicationError("Not an Ethereum address.", code="invalid_address", field="address")
+            raise ApplicationError(
+                "Not an Ethereum address.", code="invalid_address", field="address"
+            )
         nonce = services.nonce_issue(request=request)
         body = {"nonce": nonce.nonce}
         if address is not None:
@@ -47,7 +50,9 @@ class LoginApi(APIView):
     class OutputSerializer(serializers.Serializer):
         address = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer, summary="Sign in (EIP-4361)")
+    @extend_schema(
+        request=InputSerializer, responses=OutputSerializer, summary="Sign in (EIP-4361)"
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -63,7 +63,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return cached
 
 
-
 class SiweNonce(models.Model):
     """A single-use sign-in nonce bound to one browser session; valid for 10 minutes."""
 

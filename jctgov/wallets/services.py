@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 from datetime import timedelta
-
-import logging
 
 from django.conf import settings
 from django.contrib.auth import login

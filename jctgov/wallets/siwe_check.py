@@ -46,26 +46,36 @@ def parse(text: str) -> SiweMessage:
             message = SiweMessage.from_message(text)
     except Exception as exc:  # the parser raises many kinds; all mean "not EIP-4361"
         raise SiweRefusal(
-            "malformed_message", f"The sign-in message is not valid EIP-4361 text ({type(exc).__name__}).", 400
+            "malformed_message",
+            f"The sign-in message is not valid EIP-4361 text ({type(exc).__name__}).",
+            400,
         ) from None
     if message.prepare_message() != text:
-        raise SiweRefusal("malformed_message", "The sign-in message is not in canonical EIP-4361 form.", 400)
+        raise SiweRefusal(
+            "malformed_message", "The sign-in message is not in canonical EIP-4361 form.", 400
+        )
     return message
 
 
 def check_fields(message: SiweMessage, expected: Expected) -> None:
     """Compare the message with this site: domain, origin, chain and validity times."""
     if message.domain != expected.domain:
-        raise SiweRefusal("domain_mismatch", f"The message is for {message.domain}, not {expected.domain}.")
+        raise SiweRefusal(
+            "domain_mismatch", f"The message is for {message.domain}, not {expected.domain}."
+        )
     uri = urlsplit(str(message.uri))
     if f"{uri.scheme}://{uri.netloc}" != expected.origin:
         raise SiweRefusal("uri_mismatch", f"The message URI is not on {expected.origin}.")
     if message.chain_id != expected.chain_id:
-        raise SiweRefusal("chain_mismatch", f"Sign in on chain {expected.chain_id}, not {message.chain_id}.")
+        raise SiweRefusal(
+            "chain_mismatch", f"Sign in on chain {expected.chain_id}, not {message.chain_id}."
+        )
     if message.expiration_time is not None and expected.now >= message.expiration_time._datetime:
         raise SiweRefusal("message_expired", "The sign-in message has expired.")
     if message.not_before is not None and expected.now < message.not_before._datetime:
-        raise SiweRefusal("message_not_yet_valid", "The sign-in message is not valid yet (Not Before).")
+        raise SiweRefusal(
+            "message_not_yet_valid", "The sign-in message is not valid yet (Not Before)."
+        )
     if abs(expected.now - message.issued_at._datetime) > expected.max_skew:
         raise SiweRefusal("issued_at_out_of_range", "The message's Issued At is too far from now.")
 

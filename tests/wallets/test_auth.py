@@ -63,7 +63,9 @@ def get_nonce(client) -> str:
 
 def login(client, text: str, signature: str):
     return client.post(
-        "/api/v1/auth/login", {"message": text, "signature": signature}, content_type="application/json"
+        "/api/v1/auth/login",
+        {"message": text, "signature": signature},
+        content_type="application/json",
     )
 
 
