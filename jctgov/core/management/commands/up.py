@@ -33,9 +33,10 @@ class Command(BaseCommand):
         self.children: list[tuple[str, subprocess.Popen]] = []
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
+            self._start_chain(chain_port)
             self.stdout.write("· migrating the database")
             call_command("migrate", interactive=False, verbosity=0)
-            self._start_chain(chain_port)
+            self._match_database_to_chain()
             if not no_demo:
                 self.stdout.write("· seeding demo data")
                 self._run_child_to_end([sys.executable, "manage.py", "seed_demo"])
@@ -73,7 +74,34 @@ class Command(BaseCommand):
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        if not os.environ.get("CHAIN_RPC_URL"):
+            # Our own Anvil: the executor is Anvil's PUBLIC dev account #0, whose key every
+            # Foundry install prints. Dev chains only; production passes JCTGOV_EXECUTOR_KEY.
+            from jctgov.chain.devkeys import DEPLOYER_KEY
+
+            env.setdefault("JCTGOV_EXECUTOR_KEY", DEPLOYER_KEY)
         return env
+
+    def _match_database_to_chain(self) -> None:
+        """Anvil's state is kept between runs; if it was lost, the chain was redeployed and
+        the embedded database describes a chain that no longer exists: start it afresh."""
+        import json
+
+        from django.db import connection
+
+        deployed = json.loads(settings.CHAIN_DEPLOYMENTS_FILE.read_text())
+        identity = {k: deployed.get(k) for k in ("chain_id", "VotingEscrow", "deploy_block")}
+        marker = settings.VAR_DIR / "database-chain.json"
+        previous = json.loads(marker.read_text()) if marker.exists() else None
+        if previous not in (None, identity):
+            if connection.vendor != "sqlite":
+                raise CommandError(
+                    "the chain was redeployed but the database describes the old one; "
+                    "point CHAIN_RPC_URL at the old chain or reset the database"
+                )
+            self.stdout.write("· the dev chain was reset: clearing the embedded database to match")
+            call_command("flush", interactive=False, verbosity=0)
+        marker.write_text(json.dumps(identity))
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         self.stdout.write(f"· starting {name}")
@@ -89,7 +117,7 @@ class Command(BaseCommand):
     def _start_chain(self, chain_port: int) -> None:
         deployments: Path = settings.CHAIN_DEPLOYMENTS_FILE
         before = deployments.stat().st_mtime if deployments.exists() else 0
-        argv = [sys.executable, "manage.py", "devchain", "--port", str(chain_port)]
+        argv = [sys.executable, "manage.py", "devchain", "--persist", "--port", str(chain_port)]
         if os.environ.get("CHAIN_RPC_URL"):
             argv.append("--attach")
         proc = self._spawn("chain (Anvil + contracts)", argv)
