@@ -45,6 +45,11 @@ def snapshot_voting_power(block: int) -> PowerSnapshot:
     done = indexed_block()
     if done is None or done < block:
         index_events(to_block=block)
+        done = indexed_block()
+    if done is None or done < block:
+        # Another worker holds the indexer claim: the holder set may still be incomplete, and
+        # a snapshot over it would silently drop voters. Retry once that run has finished.
+        raise client.ChainUnavailable(f"Events up to block {block} are still being indexed.")
     holders = holders_at(block)
     balances = client.vejct_balances_at(holders, block)
     total = client.vejct_total_supply_at(block)

@@ -1,7 +1,8 @@
 """Demo data for `make run`, created through the same services a person's clicks call.
 
 Uses Anvil's PUBLIC dev accounts (dev chains only): #0 steward and executor, #1–#3 hold the
-veJCT locks the dev chain seeds, #4–#6 are GPU providers, #7 a compute user. Safe to run
+veJCT locks the dev chain seeds and also run GPU nodes (their stake makes them eligible), #4
+and #5 are recognised contributors, #7 a compute user. Safe to run
 again: it does nothing when the demo proposals already exist.
 """
 
@@ -51,9 +52,9 @@ PROPOSALS = [
 ]
 
 NODES = [
-    (4, "h100-fra-1", "H100 80GB", 8, "eu-central", "2.45"),
-    (5, "a100-iad-1", "A100 80GB", 4, "us-east", "1.65"),
-    (6, "4090-sgp-1", "RTX 4090", 2, "ap-southeast", "0.42"),
+    (1, "h100-fra-1", "H100 80GB", 8, "eu-central", "2.45"),
+    (2, "a100-iad-1", "A100 80GB", 4, "us-east", "1.65"),
+    (3, "4090-sgp-1", "RTX 4090", 2, "ap-southeast", "0.42"),
 ]
 
 
@@ -89,7 +90,7 @@ def _seed_market() -> str:
 
     for index, name, model, count, region, ask in NODES:
         user = User.objects.get_or_create_for_address(dev_address(index))
-        market.provider_register(user=user)
+        market.provider_refresh_stake(provider=market.provider_register(user=user))
         registration = market.node_register(
             user=user,
             name=name,
