@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from coincurve import PublicKey
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
 DOMAIN_NAME = "Janction Governance"
 DOMAIN_VERSION = "1"
@@ -47,6 +48,7 @@ VOTE_TYPEHASH = keccak(
     text="Vote(bytes32 proposal,address voter,uint32 choice,string reason,uint64 timestamp)"
 )
 _BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _SIGNATURE = re.compile(r"^(0x)?[0-9a-fA-F]{130}$")
 
 
@@ -84,7 +86,7 @@ class VoteMessage:
     def __post_init__(self) -> None:
         if not _BYTES32.match(self.proposal):
             raise ValueError("proposal must be a 0x-prefixed bytes32 hex string")
-        if not is_address(self.voter):
+        if not _HEX_ADDRESS.match(self.voter):
             raise ValueError("voter must be an address")
         if not 0 <= self.choice <= UINT32_MAX:
             raise ValueError("choice must fit uint32")
@@ -119,8 +121,9 @@ def _address_word(address: str) -> bytes:
     return bytes(12) + bytes.fromhex(address[2:])
 
 
+@lru_cache(maxsize=256)
 def domain_separator(domain: Domain) -> bytes:
-    """hashStruct(EIP712Domain)."""
+    """hashStruct(EIP712Domain); cached, since every vote of a proposal shares its domain."""
     return keccak(
         DOMAIN_TYPEHASH
         + keccak(text=DOMAIN_NAME)
@@ -172,6 +175,10 @@ def split_signature(signature: str) -> tuple[int, int, int]:
 
 def recover_signer(digest: bytes, signature: str) -> str:
     """The checksummed address whose key signed ``digest``; SignatureError if it can't be."""
+    return to_checksum_address(_recover_address_bytes(digest, signature))
+
+
+def _recover_address_bytes(digest: bytes, signature: str) -> bytes:
     recovery_id, r, s = split_signature(signature)
     compact = _word(r) + _word(s) + bytes([recovery_id])
     try:
@@ -181,14 +188,14 @@ def recover_signer(digest: bytes, signature: str) -> str:
             "bad_signature", "No public key recovers from this signature."
         ) from exc
     uncompressed = public_key.format(compressed=False)[1:]
-    return to_checksum_address(keccak(uncompressed)[-20:])
+    return keccak(uncompressed)[-20:]
 
 
 def verify_vote(domain: Domain, message: VoteMessage, signature: str) -> bytes:
     """The vote's digest if ``signature`` is the voter's canonical signature; else SignatureError."""
     digest = vote_digest(domain, message)
-    signer = recover_signer(digest, signature)
-    if signer != to_checksum_address(message.voter):
+    # Compare the 20 bytes: EIP-55 casing is presentation, and checksumming costs a keccak.
+    if _recover_address_bytes(digest, signature) != bytes.fromhex(message.voter[2:]):
         raise SignatureError(
             "signature_mismatch", "The signature was not made by the voter over this vote."
         )

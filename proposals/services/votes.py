@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
-from eth_utils import is_address, to_checksum_address
+from eth_utils import to_checksum_address
 
+from jctgov.chain.models import PowerSnapshotEntry
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
-from proposals import eip712, power
+from proposals import eip712
 from proposals.models import Proposal, ProposalState, Vote
 
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 MAX_REASON = 1_000
 MAX_CLOCK_AHEAD_S = 300  # a wallet's clock may run ahead of ours by at most five minutes
 
@@ -55,8 +58,14 @@ def _check_input(voter: str, choice: int, reason: str, timestamp: int) -> str:
             code="invalid_choice",
             field="choice",
         )
-    if not isinstance(voter, str) or not is_address(voter):
+    if not isinstance(voter, str) or not _HEX_ADDRESS.match(voter):
         raise ApplicationError("Not an Ethereum address.", code="invalid_address", field="voter")
+    checksummed = to_checksum_address(voter)
+    if voter != checksummed and voter[2:] not in (voter[2:].lower(), voter[2:].upper()):
+        # Mixed case is an EIP-55 checksum, and this one is wrong: likely a typo.
+        raise ApplicationError(
+            "The address's EIP-55 checksum is wrong.", code="invalid_address", field="voter"
+        )
     if (
         isinstance(timestamp, bool)
         or not isinstance(timestamp, int)
@@ -65,7 +74,7 @@ def _check_input(voter: str, choice: int, reason: str, timestamp: int) -> str:
         raise ApplicationError(
             "Timestamp must be a uint64.", code="invalid_timestamp", field="timestamp"
         )
-    return to_checksum_address(voter)
+    return checksummed
 
 
 def _check_window(proposal: Proposal, timestamp: int, now: datetime) -> None:
@@ -130,8 +139,17 @@ def _record(
 ) -> tuple[Vote, bool]:
     # The proposal row lock is the one proposal_close takes: a vote is either counted before
     # the close or refused after it. Everything below runs under it (a few indexed reads).
+    # The voter's snapshot power rides along in the same query: one round trip fewer per vote.
+    snapshot_power = PowerSnapshotEntry.objects.filter(
+        snapshot__block_number=OuterRef("snapshot_block"), address=voter
+    ).values("power")[:1]
     try:
-        proposal = Proposal.objects.select_for_update().only(*_VOTING_FIELDS).get(pk=proposal_id)
+        proposal = (
+            Proposal.objects.select_for_update(of=("self",))
+            .only(*_VOTING_FIELDS)
+            .annotate(voter_power=Subquery(snapshot_power))
+            .get(pk=proposal_id)
+        )
     except (Proposal.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such proposal.", code="proposal_not_found") from None
     if not proposal.uid:
@@ -157,7 +175,7 @@ def _record(
         if row.digest == digest:
             return Vote.objects.select_related("proposal").get(pk=row.pk), False
     _check_window(proposal, timestamp, now)
-    voting_power = power.snapshot_power_at(proposal.snapshot_block, voter)
+    voting_power = int(proposal.voter_power or 0)
     if voting_power <= 0:
         raise Forbidden(
             f"{voter} had no veJCT at the proposal's snapshot block.",

@@ -1,13 +1,13 @@
 """Fixtures of the proposals tests.
 
-``fake_chain`` replaces the proposals→chain seam (proposals.power) for tests that are about
-governance rules rather than the chain; the chain tests use the real Anvil fixtures instead.
+``fake_chain`` replaces the proposals→chain RPC reads (proposals.power) for tests that are about
+governance rules rather than the chain; snapshots are real database rows, as the chain app
+stores them. The chain tests use the real Anvil fixtures instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import pytest
 
@@ -23,27 +23,29 @@ class FakeChain:
     enqueued: list[int] = field(default_factory=list)
 
     def snapshot(self, block: int, powers: dict[str, int]) -> None:
+        """Store the snapshot as the chain app would: real PowerSnapshot rows."""
+        from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
+
         self.snapshots[block] = dict(powers)
+        PowerSnapshot.objects.filter(block_number=block).delete()
+        stored = PowerSnapshot.objects.create(
+            block_number=block,
+            block_hash="0x" + f"{block:064x}",
+            total_supply=sum(powers.values()),
+            holders=sum(1 for p in powers.values() if p > 0),
+        )
+        PowerSnapshotEntry.objects.bulk_create(
+            PowerSnapshotEntry(snapshot=stored, address=a, power=p) for a, p in powers.items() if p > 0
+        )
 
 
 @pytest.fixture
 def fake_chain(monkeypatch) -> FakeChain:
     chain = FakeChain()
 
-    def snapshot_at(block):
-        powers = chain.snapshots.get(block)
-        if powers is None:
-            return None
-        return SimpleNamespace(block_number=block, total_supply=sum(powers.values()), powers=powers)
-
     monkeypatch.setattr(power, "head_block", lambda: chain.head)
     monkeypatch.setattr(power, "vejct_balance", lambda addr: chain.balances.get(addr, 0))
     monkeypatch.setattr(power, "voting_escrow_address", lambda: power.to_checksum_address(ESCROW))
-    monkeypatch.setattr(power, "snapshot_at", snapshot_at)
-    monkeypatch.setattr(power, "snapshot_power", lambda snap, addr: snap.powers.get(addr, 0))
-    monkeypatch.setattr(
-        power, "snapshot_power_at", lambda block, addr: chain.snapshots.get(block, {}).get(addr, 0)
-    )
     monkeypatch.setattr(power, "enqueue_snapshot", chain.enqueued.append)
     monkeypatch.setattr(
         power, "vejct_balance_at", lambda addr, block: chain.snapshots.get(block, {}).get(addr, 0)
