@@ -35,7 +35,9 @@ class FakeChain:
             holders=sum(1 for p in powers.values() if p > 0),
         )
         PowerSnapshotEntry.objects.bulk_create(
-            PowerSnapshotEntry(snapshot=stored, address=a, power=p) for a, p in powers.items() if p > 0
+            PowerSnapshotEntry(snapshot=stored, address=a, power=p)
+            for a, p in powers.items()
+            if p > 0
         )
 
 
