@@ -188,6 +188,9 @@ MARKET_JCT_USD_PRICE = env("JCTGOV_JCT_USD_PRICE", "0.10" if DEBUG else "")
 JCTGOV_EXECUTOR_KEY = env("JCTGOV_EXECUTOR_KEY", "")
 JCTGOV_EXECUTOR_KEYSTORE = env("JCTGOV_EXECUTOR_KEYSTORE", "")
 JCTGOV_EXECUTOR_KEYSTORE_PASSWORD = env("JCTGOV_EXECUTOR_KEYSTORE_PASSWORD", "")
+# How long a worker's claim on a chain write (a timelock step, a payout) lasts. A worker that
+# crashed mid-step leaves its claim behind; after this long another may reconcile from the chain.
+JCTGOV_CHAIN_LEASE_S = envint("JCTGOV_CHAIN_LEASE_S", 300)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")

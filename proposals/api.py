@@ -218,11 +218,19 @@ class ProposalCancelApi(APIView):
                 {
                     400: ["reason_required", "reason_too_long"],
                     403: ["not_allowed"],
-                    409: ["invalid_state"],
+                    409: [
+                        "invalid_state",
+                        "execution_in_progress",
+                        "already_executed",
+                        "executor_unavailable",
+                    ],
+                    502: ["chain_error", "chain_reverted"],
+                    503: ["chain_unavailable"],
                 }
             ),
         },
-        summary="Cancel (author before voting; steward before queueing, with a reason)",
+        summary="Cancel (author before voting; steward before executed, with a reason; "
+        "a queued proposal's timelock operation is cancelled on chain)",
     )
     def post(self, request, proposal_id: int):
         data = self.InputSerializer(data=request.data)

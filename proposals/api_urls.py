@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proposals import api
+from proposals import api, api_execution
 
 app_name = "proposals-api"
 
@@ -13,4 +13,14 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/cancel", api.ProposalCancelApi.as_view(), name="cancel"),
     path("proposals/<int:proposal_id>/typed-data", api.TypedDataApi.as_view(), name="typed-data"),
     path("proposals/<int:proposal_id>/votes", api.VotesApi.as_view(), name="votes"),
+    path(
+        "proposals/<int:proposal_id>/queue",
+        api_execution.ProposalQueueApi.as_view(),
+        name="queue",
+    ),
+    path(
+        "proposals/<int:proposal_id>/retry-execution",
+        api_execution.ProposalRetryExecutionApi.as_view(),
+        name="retry-execution",
+    ),
 ]

@@ -97,10 +97,21 @@ class Proposal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    operation_id = models.CharField(max_length=66, blank=True)
+    operation_id = models.CharField(max_length=66, blank=True)  # hashOperationBatch, salt = uid
     queued_at = models.DateTimeField(null=True, blank=True)
+    execution_delay_s = models.PositiveIntegerField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)  # chain time the operation is ready
+    schedule_tx = models.CharField(max_length=66, blank=True)
+    schedule_block = models.BigIntegerField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
+    execute_tx = models.CharField(max_length=66, blank=True)
+    execute_block = models.BigIntegerField(null=True, blank=True)
+    cancel_tx = models.CharField(max_length=66, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
     failure_reason = models.TextField(blank=True)
+    # A worker's claim on the chain step in flight (schedule, execute, cancel): at most one
+    # process talks to the timelock for a proposal; a crashed worker's claim lapses.
+    execution_claimed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,6 +125,15 @@ class Proposal(models.Model):
                 condition=Q(state__in=[ProposalState.DRAFT, ProposalState.CANCELLED])
                 | Q(uid__isnull=False),
                 name="proposal_published_has_uid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[ProposalState.QUEUED, ProposalState.EXECUTED])
+                | (Q(approved_at__isnull=False) & ~Q(operation_id="")),
+                name="proposal_queued_is_approved_with_operation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ProposalState.EXECUTED) | ~Q(execute_tx=""),
+                name="proposal_executed_has_tx",
             ),
         ]
 

@@ -7,10 +7,19 @@ from typing import Any
 from jctgov.core import parameters as registry
 from proposals import selectors
 from proposals.eip712 import typed_data
-from proposals.models import Proposal, ProposalKind, Vote
+from proposals.models import Proposal, ProposalKind, ProposalState, Vote
 from proposals.rendering import render_markdown
+from proposals.services.execution import executor_configured, grace_deadline
 from proposals.services.lifecycle import proposal_content_of
 from proposals.services.votes import vote_domain, vote_message
+
+EXECUTION_STATES = (
+    ProposalState.SUCCEEDED,
+    ProposalState.QUEUED,
+    ProposalState.EXECUTED,
+    ProposalState.FAILED,
+    ProposalState.EXPIRED,
+)
 
 
 def _iso(value) -> str | None:
@@ -73,8 +82,40 @@ def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
         "cancel_reason": proposal.cancel_reason,
         "created_at": _iso(proposal.created_at),
         "tally": tally.as_dict() if proposal.uid else None,
+        "execution": execution_data(proposal),
         # What the uid hashes (canonical JSON, keys sorted): anyone can recompute it.
         "content": proposal_content_of(proposal) if proposal.uid else None,
+    }
+
+
+def execution_data(proposal: Proposal) -> dict[str, Any] | None:
+    """The execution timeline: approval, timelock schedule, ready time, execution or failure."""
+    if proposal.state not in EXECUTION_STATES and not proposal.approved_at:
+        return None
+    waiting = (
+        proposal.state == ProposalState.SUCCEEDED
+        and proposal.approved_at is not None
+        and not executor_configured()
+    )
+    return {
+        "approved_by": proposal.approved_by.address if proposal.approved_by_id else None,
+        "approved_at": _iso(proposal.approved_at),
+        "grace_deadline": _iso(grace_deadline(proposal))
+        if proposal.state == ProposalState.SUCCEEDED
+        else None,
+        "waiting_for_executor": waiting,
+        "operation_id": proposal.operation_id or None,
+        "delay_s": proposal.execution_delay_s,
+        "schedule_tx": proposal.schedule_tx or None,
+        "schedule_block": proposal.schedule_block,
+        "queued_at": _iso(proposal.queued_at),
+        "ready_at": _iso(proposal.ready_at),
+        "execute_tx": proposal.execute_tx or None,
+        "execute_block": proposal.execute_block,
+        "executed_at": _iso(proposal.executed_at),
+        "cancel_tx": proposal.cancel_tx or None,
+        "failure_code": proposal.failure_code or None,
+        "failure_reason": proposal.failure_reason or None,
     }
 
 

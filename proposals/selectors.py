@@ -55,3 +55,27 @@ def vote_receipts(proposal: Proposal) -> QuerySet[Vote]:
 def vote_of(proposal: Proposal, voter: str) -> Vote | None:
     """The voter's counted vote, if any."""
     return Vote.objects.filter(proposal=proposal, voter=voter, counted=True).first()
+
+
+def execution_console(*, now=None) -> dict[str, object]:
+    """The steward console: what awaits approval, what is queued (and ready), what failed."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from proposals.models import ProposalState as S
+
+    now = now or timezone.now()
+    base = Proposal.objects.select_related("author", "approved_by").order_by("closed_at", "id")
+    queued = list(base.filter(state=S.QUEUED))
+    for proposal in queued:
+        proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now
+    return {
+        "awaiting_approval": base.filter(state=S.SUCCEEDED, approved_at__isnull=True),
+        "approved": base.filter(state=S.SUCCEEDED, approved_at__isnull=False),
+        "queued": queued,
+        "failed": base.filter(state=S.FAILED),
+        "executed": base.filter(state=S.EXECUTED).order_by("-executed_at", "-id")[:20],
+        "expired_or_cancelled": base.filter(
+            Q(state=S.EXPIRED) | Q(state=S.CANCELLED, operation_id__gt="")
+        ).order_by("-updated_at", "-id")[:20],
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from jctgov.chain.client import ChainUnavailable
+
 
 @shared_task(name="proposals.advance_proposals", ignore_result=True)
 def advance_proposals() -> dict[str, int]:
@@ -14,3 +16,42 @@ def advance_proposals() -> dict[str, int]:
     from proposals.services import proposals_advance
 
     return proposals_advance()
+
+
+# Timelock steps. Safe to re-run (a claim, then the timelock's own state decides), so they are
+# acknowledged late: a worker killed mid-step gets its message redelivered. Only transient chain
+# errors are retried; permanent ones end as ``failed`` inside the service.
+_CHAIN_STEP = {
+    "ignore_result": True,
+    "acks_late": True,
+    "autoretry_for": (ChainUnavailable,),
+    "max_retries": 8,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+}
+
+
+@shared_task(name="proposals.schedule_proposal", **_CHAIN_STEP)
+def schedule_proposal(proposal_id: int) -> str:
+    """scheduleBatch an approved proposal on the timelock, exactly once. Returns the state."""
+    from proposals.services import proposal_schedule
+
+    return proposal_schedule(proposal_id=proposal_id).state
+
+
+@shared_task(name="proposals.execute_proposal", **_CHAIN_STEP)
+def execute_proposal(proposal_id: int) -> str:
+    """executeBatch a queued proposal once its delay has passed, exactly once. Returns the state."""
+    from proposals.services import proposal_execute
+
+    return proposal_execute(proposal_id=proposal_id).state
+
+
+@shared_task(name="proposals.execution_due", ignore_result=True)
+def execution_due() -> dict[str, int]:
+    """Beat: enqueue due schedule/execute steps (also those a crashed worker left), expire
+    succeeded proposals past their grace. Idempotent."""
+    from proposals.services import proposals_execution_due
+
+    return proposals_execution_due()

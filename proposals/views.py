@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
@@ -10,8 +11,9 @@ from jctgov.core import parameters as registry
 from proposals import selectors
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_data
+from proposals.services.execution import executor_configured
 
-STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "failed"}
+STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
 STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 
@@ -84,3 +86,14 @@ def proposal_form(request, proposal_id: int | None = None):
             },
         },
     )
+
+
+def steward_console(request):
+    """What awaits a steward: approvals, queued operations (and which are ready), failures."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_steward:
+        return render(request, "proposals/not_steward.html", status=403)
+    context = selectors.execution_console()
+    context["executor_configured"] = executor_configured()
+    return render(request, "proposals/steward.html", context)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -30,9 +31,12 @@ from jctgov.core.services import audit_record
 from jctgov.wallets.models import User
 
 MS = MilestoneState
-# A worker that claimed a payout and then vanished (killed, host lost) holds it this long.
-PAYOUT_LEASE = timedelta(minutes=5)
 MAX_REPORT = 10_000
+
+
+def _payout_lease() -> timedelta:
+    """A worker that claimed a payout and then vanished (killed, host lost) holds it this long."""
+    return timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
 
 
 def _enqueue_payout(milestone_id: int) -> None:
@@ -156,7 +160,7 @@ def _claim(milestone_id: int, now: datetime) -> bool:
                 to_state=MS.PAYING,
             )
             return True
-    stale = Q(payout_claimed_at__isnull=True) | Q(payout_claimed_at__lt=now - PAYOUT_LEASE)
+    stale = Q(payout_claimed_at__isnull=True) | Q(payout_claimed_at__lt=now - _payout_lease())
     return bool(
         Milestone.objects.filter(stale, pk=milestone_id, state=MS.PAYING).update(
             payout_claimed_at=now
@@ -283,6 +287,6 @@ def _record_waiting(milestone_id: int, message: str) -> Milestone:
 def payouts_pending(*, now: datetime | None = None) -> list[int]:
     """Milestones a payout task should look at: accepted, or paying with a lapsed lease."""
     now = now or timezone.now()
-    stale = Q(payout_claimed_at__isnull=True) | Q(payout_claimed_at__lt=now - PAYOUT_LEASE)
+    stale = Q(payout_claimed_at__isnull=True) | Q(payout_claimed_at__lt=now - _payout_lease())
     rows = Milestone.objects.filter(Q(state=MS.ACCEPTED) | (Q(state=MS.PAYING) & stale))
     return list(rows.values_list("pk", flat=True)[:100])

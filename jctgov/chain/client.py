@@ -224,6 +224,12 @@ def head_block() -> int:
         return int(get_web3().eth.block_number)
 
 
+def head_timestamp() -> int:
+    """Chain time now: the latest block's timestamp (dev chains can run ahead of the wall clock)."""
+    with _rpc("latest block"):
+        return int(get_web3().eth.get_block("latest")["timestamp"])
+
+
 def _block(number: int) -> Any:
     with _rpc(f"block {number}"):
         try:
@@ -418,6 +424,7 @@ __all__ = [
     "get_web3",
     "has_code",
     "head_block",
+    "head_timestamp",
     "is_valid_erc1271_signature",
     "multicall",
     "parameter_key_hash",

@@ -1,8 +1,14 @@
-"""Writes of the proposals app: the proposal lifecycle and vote casting.
+"""Writes of the proposals app: the lifecycle, vote casting, and execution through the timelock.
 
-Split in two modules (lifecycle, votes) to keep each readable; import from here.
+Split in modules (lifecycle, votes, execution, timelock_steps) to keep each readable; import
+from here.
 """
 
+from proposals.services.execution import (
+    proposal_approve,
+    proposal_retry_execution,
+    proposals_execution_due,
+)
 from proposals.services.lifecycle import (
     proposal_activate,
     proposal_cancel,
@@ -12,15 +18,21 @@ from proposals.services.lifecycle import (
     proposal_update_draft,
     proposals_advance,
 )
+from proposals.services.timelock_steps import proposal_execute, proposal_schedule
 from proposals.services.votes import vote_cast
 
 __all__ = [
     "proposal_activate",
+    "proposal_approve",
     "proposal_cancel",
     "proposal_close",
     "proposal_create_draft",
+    "proposal_execute",
     "proposal_publish",
+    "proposal_retry_execution",
+    "proposal_schedule",
     "proposal_update_draft",
     "proposals_advance",
+    "proposals_execution_due",
     "vote_cast",
 ]

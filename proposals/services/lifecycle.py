@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -239,27 +240,39 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
 def proposal_cancel(
     *, proposal_id: int, actor: User, reason: str = "", now: datetime | None = None
 ) -> Proposal:
-    """Cancel: the author while draft or pending; a steward any time before queued, with a reason.
-
-    (Cancelling a queued operation also needs a timelock ``cancel``: that is the execution flow.)
-    """
+    """Cancel: the author while draft or pending; a steward any time before executed, with a
+    reason. A queued (or failed) proposal's timelock operation is cancelled on chain too
+    (``execution.proposal_cancel_operation``); a step a worker is sending answers 409."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if len(reason) > MAX_CANCEL_REASON:
         raise ApplicationError(
             f"At most {MAX_CANCEL_REASON} characters.", code="reason_too_long", field="reason"
         )
+    if actor.is_steward and not reason:
+        raise ApplicationError(
+            "Stewards must give a reason.", code="reason_required", field="reason"
+        )
+    current = _get(proposal_id)
+    if actor.is_steward and (current.state == S.QUEUED or current.operation_id):
+        from proposals.services.execution import proposal_cancel_operation
+
+        return proposal_cancel_operation(
+            proposal_id=proposal_id, actor=actor, reason=reason, now=now
+        )
     with transaction.atomic():
         proposal = _locked(proposal_id)
         is_author = proposal.author_id == actor.pk
         if actor.is_steward:
-            if not reason:
-                raise ApplicationError(
-                    "Stewards must give a reason.", code="reason_required", field="reason"
-                )
             _require_state(
                 proposal, S.DRAFT, S.PENDING, S.ACTIVE, S.SUCCEEDED, S.FAILED, action="cancel"
             )
+            lease = timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
+            if proposal.execution_claimed_at and proposal.execution_claimed_at > now - lease:
+                raise Conflict(
+                    "A worker is scheduling this proposal; try again in a moment.",
+                    code="execution_in_progress",
+                )
         elif is_author:
             _require_state(proposal, S.DRAFT, S.PENDING, action="cancel")
         else:

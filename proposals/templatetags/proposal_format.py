@@ -70,3 +70,11 @@ def share(part, whole) -> str:
         return f"{min(100, max(0, int(part) * 100 / whole)) if whole else 0:.1f}"
     except (TypeError, ValueError):
         return "0"
+
+
+@register.filter
+def grace_deadline(proposal) -> datetime:
+    """When a succeeded, unqueued proposal expires (governance.execution_grace_s after close)."""
+    from proposals.services.execution import grace_deadline as deadline
+
+    return deadline(proposal)

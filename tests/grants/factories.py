@@ -32,6 +32,9 @@ def executed_proposal(
         author=fields.pop("author", None) or UserFactory(),
         state=ProposalState.EXECUTED,
         uid="0x" + secrets.token_hex(32),
+        approved_at=fields.pop("approved_at", None) or timezone.now(),
+        operation_id="0x" + secrets.token_hex(32),
+        execute_tx="0x" + secrets.token_hex(32),
         **fields,
     )
 

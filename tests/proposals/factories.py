@@ -106,3 +106,15 @@ def make_active(
     proposal.state = ProposalState.ACTIVE
     proposal.save()
     return proposal
+
+
+def make_succeeded(*, closed_ago: timedelta = timedelta(minutes=5), **overrides) -> Proposal:
+    """A proposal that passed its vote, as proposal_close leaves it (uid, tally, closed_at)."""
+    proposal = make_active(
+        starts_ago=timedelta(hours=2) + closed_ago, ends_in=-closed_ago, **overrides
+    )
+    proposal.for_power, proposal.against_power, proposal.abstain_power = 600 * WEI, 100 * WEI, 0
+    proposal.closed_at = proposal.ends_at
+    proposal.state = ProposalState.SUCCEEDED
+    proposal.save()
+    return proposal

@@ -1,0 +1,350 @@
+"""Executing passed proposals through the real timelock on Anvil: approve, schedule, execute.
+
+Each test starts from freshly deployed contracts (evm_snapshot/evm_revert): the executor is dev
+account 0, the timelock's min delay is 60 s and governance.timelock_delay_s (2 days) is used.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from eth_account import Account
+
+from grants import escrow
+from grants.models import Program, Recognition
+from jctgov.chain import client as chain_client
+from jctgov.chain import timelock
+from jctgov.chain.indexer import index_events
+from jctgov.chain.timelock import OperationState
+from jctgov.core.models import AuditEvent
+from jctgov.core.parameters import current_value
+from proposals import services
+from proposals.batches import escrow_program_id, proposal_batch
+from proposals.models import Proposal, ProposalKind, ProposalState
+from tests.factories import UserFactory
+from tests.proposals.factories import WEI, make_succeeded
+
+pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+S = ProposalState
+DELAY = 2 * 24 * 3600  # governance.timelock_delay_s default
+
+
+def recognition(*recipients: tuple[str, int]) -> dict:
+    return {
+        "recipients": [
+            {"recipient": to, "amount": str(amount), "reason": "Kept the GPUs up"}
+            for to, amount in recipients
+        ],
+        "total": str(sum(amount for _, amount in recipients)),
+    }
+
+
+def approve(proposal, steward, capture) -> Proposal:
+    """Approve as the steward; the schedule task runs on commit (eager Celery)."""
+    with capture(execute=True):
+        services.proposal_approve(proposal_id=proposal.pk, actor=steward)
+    return Proposal.objects.get(pk=proposal.pk)
+
+
+def executed_txs(op_id: str) -> set[str]:
+    logs = (
+        chain_client.contract("TimelockController")
+        .events.CallExecuted()
+        .get_logs(from_block=0, argument_filters={"id": bytes.fromhex(op_id[2:])})
+    )
+    return {"0x" + bytes(log["transactionHash"]).hex() for log in logs}
+
+
+def test_parameter_change_is_scheduled_executed_and_mirrored(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    proposal = make_succeeded(
+        payload={"changes": [{"key": "market.stablecoin_fee_bps", "value": "150"}]}
+    )
+    queued = approve(proposal, steward, django_capture_on_commit_callbacks)
+    assert queued.state == S.QUEUED
+    assert queued.operation_id == proposal_batch(queued).operation_id
+    assert timelock.operation_state(queued.operation_id) == OperationState.WAITING
+    assert queued.schedule_tx and queued.schedule_block and queued.execution_delay_s == DELAY
+    assert queued.ready_at.timestamp() == pytest.approx(chain.now() + DELAY, abs=5)
+
+    # Before the delay: nothing is sent, it stays queued.
+    head = chain.head()
+    assert services.proposal_execute(proposal_id=proposal.pk).state == S.QUEUED
+    assert chain.head() == head
+
+    chain.increase_time(DELAY + 1)
+    executed = services.proposal_execute(proposal_id=proposal.pk)
+    assert executed.state == S.EXECUTED and executed.execute_tx and executed.execute_block
+    assert chain_client.parameter_value("market.stablecoin_fee_bps") == 150
+    # The mirror follows the ParameterChanged event once it is confirmed; the market reads it.
+    chain.mine(5)
+    index_events()
+    assert current_value("market.stablecoin_fee_bps") == 150
+    actions = list(
+        AuditEvent.objects.filter(subject_id=proposal.pk, subject_type="proposals.proposal")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions[-3:] == ["approved", "scheduled", "executed"]
+
+
+def test_grant_budget_funds_the_escrow_and_creates_the_program(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    treasury = timelock.treasury_balance()
+    proposal = make_succeeded(
+        kind=ProposalKind.GRANT_BUDGET,
+        payload={
+            "program_name": "GPU tooling",
+            "description": "Open tools",
+            "amount": str(5_000 * WEI),
+        },
+    )
+    approve(proposal, steward, django_capture_on_commit_callbacks)
+    chain.increase_time(DELAY + 1)
+    executed = services.proposal_execute(proposal_id=proposal.pk)
+    assert executed.state == S.EXECUTED
+    program = Program.objects.get(source_proposal=proposal)
+    assert program.name == "GPU tooling" and program.budget == 5_000 * WEI
+    assert program.escrow_program_id == escrow_program_id(proposal)
+    assert escrow.remaining(program.escrow_program_id) == 5_000 * WEI
+    assert timelock.treasury_balance() == treasury - 5_000 * WEI
+
+    # A top-up proposal raises the same program's budget, on chain and here.
+    top_up = make_succeeded(
+        kind=ProposalKind.GRANT_BUDGET,
+        title="Top up GPU tooling",
+        payload={"top_up_program_id": program.pk, "amount": str(1_000 * WEI)},
+    )
+    approve(top_up, steward, django_capture_on_commit_callbacks)
+    chain.increase_time(DELAY + 1)
+    assert services.proposal_execute(proposal_id=top_up.pk).state == S.EXECUTED
+    program.refresh_from_db()
+    assert program.budget == 6_000 * WEI
+    assert escrow.remaining(program.escrow_program_id) == 6_000 * WEI
+
+
+def test_recognition_pays_each_recipient_from_the_treasury(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    alice, bob = Account.create().address, Account.create().address
+    proposal = make_succeeded(
+        kind=ProposalKind.RECOGNITION, payload=recognition((alice, 300 * WEI), (bob, 200 * WEI))
+    )
+    approve(proposal, steward, django_capture_on_commit_callbacks)
+    chain.increase_time(DELAY + 1)
+    executed = services.proposal_execute(proposal_id=proposal.pk)
+    assert executed.state == S.EXECUTED
+    assert chain_client.token_balance("JCT", alice) == 300 * WEI
+    assert chain_client.token_balance("JCT", bob) == 200 * WEI
+    rows = {r.recipient: r for r in Recognition.objects.filter(proposal=proposal)}
+    assert set(rows) == {alice, bob}
+    assert {r.tx_hash for r in rows.values()} == {executed.execute_tx}
+
+
+def test_a_duplicate_delivery_never_schedules_or_executes_twice(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    alice = Account.create().address
+    proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 10 * WEI)))
+    queued = approve(proposal, steward, django_capture_on_commit_callbacks)
+    again = services.proposal_schedule(proposal_id=proposal.pk)
+    assert again.schedule_tx == queued.schedule_tx  # nothing new sent
+    chain.increase_time(DELAY + 1)
+    first = services.proposal_execute(proposal_id=proposal.pk)
+    second = services.proposal_execute(proposal_id=proposal.pk)
+    assert first.execute_tx == second.execute_tx
+    assert executed_txs(queued.operation_id) == {first.execute_tx}
+    assert chain_client.token_balance("JCT", alice) == 10 * WEI
+
+
+@pytest.mark.parametrize("step", ["schedule", "execute"])
+def test_a_worker_killed_after_sending_is_reconciled_not_resent(
+    chain, steward, django_capture_on_commit_callbacks, monkeypatch, step
+):
+    from proposals.services import timelock_steps
+
+    alice = Account.create().address
+    proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 7 * WEI)))
+    record = "_record_queued" if step == "schedule" else "_record_executed"
+    if step == "execute":
+        approve(proposal, steward, django_capture_on_commit_callbacks)
+        chain.increase_time(DELAY + 1)
+    else:
+        services.proposal_approve(proposal_id=proposal.pk, actor=steward)  # no task run
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("worker killed between sending and recording")
+
+    monkeypatch.setattr(timelock_steps, record, killed)
+    run = getattr(services, f"proposal_{step}")
+    with pytest.raises(RuntimeError):
+        run(proposal_id=proposal.pk)
+    monkeypatch.undo()
+    before = Proposal.objects.get(pk=proposal.pk)
+    assert before.state == (S.SUCCEEDED if step == "schedule" else S.QUEUED)
+    head = chain.head()
+    # A redelivery while the dead worker's claim is fresh does nothing ...
+    assert run(proposal_id=proposal.pk).state == before.state
+    # ... and once the claim lapses the rerun finds the step done on chain and records it.
+    Proposal.objects.filter(pk=proposal.pk).update(
+        execution_claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    after = run(proposal_id=proposal.pk)
+    assert chain.head() == head  # nothing sent again
+    assert after.state == (S.QUEUED if step == "schedule" else S.EXECUTED)
+    event = AuditEvent.objects.filter(
+        subject_type="proposals.proposal", subject_id=proposal.pk
+    ).latest("id")
+    assert event.data["reconciled"] is True
+    if step == "execute":
+        assert executed_txs(after.operation_id) == {after.execute_tx}
+        assert chain_client.token_balance("JCT", alice) == 7 * WEI
+    else:
+        assert after.schedule_tx == event.data["tx_hash"]
+
+
+def test_rpc_outage_records_nothing_and_the_retry_completes(
+    chain, steward, settings, django_capture_on_commit_callbacks
+):
+    proposal = make_succeeded()
+    services.proposal_approve(proposal_id=proposal.pk, actor=steward)
+    url = settings.CHAIN_RPC_URL
+    settings.CHAIN_RPC_URL = "http://127.0.0.1:9"  # nothing listens: connection refused
+    chain_client.reset_web3()
+    try:
+        with pytest.raises(chain_client.ChainUnavailable):
+            services.proposal_schedule(proposal_id=proposal.pk)
+    finally:
+        settings.CHAIN_RPC_URL = url
+        chain_client.reset_web3()
+    waiting = Proposal.objects.get(pk=proposal.pk)
+    assert waiting.state == S.SUCCEEDED and not waiting.operation_id
+    assert waiting.execution_claimed_at is None  # released: the task's retry may run at once
+    assert services.proposal_schedule(proposal_id=proposal.pk).state == S.QUEUED
+
+
+def test_a_reverting_execution_fails_with_the_reason_and_a_retry_executes(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    proposal = make_succeeded()
+    queued = approve(proposal, steward, django_capture_on_commit_callbacks)
+    chain.increase_time(DELAY + 1)
+    store = chain.contract("ParameterStore")
+    outsider = chain.accounts[9]
+    chain.as_timelock(store.functions.transferOwnership(outsider))  # the store leaves the DAO
+    failed = services.proposal_execute(proposal_id=proposal.pk)
+    assert failed.state == S.FAILED and failed.failure_code == "chain_reverted"
+    assert "OwnableUnauthorizedAccount" in failed.failure_reason
+    assert timelock.operation_state(queued.operation_id) == OperationState.READY
+
+    chain.send(store.functions.transferOwnership(chain.deployments["TimelockController"]), 9)
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = services.proposal_retry_execution(proposal_id=proposal.pk, actor=steward)
+    assert retried.state == S.QUEUED
+    assert Proposal.objects.get(pk=proposal.pk).state == S.EXECUTED
+    assert chain_client.parameter_value("market.jct_fee_bps") == 50
+
+
+def test_a_treasury_too_small_is_caught_before_sending(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    too_much = timelock.treasury_balance() + 1
+    proposal = make_succeeded(
+        kind=ProposalKind.RECOGNITION, payload=recognition((Account.create().address, too_much))
+    )
+    head = chain.head()
+    failed = approve(proposal, steward, django_capture_on_commit_callbacks)
+    assert failed.state == S.FAILED and failed.failure_code == "treasury_insufficient"
+    assert "Fund the treasury" in failed.failure_reason
+    assert chain.head() == head  # nothing was sent
+
+
+def test_without_an_executor_key_approval_waits_until_one_is_configured(
+    chain, steward, settings, client, django_capture_on_commit_callbacks
+):
+    proposal = make_succeeded()
+    settings.JCTGOV_EXECUTOR_KEY = ""
+    waiting = approve(proposal, steward, django_capture_on_commit_callbacks)
+    assert waiting.state == S.SUCCEEDED and waiting.approved_at
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert "Waiting for an executor" in page
+    assert services.proposals_execution_due()["schedule"] == 0
+
+    settings.JCTGOV_EXECUTOR_KEY = chain.keys[0]
+    assert services.proposals_execution_due()["schedule"] == 1  # eager: scheduled at once
+    assert Proposal.objects.get(pk=proposal.pk).state == S.QUEUED
+
+
+def test_the_beat_executes_once_ready_by_chain_time_and_expires_unqueued(chain, steward):
+    ready = make_succeeded()
+    services.proposal_approve(proposal_id=ready.pk, actor=steward)
+    stale = make_succeeded(title="Nobody approved me", closed_ago=timedelta(days=15))
+    counts = services.proposals_execution_due()
+    assert counts == {"schedule": 1, "execute": 0, "expired": 1}
+    assert Proposal.objects.get(pk=stale.pk).state == S.EXPIRED
+    chain.increase_time(DELAY + 1)  # chain time runs ahead of the wall clock here
+    assert services.proposals_execution_due()["execute"] == 1
+    assert Proposal.objects.get(pk=ready.pk).state == S.EXECUTED
+
+
+def test_steward_cancels_a_queued_operation_on_chain(
+    chain, steward, client, django_capture_on_commit_callbacks
+):
+    queued = approve(make_succeeded(), steward, django_capture_on_commit_callbacks)
+    client.force_login(steward)
+    response = client.post(
+        f"/api/v1/proposals/{queued.pk}/cancel",
+        {"reason": "Superseded by #12"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    cancelled = Proposal.objects.get(pk=queued.pk)
+    assert cancelled.state == S.CANCELLED and cancelled.cancel_tx
+    assert timelock.operation_state(queued.operation_id) == OperationState.UNSET
+    chain.increase_time(DELAY + 1)
+    assert services.proposal_execute(proposal_id=queued.pk).state == S.CANCELLED
+
+
+def test_cancelling_an_already_executed_operation_is_refused_and_recorded(
+    chain, steward, client, django_capture_on_commit_callbacks
+):
+    queued = approve(make_succeeded(), steward, django_capture_on_commit_callbacks)
+    chain.increase_time(DELAY + 1)
+    batch = proposal_batch(queued)
+    timelock.execute(batch, private_key=chain.keys[0])  # executed behind jctgov's back
+    client.force_login(steward)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v1/proposals/{queued.pk}/cancel", {"reason": "Too late"}, "application/json"
+        )
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "already_executed")
+    assert Proposal.objects.get(pk=queued.pk).state == S.EXECUTED  # recorded from the chain
+
+
+def test_queue_api_refusals(chain, steward, client):
+    proposal = make_succeeded()
+    member = UserFactory()
+    url = f"/api/v1/proposals/{proposal.pk}/queue"
+    assert client.post(url).status_code == 401  # signed out
+    client.force_login(member)
+    response = client.post(url)
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "not_steward")
+    client.force_login(steward)
+    missing = client.post("/api/v1/proposals/999999/queue")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "proposal_not_found")
+    stale = make_succeeded(title="Old", closed_ago=timedelta(days=30))
+    late = client.post(f"/api/v1/proposals/{stale.pk}/queue")
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "execution_grace_passed")
+    defeated = make_succeeded(title="Lost")
+    Proposal.objects.filter(pk=defeated.pk).update(state=S.DEFEATED)
+    refused = client.post(f"/api/v1/proposals/{defeated.pk}/queue")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "invalid_state")
+    retry = client.post(f"/api/v1/proposals/{proposal.pk}/retry-execution")
+    assert (retry.status_code, retry.json()["error"]["code"]) == (409, "invalid_state")
+    ok = client.post(url)
+    assert ok.status_code == 200 and ok.json()["execution"]["approved_by"] == steward.address
+    assert client.post(url).status_code == 200  # idempotent
