@@ -114,6 +114,8 @@ def execution_data(proposal: Proposal) -> dict[str, Any] | None:
         "execute_block": proposal.execute_block,
         "executed_at": _iso(proposal.executed_at),
         "cancel_tx": proposal.cancel_tx or None,
+        "retrying": proposal.state in (ProposalState.SUCCEEDED, ProposalState.QUEUED)
+        and proposal.failure_code == "chain_unavailable",
         "failure_code": proposal.failure_code or None,
         "failure_reason": proposal.failure_reason or None,
     }

@@ -4,7 +4,12 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-pytest_plugins = ["tests.fixtures.chain", "tests.fixtures.browser", "tests.fixtures.worker"]
+pytest_plugins = [
+    "tests.fixtures.chain",
+    "tests.fixtures.browser",
+    "tests.fixtures.worker",
+    "tests.fixtures.rpc_proxy",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -224,9 +224,11 @@ def proposals_execution_due(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _enqueue_once(task_name: str, proposal_id: int) -> bool:
-    """At most one beat-enqueued step per proposal a minute: during a chain outage the tasks'
-    own retries back off, and the beat must not pile fresh copies on top of them."""
-    if not cache.add(f"proposals:{task_name}:{proposal_id}", 1, BEAT_ENQUEUE_EVERY_S):
+    """At most one beat-enqueued step per proposal a minute (or per claim lease, if shorter):
+    during a chain outage the tasks' own retries back off, and the beat must not pile fresh
+    copies on top of them."""
+    every = min(BEAT_ENQUEUE_EVERY_S, settings.JCTGOV_CHAIN_LEASE_S)
+    if not cache.add(f"proposals:{task_name}:{proposal_id}", 1, every):
         return False
     _enqueue(task_name, proposal_id)
     return True

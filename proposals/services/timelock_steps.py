@@ -62,8 +62,12 @@ def _claim(proposal_id: int, state: str, now: datetime) -> bool:
     return rows.update(execution_claimed_at=now) == 1
 
 
-def _release(proposal_id: int) -> None:
-    Proposal.objects.filter(pk=proposal_id).update(execution_claimed_at=None)
+def _release(proposal_id: int, *, outage: ChainUnavailable | None = None) -> None:
+    """Give the claim back; after an outage, leave a note the pages show while tasks retry."""
+    note = {}
+    if outage is not None:
+        note = {"failure_code": outage.code, "failure_reason": f"{outage.message} Retrying."}
+    Proposal.objects.filter(pk=proposal_id).update(execution_claimed_at=None, **note)
 
 
 def _enqueue(task_name: str, proposal_id: int) -> None:
@@ -109,8 +113,8 @@ def proposal_schedule(*, proposal_id: int, now: datetime | None = None) -> Propo
             timelock.operation_ready_at(op_id),
             reconciled=on_chain != OP.UNSET,
         )
-    except ChainUnavailable:
-        _release(proposal_id)
+    except ChainUnavailable as exc:
+        _release(proposal_id, outage=exc)
         raise
     except ApplicationError as exc:
         return _record_failed(proposal_id, exc.code, exc.message, expected=S.SUCCEEDED)
@@ -157,8 +161,8 @@ def proposal_execute(*, proposal_id: int, now: datetime | None = None) -> Propos
         if step is None:
             step = _step_event("CallExecuted", op_id)
         return _record_executed(proposal_id, step, reconciled=on_chain == OP.DONE)
-    except ChainUnavailable:
-        _release(proposal_id)
+    except ChainUnavailable as exc:
+        _release(proposal_id, outage=exc)
         raise
     except ApplicationError as exc:
         return _record_failed(proposal_id, exc.code, exc.message, expected=S.QUEUED)

@@ -207,9 +207,7 @@ def test_a_worker_killed_after_sending_is_reconciled_not_resent(
         assert after.schedule_tx == event.data["tx_hash"]
 
 
-def test_rpc_outage_records_nothing_and_the_retry_completes(
-    chain, steward, settings, django_capture_on_commit_callbacks
-):
+def test_rpc_outage_records_nothing_and_the_retry_completes(chain, steward, settings, client):
     proposal = make_succeeded()
     services.proposal_approve(proposal_id=proposal.pk, actor=steward)
     url = settings.CHAIN_RPC_URL
@@ -224,7 +222,11 @@ def test_rpc_outage_records_nothing_and_the_retry_completes(
     waiting = Proposal.objects.get(pk=proposal.pk)
     assert waiting.state == S.SUCCEEDED and not waiting.operation_id
     assert waiting.execution_claimed_at is None  # released: the task's retry may run at once
-    assert services.proposal_schedule(proposal_id=proposal.pk).state == S.QUEUED
+    assert waiting.failure_code == "chain_unavailable"  # shown on the page while it retries
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert "could not reach the chain" in page
+    queued = services.proposal_schedule(proposal_id=proposal.pk)
+    assert queued.state == S.QUEUED and not queued.failure_code
 
 
 def test_a_reverting_execution_fails_with_the_reason_and_a_retry_executes(
