@@ -28,7 +28,14 @@ from jctgov.core.services import audit_record
 from jctgov.wallets.models import User
 from proposals.models import Proposal, ProposalState
 from proposals.services.lifecycle import _get, _locked, _require_state
-from proposals.services.timelock_steps import _claim, _claim_free, _enqueue, _lease, _release
+from proposals.services.timelock_steps import (
+    _claim,
+    _claim_free,
+    _enqueue,
+    _lease,
+    _release,
+    execution_transition,
+)
 
 S = ProposalState
 OP = OperationState
@@ -108,24 +115,11 @@ def proposal_retry_execution(*, proposal_id: int, actor: User) -> Proposal:
                 "The execution grace period of this proposal has passed.",
                 code="execution_grace_passed",
             )
-        proposal.state = S.SUCCEEDED if on_chain == OP.UNSET else S.QUEUED
-        proposal.failure_code = proposal.failure_reason = ""
-        proposal.execution_claimed_at = None
-        proposal.save(
-            update_fields=[
-                "state",
-                "failure_code",
-                "failure_reason",
-                "execution_claimed_at",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            subject=proposal,
+        execution_transition(
+            proposal,
+            S.SUCCEEDED if on_chain == OP.UNSET else S.QUEUED,
             action="execution_retried",
             actor=actor,
-            from_state=S.FAILED,
-            to_state=proposal.state,
         )
         task = "schedule_proposal" if proposal.state == S.SUCCEEDED else "execute_proposal"
         transaction.on_commit(lambda: _enqueue(task, proposal.pk))
@@ -177,19 +171,16 @@ def proposal_cancel_operation(
         raise Conflict("The timelock operation has already executed.", code="already_executed")
     with transaction.atomic():
         proposal = _locked(proposal_id)
-        previous = proposal.state
-        proposal.state = S.CANCELLED
-        proposal.cancel_reason, proposal.cancelled_by, proposal.cancelled_at = reason, actor, now
-        proposal.cancel_tx = step["tx_hash"] if step else ""
-        proposal.execution_claimed_at = None
-        proposal.save()
-        audit_record(
-            subject=proposal,
+        proposal = execution_transition(
+            proposal,
+            S.CANCELLED,
             action="cancelled",
             actor=actor,
-            from_state=previous,
-            to_state=S.CANCELLED,
-            data={"reason": reason, "cancel_tx": proposal.cancel_tx},
+            data={"reason": reason, "cancel_tx": step["tx_hash"] if step else ""},
+            cancel_reason=reason,
+            cancelled_by=actor,
+            cancelled_at=now,
+            cancel_tx=step["tx_hash"] if step else "",
         )
     return proposal
 
@@ -240,7 +231,5 @@ def _expire(proposal_id: int, now: datetime) -> bool:
         claimed = proposal.execution_claimed_at and proposal.execution_claimed_at > now - _lease()
         if proposal.state != S.SUCCEEDED or claimed or now <= grace_deadline(proposal):
             return False
-        proposal.state = S.EXPIRED
-        proposal.save(update_fields=["state", "updated_at"])
-        audit_record(subject=proposal, action="expired", from_state=S.SUCCEEDED, to_state=S.EXPIRED)
+        execution_transition(proposal, S.EXPIRED, action="expired")
     return True

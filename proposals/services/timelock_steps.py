@@ -188,6 +188,35 @@ def _step_event(event_name: str, op_id: str) -> dict[str, Any]:
 # --- records (short transactions, state rechecked under the row lock) -----------------------
 
 
+def execution_transition(
+    proposal: Proposal,
+    to_state: str,
+    *,
+    action: str,
+    actor: Any = None,
+    data: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Proposal:
+    """Move a locked proposal to ``to_state``: set ``fields``, give back the claim, clear any
+    failure note (unless ``fields`` sets one), save and audit. Call inside the transaction."""
+    from_state = proposal.state
+    proposal.state = to_state
+    proposal.failure_code = proposal.failure_reason = ""
+    proposal.execution_claimed_at = None
+    for name, value in fields.items():
+        setattr(proposal, name, value)
+    proposal.save()
+    audit_record(
+        subject=proposal,
+        action=action,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        data=data or {},
+    )
+    return proposal
+
+
 def _record_queued(
     proposal_id: int, op_id: str, step: dict[str, Any], ready_at: int, *, reconciled: bool
 ) -> Proposal:
@@ -195,23 +224,18 @@ def _record_queued(
         proposal = _locked(proposal_id)
         if proposal.state != S.SUCCEEDED:
             return proposal
-        proposal.state = S.QUEUED
-        proposal.operation_id = op_id
-        proposal.queued_at = timezone.now()
-        proposal.ready_at = datetime.fromtimestamp(ready_at, tz=UTC) if ready_at > 1 else None
-        proposal.execution_delay_s = current_value("governance.timelock_delay_s")
-        proposal.schedule_tx, proposal.schedule_block = step["tx_hash"], step["block_number"]
-        proposal.failure_code = proposal.failure_reason = ""
-        proposal.execution_claimed_at = None
-        proposal.save()
-        audit_record(
-            subject=proposal,
+        return execution_transition(
+            proposal,
+            S.QUEUED,
             action="scheduled",
-            from_state=S.SUCCEEDED,
-            to_state=S.QUEUED,
             data={"operation_id": op_id, **step, "reconciled": reconciled},
+            operation_id=op_id,
+            queued_at=timezone.now(),
+            ready_at=datetime.fromtimestamp(ready_at, tz=UTC) if ready_at > 1 else None,
+            execution_delay_s=current_value("governance.timelock_delay_s"),
+            schedule_tx=step["tx_hash"],
+            schedule_block=step["block_number"],
         )
-    return proposal
 
 
 def _record_executed(proposal_id: int, step: dict[str, Any], *, reconciled: bool) -> Proposal:
@@ -225,18 +249,14 @@ def _record_executed(proposal_id: int, step: dict[str, Any], *, reconciled: bool
         proposal = _locked(proposal_id)
         if proposal.state != S.QUEUED:
             return proposal
-        proposal.state = S.EXECUTED
-        proposal.executed_at = timezone.now()
-        proposal.execute_tx, proposal.execute_block = step["tx_hash"], step["block_number"]
-        proposal.failure_code = proposal.failure_reason = ""
-        proposal.execution_claimed_at = None
-        proposal.save()
-        audit_record(
-            subject=proposal,
+        execution_transition(
+            proposal,
+            S.EXECUTED,
             action="executed",
-            from_state=S.QUEUED,
-            to_state=S.EXECUTED,
             data={**step, "reconciled": reconciled},
+            executed_at=timezone.now(),
+            execute_tx=step["tx_hash"],
+            execute_block=step["block_number"],
         )
         if proposal.kind == ProposalKind.GRANT_BUDGET:
             if proposal.payload.get("top_up_program_id") is not None:
@@ -267,24 +287,13 @@ def _record_failed(proposal_id: int, code: str, reason: str, *, expected: str) -
         proposal = _locked(proposal_id)
         if proposal.state != expected:
             return proposal
-        proposal.state = S.FAILED
-        proposal.failure_code, proposal.failure_reason = code, reason
-        proposal.execution_claimed_at = None
-        proposal.save(
-            update_fields=[
-                "state",
-                "failure_code",
-                "failure_reason",
-                "execution_claimed_at",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            subject=proposal,
+        execution_transition(
+            proposal,
+            S.FAILED,
             action="execution_failed",
-            from_state=expected,
-            to_state=S.FAILED,
             data={"code": code, "reason": reason},
+            failure_code=code,
+            failure_reason=reason,
         )
     logger.warning("proposal %s execution failed (%s): %s", proposal_id, code, reason)
     return proposal
