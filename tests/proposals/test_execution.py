@@ -350,3 +350,20 @@ def test_queue_api_refusals(chain, steward, client):
     ok = client.post(url)
     assert ok.status_code == 200 and ok.json()["execution"]["approved_by"] == steward.address
     assert client.post(url).status_code == 200  # idempotent
+
+
+def test_the_executor_key_is_never_logged_or_stored(
+    chain, steward, caplog, django_capture_on_commit_callbacks
+):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    proposal = make_succeeded()
+    approve(proposal, steward, django_capture_on_commit_callbacks)
+    chain.increase_time(DELAY + 1)
+    assert services.proposal_execute(proposal_id=proposal.pk).state == S.EXECUTED
+    key = chain.keys[0].removeprefix("0x").lower()
+    assert key not in caplog.text.lower()
+    stored = [str(e.data) for e in AuditEvent.objects.all()]
+    stored += [str(v) for v in Proposal.objects.values().get(pk=proposal.pk).values()]
+    assert not [text for text in stored if key in text.lower()]
