@@ -51,6 +51,34 @@ def test_applicant_sees_a_clear_error_when_milestones_do_not_add_up(signed_in_pa
     assert Application.objects.get().state == ApplicationState.DRAFT
 
 
+def test_applicant_saves_a_draft_edits_it_and_then_submits(signed_in_page, wallet):
+    page = signed_in_page
+    program = make_program(name="Open tooling", budget=1_000 * WEI)
+    page.goto(f"/grants/{program.pk}/apply/")
+    page.get_by_label("Title", exact=True).fill("First idea")
+    page.get_by_label("Requested amount (JCT)").fill("40")
+    page.get_by_label("Milestone 1 title").fill("Prototype")
+    page.get_by_label("Milestone 1 amount").fill("40")
+    page.get_by_role("button", name="Save draft").click()
+    page.locator("#application-state").get_by_text("Draft").wait_for()
+
+    page.get_by_role("link", name="Edit draft").click()
+    assert page.get_by_label("Title", exact=True).input_value() == "First idea"
+    assert page.get_by_label("Milestone 1 amount").input_value() == "40"
+    page.get_by_label("Title", exact=True).fill("Better idea")
+    page.get_by_label("Requested amount (JCT)").fill("60.25")
+    page.get_by_role("button", name="Add milestone").click()
+    page.get_by_label("Milestone 2 title").fill("Docs")
+    page.get_by_label("Milestone 2 amount").fill("20.25")
+    page.get_by_role("button", name="Submit application").click()
+    page.locator("#application-state").get_by_text("Submitted").wait_for()
+    application = Application.objects.get(applicant__address=wallet.address)
+    assert application.title == "Better idea"
+    assert application.requested_amount == 60 * WEI + WEI // 4
+    assert [m.title for m in application.milestones.all()] == ["Prototype", "Docs"]
+    assert "Edit draft" not in page.content()
+
+
 @pytest.mark.chain
 def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page, wallet, chain):
     from tests.grants.test_payouts import fund_escrow
@@ -66,7 +94,10 @@ def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page,
     page.locator(f'#decisions tr[data-application="{application.pk}"]').get_by_role(
         "link", name="CUDA profiler"
     ).click()
-    page.get_by_label("Reason (required to reject)").fill("Strong reviews")
+    page.get_by_role("button", name="Approve").click()  # no reason yet: refused, said why
+    page.locator("#decide-status").get_by_text("reason for the approval").wait_for()
+    assert Application.objects.get(pk=application.pk).state == ApplicationState.UNDER_REVIEW
+    page.get_by_label("Reason (shown to the applicant; required)").fill("Strong reviews")
     page.get_by_role("button", name="Approve").click()
     page.locator("#application-state").get_by_text("Approved").wait_for()
     assert "Strong reviews" in page.locator("#decision").inner_text()
