@@ -1,5 +1,6 @@
 """The three market pages in Chromium, driven like a person with the injected test wallet."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from jctgov.market.models import Job, Node
 from jctgov.market.services import token_hash
-from tests.market.factories import LeaseFactory, NodeFactory
+from tests.market.factories import (
+    WEI,
+    LeaseFactory,
+    NodeFactory,
+    ProviderFactory,
+    heartbeats_every,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +54,32 @@ def test_provider_registers_a_node_and_sees_its_token_once(signed_in_page, walle
     assert token not in page.content()  # shown once only
     reasons = page.locator("#eligibility-reasons").inner_text()
     assert "veJCT below market.min_provider_vejct" in reasons
+
+
+def test_provider_dashboard_shows_stake_uptime_reliability_and_eligibility(signed_in_page, wallet):
+    from jctgov.wallets.models import User
+
+    page = signed_in_page
+    now = timezone.now()
+    provider = ProviderFactory(user=User.objects.get(address=wallet.address), vejct=5_000 * WEI)
+    node = NodeFactory(provider=provider, name="rig-up", registered_at=now - timedelta(hours=1))
+    heartbeats_every(node, start=now - timedelta(hours=1), end=now, interval_s=60)
+    quiet = NodeFactory(provider=provider, name="rig-quiet", registered_at=now - timedelta(hours=1))
+    heartbeats_every(
+        quiet, start=now - timedelta(hours=1), end=now - timedelta(minutes=30), interval_s=60
+    )
+    for state in ("completed", "completed", "failed"):
+        LeaseFactory(node=node, state=state, failure_reason="oom" if state == "failed" else "")
+    page.goto("/market/provider/")
+    assert page.locator("#vejct").inner_text() == "5,000 veJCT"
+    assert page.locator("#reliability").inner_text() == "60.0%"  # (2 + 1) / (2 + 1 + 2)
+    up = page.locator(f'#nodes tr[data-node="{node.pk}"]').inner_text()
+    assert "rig-up" in up and "100.0%" in up and "online" in up
+    down = page.locator(f'#nodes tr[data-node="{quiet.pk}"]').inner_text()
+    assert re.search(r"\b5\d\.\d%", down), down  # silent for the last half hour: ~31 of ~61
+    assert "no recent heartbeat" in down
+    eligibility = page.locator("#eligibility").inner_text()
+    assert "eligible" in eligibility and "Your nodes receive leases" in eligibility
 
 
 def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
