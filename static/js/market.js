@@ -93,6 +93,8 @@
         if (mine !== sequence) return; // a newer request is on its way
         renderQuote("stablecoin", quote.stablecoin);
         renderQuote("jct", quote.jct);
+        const jctPrice = quote.jct.jct_usd_price ? "JCT at $" + quote.jct.jct_usd_price + ". " : "";
+        $("quote-rounding").textContent = jctPrice + "Rounding: " + quote.jct.rounding + ".";
         $("quote-error").textContent = "";
       } catch (error) {
         if (mine === sequence) $("quote-error").textContent = error.message;

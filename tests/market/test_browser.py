@@ -95,6 +95,8 @@ def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
     )
     assert "USD" in stablecoin_total.inner_text()
     assert "JCT" in page.locator("#quote-jct-total").inner_text()
+    rounding = page.locator("#quote-rounding").inner_text()  # the rounding rule is stated
+    assert "ROUND_HALF_UP" in rounding and "1 wei" in rounding and "JCT at $" in rounding
     page.get_by_role("button", name="Submit job").click()
     page.locator("#job-result").filter(has_text="submitted").wait_for()
     job = Job.objects.get()
