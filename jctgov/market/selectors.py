@@ -238,7 +238,7 @@ def _median(values: list[Decimal]) -> Decimal:
 
 
 def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
-    """Everything the provider dashboard shows: stake, reliability, eligibility, nodes."""
+    """Everything the provider dashboard shows: stake, reliability, eligibility, nodes, leases."""
     now = now or timezone.now()
     interval = heartbeat_interval()
     nodes = list(provider.nodes.order_by("id"))
@@ -250,6 +250,11 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
         open=Count("id", filter=Q(state__in=Lease.OPEN_STATES)),
     )
     rel = Fraction(counts["completed"] + 1, counts["completed"] + counts["failed"] + 2)
+    leases = (
+        Lease.objects.filter(node__provider=provider)
+        .select_related("node")
+        .order_by("-created_at", "-id")
+    )
     return {
         "provider": provider,
         "address": provider.user.address,
@@ -260,6 +265,9 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
         "leases_failed": counts["failed"],
         "leases_open": counts["open"],
         "eligibility": eligibility(provider, now=now),
+        # open leases first (the provider reports on them), then the latest closed ones
+        "leases": list(leases.filter(state__in=Lease.OPEN_STATES)[:100])
+        + list(leases.exclude(state__in=Lease.OPEN_STATES)[:20]),
         "nodes": [
             {
                 "node": node,

@@ -82,6 +82,37 @@ def test_provider_dashboard_shows_stake_uptime_reliability_and_eligibility(signe
     assert "eligible" in eligibility and "Your nodes receive leases" in eligibility
 
 
+def test_provider_reports_leases_from_the_dashboard(signed_in_page, wallet):
+    from jctgov.wallets.models import User
+
+    page = signed_in_page
+    provider = ProviderFactory(user=User.objects.get(address=wallet.address))
+    node = NodeFactory(provider=provider, name="rig-lease")
+    done, broken = LeaseFactory(node=node), LeaseFactory(node=node)
+    page.goto("/market/provider/")
+    assert page.locator("#reliability").inner_text() == "50.0%"
+    row = page.locator(f'#leases tr[data-lease="{done.pk}"]')
+    row.get_by_role("button", name="Started").click()
+    row.locator(".badge.running").wait_for()
+    row.get_by_role("button", name="Completed").click()
+    row.locator(".badge.completed").wait_for()
+    assert page.locator("#reliability").inner_text() == "66.7%"  # (1 + 1) / (1 + 0 + 2)
+    page.once("dialog", lambda dialog: dialog.accept("GPU fell off the bus"))
+    page.locator(f'#leases tr[data-lease="{broken.pk}"]').get_by_role(
+        "button", name="Failed…"
+    ).click()
+    page.locator(f'#leases tr[data-lease="{broken.pk}"] .badge.failed').wait_for()
+    assert "GPU fell off the bus" in page.locator("#leases").inner_text()
+    assert page.locator("#reliability").inner_text() == "50.0%"  # (1 + 1) / (1 + 1 + 2)
+    done.refresh_from_db()
+    broken.refresh_from_db()
+    assert (done.state, broken.state, broken.failure_reason) == (
+        "completed",
+        "failed",
+        "GPU fell off the bus",
+    )
+
+
 def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
     page = signed_in_page
     page.goto("/market/jobs/new")
