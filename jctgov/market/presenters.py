@@ -35,6 +35,9 @@ MARKET_PREFIX = "market."
 # Once executed the proposed values are the ones in force (before = after); a defeated,
 # cancelled or expired proposal changes nothing. Previews are for the decision.
 PREVIEW_STATES = ("draft", "pending", "active", "succeeded", "queued", "failed")
+# Market parameters a replay of recorded rounds cannot show: uptime was measured (and leases
+# timed out) under the interval in force when each round ran.
+NOT_REPLAYED = ("market.heartbeat_interval_s",)
 
 
 def _market_changes(proposal: Any) -> dict[str, str]:
@@ -90,6 +93,7 @@ def proposal_replay_preview(
     except ApplicationError as exc:  # a bound changed since the proposal was drafted
         return {"error": exc.message, "days": days}
     data = present(preview)
+    data["not_replayed"] = [k for k in changes if k in NOT_REPLAYED]
     cache.set(key, data, CACHE_TIMEOUT_S)
     return data
 

@@ -166,3 +166,18 @@ def test_page_cap_replays_only_the_newest_rounds_and_says_so(recorded_round, mon
     monkeypatch.setattr(presenters, "MAX_PAGE_ROUNDS", 1)
     preview = proposal_replay_preview(_fee_proposal(), now=later + WINDOW_STEP)
     assert preview["truncated"] and preview["rounds"] == 1 and preview["jobs"] == 1
+
+
+def test_the_preview_says_which_changes_it_cannot_replay(client, recorded_round):
+    proposal = make_active(
+        payload={
+            "changes": [
+                {"key": "market.heartbeat_interval_s", "value": "120"},
+                {"key": "market.jct_fee_bps", "value": "50"},
+            ]
+        }
+    )
+    with time_machine.travel(timezone.now() + WINDOW_STEP, tick=False):
+        html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert "<code>market.heartbeat_interval_s</code> is not part of this estimate" in html
+    assert _replay_rows(html)["fees_jct"] == ["$0.00", "$0.00", "no change"]  # no JCT payer
