@@ -11,8 +11,7 @@ from django.utils import timezone
 from jctgov.market.matching import match_round
 from jctgov.market.presenters import WINDOW_STEP, proposal_replay_preview
 from proposals.models import Proposal, ProposalState
-from tests.market.factories import WEI, JobFactory, ProviderFactory
-from tests.market.test_matching import _online_node
+from tests.market.factories import WEI, JobFactory
 from tests.proposals.factories import make_active, make_draft
 
 pytestmark = pytest.mark.django_db
@@ -24,15 +23,6 @@ def _fee_proposal(value="150", **kw) -> Proposal:
         payload={"changes": [{"key": "market.stablecoin_fee_bps", "value": value}]},
         **kw,
     )
-
-
-@pytest.fixture
-def recorded_round():
-    """One real round: 2 stablecoin jobs of 10 GPU-hours at $1 on one well-staked provider."""
-    _online_node(provider=ProviderFactory(vejct=5_000 * WEI), gpu_count=8, ask_usd=Decimal("1.00"))
-    for _ in range(2):
-        JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=timezone.now())
-    return match_round()
 
 
 class _ReplayTable(HTMLParser):

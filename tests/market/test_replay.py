@@ -10,21 +10,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from jctgov.core.parameters import REGISTRY
-from jctgov.market.matching import match_round
 from jctgov.market.replay import replay_preview, simulate
-from tests.market.factories import WEI, JobFactory, ProviderFactory
-from tests.market.test_matching import _online_node
+from tests.market.factories import WEI
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def recorded_round():
-    """One real round: 2 stablecoin jobs of 10 GPU-hours; one provider with 5,000 veJCT."""
-    _online_node(provider=ProviderFactory(vejct=5_000 * WEI), gpu_count=8, ask_usd=Decimal("1.00"))
-    for _ in range(2):
-        JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=timezone.now())
-    return match_round()
 
 
 def test_fee_change_moves_fees_but_not_matches(recorded_round):
