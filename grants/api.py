@@ -266,7 +266,11 @@ class ApplicationDecideApi(APIView):
     class InputSerializer(serializers.Serializer):
         approve = serializers.BooleanField()
         reason = serializers.CharField(
-            max_length=2_000, allow_blank=True, required=False, default=""
+            max_length=2_000,
+            allow_blank=True,
+            required=False,
+            default="",
+            help_text="Why: shown to the applicant and in the CSV export; required",
         )
 
     @extend_schema(
@@ -282,7 +286,7 @@ class ApplicationDecideApi(APIView):
                 }
             ),
         },
-        summary="Approve (commits the amount against the budget) or reject with a reason",
+        summary="Approve (commits the amount against the budget) or reject, with a reason",
     )
     def post(self, request, application_id: int):
         data = self.InputSerializer(data=request.data)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from grants.models import (
+    OPEN_APPLICATION_STATES,
     Application,
     ApplicationState,
     Milestone,
@@ -78,6 +80,48 @@ def visible_reviews(application: Application, user: Any) -> list[Review]:
     if user.is_steward or application.is_decided:
         return reviews
     return [r for r in reviews if r.reviewer_id == user.pk]
+
+
+def rubric_breakdown(rubric: list[dict[str, Any]], reviews: list[Review]) -> list[dict[str, Any]]:
+    """Per criterion of the rubric: its weight and the mean score of ``reviews`` (2 places)."""
+    rows = []
+    for item in rubric:
+        scores = [
+            int(r.scores[item["criterion"]]) for r in reviews if item["criterion"] in r.scores
+        ]
+        mean = (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01")) if scores else None
+        rows.append({"criterion": item["criterion"], "weight": item["weight"], "mean": mean})
+    return rows
+
+
+def open_application_of(program: Program, user: Any) -> Application | None:
+    """The wallet's open application to ``program`` (at most one: a partial unique index)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Application.objects.filter(
+        program=program, applicant=user, state__in=OPEN_APPLICATION_STATES
+    ).first()
+
+
+def application_form_initial(application: Application) -> dict[str, Any]:
+    """A draft as the application form's JSON (amounts as wei strings)."""
+    return {
+        "id": application.pk,
+        "title": application.title,
+        "description": application.description,
+        "team": application.team,
+        "requested_amount": str(application.requested_amount),
+        "payout_address": application.payout_address,
+        "milestones": [
+            {
+                "title": m.title,
+                "deliverable": m.deliverable,
+                "amount": str(m.amount),
+                "due_date": m.due_date.isoformat() if m.due_date else "",
+            }
+            for m in application.milestones.all()
+        ],
+    }
 
 
 def applications_of(user: Any) -> QuerySet[Application]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:program_id>/apply/", views.apply, name="apply"),
     path("applications/", views.my_applications, name="mine"),
     path("applications/<int:application_id>/", views.application_detail, name="application"),
+    path("applications/<int:application_id>/edit/", views.application_edit, name="edit"),
     path("reviews/", views.review_queue, name="review-queue"),
     path("steward/", views.steward, name="steward"),
     path("recognitions/", views.recognitions, name="recognitions"),

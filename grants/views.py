@@ -6,7 +6,7 @@ import json
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from grants import selectors
@@ -45,18 +45,46 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def apply(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The application form. A wallet with an open application to the program continues it
+    (its draft's edit form, or its page) instead of meeting a duplicate error on submit."""
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
     try:
         program = selectors.program_get(program_id)
     except NotFound:
         raise Http404 from None
+    existing = selectors.open_application_of(program, request.user)
+    if existing is not None:
+        target = "grants:edit" if existing.state == ApplicationState.DRAFT else "grants:application"
+        return redirect(target, application_id=existing.pk)
+    return render(
+        request,
+        "grants/apply.html",
+        {"program": program, "is_open": program.is_open(timezone.now()), "initial": None},
+    )
+
+
+def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
+    """The application form, filled in with the applicant's draft (saved through PATCH)."""
+    if not _signed_in(request):
+        return redirect_to_login(request.get_full_path())
+    try:
+        application = selectors.application_get(application_id, request.user)
+    except NotFound:
+        raise Http404 from None
+    if application.applicant_id != request.user.pk:
+        raise Http404
+    if application.state != ApplicationState.DRAFT:
+        return redirect("grants:application", application_id=application.pk)
+    program = application.program
     return render(
         request,
         "grants/apply.html",
         {
             "program": program,
             "is_open": program.is_open(timezone.now()),
+            "application": application,
+            "initial": selectors.application_form_initial(application),
         },
     )
 
@@ -73,6 +101,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         signed_in and not is_applicant and application.program.reviewers.filter(pk=user.pk).exists()
     )
     reviews = selectors.visible_reviews(application, user)
+    rubric = application.program.rubric
     return render(
         request,
         "grants/application_detail.html",
@@ -82,6 +111,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "description_html": render_markdown(application.description),
             "milestones": list(application.milestones.all()),
             "reviews": reviews,
+            "breakdown": selectors.rubric_breakdown(rubric, reviews) if reviews else [],
             "is_applicant": is_applicant,
             "is_steward": signed_in and user.is_steward,
             "can_review": is_reviewer

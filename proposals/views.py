@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from jctgov.core import parameters as registry
+from jctgov.market.presenters import proposal_replay_preview
 from proposals import selectors
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_data
@@ -49,6 +50,7 @@ def proposal_detail(request, proposal_id: int):
             "tally": data["tally"],
             "my_vote": my_vote,
             "receipts": receipts,
+            "market_replay": proposal_replay_preview(proposal),
             "is_author": request.user == proposal.author,
             "steward_can_cancel": getattr(request.user, "is_steward", False)
             and proposal.state in STEWARD_CANCELLABLE,

@@ -117,10 +117,11 @@ def application_decide(
     reason: str = "",
     now: datetime | None = None,
 ) -> Application:
-    """Steward approves or rejects, once ``grants.min_reviews`` reviews exist.
+    """Steward approves or rejects with a reason, once ``grants.min_reviews`` reviews exist.
 
-    Approval locks the program row and commits the requested amount:
-    committed + amount ≤ budget, or ``budget_exceeded``. Rejection needs a reason.
+    Either way the reason is required: the applicant reads it and the accountability export
+    carries it. Approval locks the program row and commits the requested amount:
+    committed + amount ≤ budget, or ``budget_exceeded``.
     """
     require_steward(actor)
     application = locked(Application, application_id, "application_not_found", "application")
@@ -130,15 +131,6 @@ def application_decide(
         code="application_already_decided",
         action="decide on this application",
     )
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise ApplicationError(
-            f"At most {MAX_REASON} characters.", code="text_too_long", field="reason"
-        )
-    if not approve and not reason:
-        raise ApplicationError(
-            "Give the applicant a reason.", code="reason_required", field="reason"
-        )
     needed = current_value("grants.min_reviews")
     have = application.reviews.count()
     if have < needed:
@@ -146,6 +138,17 @@ def application_decide(
             f"{have} of {needed} required reviews so far.",
             code="not_enough_reviews",
             extra={"reviews": have, "required": needed},
+        )
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ApplicationError(
+            f"At most {MAX_REASON} characters.", code="text_too_long", field="reason"
+        )
+    if not reason:
+        raise ApplicationError(
+            f"Give the applicant the reason for the {'approval' if approve else 'rejection'}.",
+            code="reason_required",
+            field="reason",
         )
     before = application.state
     if approve:

@@ -1,13 +1,17 @@
 """Governance preview: replay recorded match rounds with current vs proposed parameter values.
 
-Each recorded round (its jobs and offers, as the engine saw them) is run again through the
-engine. A job the replay already matched in an earlier round is dropped from later rounds;
-offers are replayed as recorded (capacity the real rounds had free). This is a counterfactual
-estimate, not a simulation of how providers and users would react.
+Each recorded round (its jobs and offers, as the engine saw them) is run again through the pure
+engine, once with the parameters in force ("before") and once with the proposed values
+("after"). Each side keeps its own counterfactual queue: a job that side already matched is
+dropped from later rounds, and a job it left unmatched stays pending and is offered again in
+the next round (as the real queue would have kept it). Offers are replayed as recorded (the
+capacity the real rounds had free). This is an estimate, not a simulation of how providers
+and users would react.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,52 +19,82 @@ from typing import Any
 from django.utils import timezone
 
 from jctgov.core.parameters import current_values, validate_value
-from jctgov.market import pricing
-from jctgov.market.matching import run_engine
+from jctgov.market import engine, pricing
+from jctgov.market.matching import engine_job, engine_offer
 from jctgov.market.models import MatchRound
 
-
-def _empty_totals() -> dict[str, Any]:
-    return {
-        "jobs": 0,
-        "matched": 0,
-        "gpu_hours": Decimal(0),
-        "fees": {"stablecoin": Decimal(0), "jct": Decimal(0)},
-        "reservation_fees": {"stablecoin": Decimal(0), "jct": Decimal(0)},
-        "provider_revenue_usd": Decimal(0),
-    }
+PAYMENT_TOKENS = ("stablecoin", "jct")
+FILL_PLACES = Decimal("0.0001")
 
 
-def simulate(rounds: list[MatchRound], values: dict[str, int]) -> dict[str, Any]:
-    """Matched jobs, fill rate, fees (USD) by payment token and provider revenue (USD at the asks)."""
-    totals = _empty_totals()
-    seen: set[int] = set()
-    matched: set[int] = set()
-    for match in rounds:
-        jobs = [j for j in match.inputs.get("jobs", []) if j["id"] not in matched]
-        offers = match.inputs.get("offers", [])
-        seen.update(j["id"] for j in jobs)
-        if not jobs:
-            continue
-        by_id = {str(j["id"]): j for j in jobs}
-        result = run_engine(jobs, offers, values)
+class Replay:
+    """One parameter set's replay, fed round by round. Pure: no database access."""
+
+    def __init__(self, values: dict[str, int]) -> None:
+        self.values = values
+        self.weights = engine.Weights.from_params(values)
+        self.seen: set[int] = set()
+        self.matched: set[int] = set()
+        self.waiting: dict[int, dict[str, Any]] = {}  # unmatched so far, by job id
+        self.gpu_hours = Decimal(0)
+        self.fees = dict.fromkeys(PAYMENT_TOKENS, Decimal(0))
+        self.reservation_fees = dict.fromkeys(PAYMENT_TOKENS, Decimal(0))
+        self.provider_revenue_usd = Decimal(0)
+
+    def feed(self, jobs: list[dict[str, Any]], offers: list[engine.Offer]) -> None:
+        """Replay one round: its recorded jobs plus this side's waiting ones, on its offers."""
+        for job in jobs:
+            if job["id"] not in self.matched:
+                self.waiting.setdefault(job["id"], job)
+        self.seen.update(job["id"] for job in jobs)
+        if not self.waiting or not offers:
+            return
+        result = engine.match(
+            [engine_job(j) for j in self.waiting.values()],
+            offers,
+            self.weights,
+            min_stake=self.values["market.min_provider_vejct"],
+            min_uptime_bps=self.values["market.min_uptime_bps"],
+        )
         for assignment in result.assignments:
-            job = by_id[assignment.job_id]
-            matched.add(job["id"])
-            quote = pricing.quote_for(
-                assignment.gpu_hours, assignment.price, job["payment_token"], values, usd_only=True
-            )
-            fields = pricing.lease_quote_fields(quote)
-            totals["gpu_hours"] += assignment.gpu_hours
-            totals["fees"][job["payment_token"]] += fields["fee"]
-            totals["reservation_fees"][job["payment_token"]] += fields["reservation_fee"]
-            totals["provider_revenue_usd"] += assignment.gpu_hours * assignment.price
-    totals["jobs"] = len(seen)
-    totals["matched"] = len(matched)
-    totals["fill_rate"] = (
-        Decimal(len(matched)) / Decimal(len(seen)) if seen else Decimal(0)
-    ).quantize(Decimal("0.0001"))
-    return totals
+            self._book(self.waiting.pop(int(assignment.job_id)), assignment)
+
+    def _book(self, job: dict[str, Any], assignment: engine.Assignment) -> None:
+        self.matched.add(job["id"])
+        token = job["payment_token"]
+        # usd_only: fees of JCT payments are compared in USD, independent of the JCT price.
+        quote = pricing.quote_for(
+            assignment.gpu_hours, assignment.price, token, self.values, usd_only=True
+        )
+        self.gpu_hours += assignment.gpu_hours
+        self.fees[token] += quote.fee
+        self.reservation_fees[token] += quote.reservation_fee
+        self.provider_revenue_usd += quote.subtotal
+
+    def totals(self) -> dict[str, Any]:
+        """Matched jobs, fill rate, fees (USD) by payment token and provider revenue (USD)."""
+        jobs, matched = len(self.seen), len(self.matched)
+        fill = Decimal(matched) / Decimal(jobs) if jobs else Decimal(0)
+        return {
+            "jobs": jobs,
+            "matched": matched,
+            "fill_rate": fill.quantize(FILL_PLACES),
+            "gpu_hours": self.gpu_hours,
+            "fees": dict(self.fees),
+            "reservation_fees": dict(self.reservation_fees),
+            "fees_total": sum(self.fees.values(), Decimal(0))
+            + sum(self.reservation_fees.values(), Decimal(0)),
+            "provider_revenue_usd": self.provider_revenue_usd,
+        }
+
+
+def simulate(rounds: Iterable[MatchRound], values: dict[str, int]) -> dict[str, Any]:
+    """The totals of replaying ``rounds`` (chronological) with parameter ``values``."""
+    replay = Replay(values)
+    for match in rounds:
+        inputs = match.inputs or {}
+        replay.feed(inputs.get("jobs", []), [engine_offer(o) for o in inputs.get("offers", [])])
+    return replay.totals()
 
 
 def validate_overrides(overrides: dict[str, Any]) -> dict[str, int]:
@@ -68,27 +102,69 @@ def validate_overrides(overrides: dict[str, Any]) -> dict[str, int]:
     return {key: validate_value(key, value, field=key) for key, value in overrides.items()}
 
 
+def _window_rounds(
+    start: datetime, end: datetime, max_rounds: int | None
+) -> tuple[Iterator[MatchRound], int, bool]:
+    """The window's rounds oldest first (only the newest ``max_rounds`` when capped), streamed
+    from the database so a busy week never sits in memory at once; with their count and
+    whether the cap cut older rounds off."""
+    rounds = MatchRound.objects.filter(started_at__gte=start, started_at__lte=end).exclude(
+        jobs_considered=0
+    )
+    truncated = False
+    if max_rounds is not None:
+        newest = list(
+            rounds.order_by("-started_at", "-id").values_list("started_at", "id")[: max_rounds + 1]
+        )
+        if len(newest) > max_rounds:
+            truncated = True
+            oldest_kept = newest[max_rounds - 1]
+            rounds = rounds.filter(started_at__gte=oldest_kept[0]).exclude(
+                started_at=oldest_kept[0], id__lt=oldest_kept[1]
+            )
+    count = rounds.count()
+    ordered = rounds.order_by("started_at", "id").only("id", "started_at", "inputs")
+    return ordered.iterator(chunk_size=100), count, truncated
+
+
 def replay_preview(
-    overrides: dict[str, int], days: int = 7, *, now: datetime | None = None
+    overrides: dict[str, Any],
+    days: int = 7,
+    *,
+    now: datetime | None = None,
+    max_rounds: int | None = None,
+    current: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Before (parameters in force) vs after (with ``overrides``) over the last ``days`` days."""
+    """Before (parameters in force) vs after (with ``overrides``) over the ``days`` to ``now``.
+
+    Read-only. ``max_rounds`` keeps only the newest rounds of the window (pages and the API
+    cap the work; the management command replays everything); ``truncated`` says so.
+    """
     now = now or timezone.now()
     proposed = validate_overrides(overrides)
-    current = current_values()
-    after_values = {**current, **proposed}
-    rounds = list(
-        MatchRound.objects.filter(started_at__gte=now - timedelta(days=days), started_at__lte=now)
-        .exclude(jobs_considered=0)
-        .order_by("started_at", "id")
-    )
-    before = simulate(rounds, current)
-    after = simulate(rounds, after_values)
+    current = current if current is not None else current_values()
+    before, after = Replay(current), Replay({**current, **proposed})
+    start = now - timedelta(days=days)
+    rounds, count, truncated = _window_rounds(start, now, max_rounds)
+    first = last = None
+    for match in rounds:
+        first, last = first or match.started_at, match.started_at
+        inputs = match.inputs or {}
+        jobs = inputs.get("jobs", [])
+        offers = [engine_offer(o) for o in inputs.get("offers", [])]
+        before.feed(jobs, offers)
+        after.feed(jobs, offers)
     return {
         "days": days,
-        "rounds": len(rounds),
+        "window_start": start,
+        "window_end": now,
+        "rounds": count,
+        "first_round_at": first,
+        "last_round_at": last,
+        "truncated": truncated,
         "changes": {k: {"current": current[k], "proposed": v} for k, v in proposed.items()},
-        "before": before,
-        "after": after,
+        "before": before.totals(),
+        "after": after.totals(),
     }
 
 
@@ -112,6 +188,7 @@ def format_preview(preview: dict[str, Any]) -> str:
         ("GPU-hours", "gpu_hours"),
         ("fees in USD, by payment token", "fees"),
         ("reservation fees in USD", "reservation_fees"),
+        ("all fees in USD", "fees_total"),
         ("provider revenue (USD)", "provider_revenue_usd"),
     ]
     width = max(len(label) for label, _ in rows)
@@ -123,9 +200,11 @@ def format_preview(preview: dict[str, Any]) -> str:
 
 
 def preview_json(value: Any) -> Any:
-    """replay_preview output with Decimals as strings, for JSON."""
+    """replay_preview output with Decimals as strings and datetimes in ISO 8601, for JSON."""
     if isinstance(value, dict):
         return {k: preview_json(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     return value

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, Func, Max, Min, Q, Sum, Value
 from django.utils import timezone
 
 from jctgov.core.parameters import current_value
@@ -36,6 +36,25 @@ def _expected_intervals(start: datetime, now: datetime, interval: timedelta) -> 
     return max(1, math.ceil(elapsed / interval.total_seconds()))
 
 
+class EpochSeconds(Func):
+    """Whole seconds since 1970-01-01 UTC of a datetime column, on PostgreSQL and SQLite."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            # '%%%%s' → '%%s' in the SQL → '%s' after parameter substitution: strftime's format
+            compiler,
+            connection,
+            template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
+        )
+
+
 def uptime_bps(
     node: Node,
     *,
@@ -43,27 +62,33 @@ def uptime_bps(
     window: timedelta = UPTIME_WINDOW,
     interval: timedelta | None = None,
 ) -> int:
-    """Received / expected heartbeats since max(registration, now − window), in bps, capped at 100%."""
-    now = now or timezone.now()
-    interval = interval or heartbeat_interval()
-    start = _window_start(node, now, window)
-    received = Heartbeat.objects.filter(
-        node=node, received_at__gte=start, received_at__lte=now
-    ).count()
-    return min(BPS, received * BPS // _expected_intervals(start, now, interval))
+    """Intervals with a heartbeat / expected intervals since max(registration, now − window),
+    in bps, capped at 100%."""
+    return uptimes_bps([node], now=now, window=window, interval=interval)[node.pk]
 
 
 def uptimes_bps(
-    nodes: list[Node], *, now: datetime | None = None, window: timedelta = UPTIME_WINDOW
+    nodes: list[Node],
+    *,
+    now: datetime | None = None,
+    window: timedelta = UPTIME_WINDOW,
+    interval: timedelta | None = None,
 ) -> dict[int, int]:
-    """uptime_bps for many nodes in one query: {node id: bps}."""
+    """uptime_bps for many nodes in one query: {node id: bps}.
+
+    "Received" counts heartbeat intervals (clock-aligned slots of heartbeat_interval_s) with at
+    least one heartbeat, not heartbeats: the rate limit lets a node send two per interval, and
+    counting those would let a node that is up half the time claim 100%.
+    """
     now = now or timezone.now()
-    interval = heartbeat_interval()
+    interval = interval or heartbeat_interval()
+    seconds = max(1, int(interval.total_seconds()))
     earliest = now - window
+    slot = EpochSeconds("received_at") / Value(seconds)  # integer division on both databases
     counts = dict(
         Heartbeat.objects.filter(node__in=nodes, received_at__gte=earliest, received_at__lte=now)
         .values_list("node")
-        .annotate(n=Count("id"))
+        .annotate(n=Count(slot, distinct=True))
         .values_list("node", "n")
     )
     result = {}
@@ -213,7 +238,7 @@ def _median(values: list[Decimal]) -> Decimal:
 
 
 def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
-    """Everything the provider dashboard shows: stake, reliability, eligibility, nodes."""
+    """Everything the provider dashboard shows: stake, reliability, eligibility, nodes, leases."""
     now = now or timezone.now()
     interval = heartbeat_interval()
     nodes = list(provider.nodes.order_by("id"))
@@ -225,6 +250,11 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
         open=Count("id", filter=Q(state__in=Lease.OPEN_STATES)),
     )
     rel = Fraction(counts["completed"] + 1, counts["completed"] + counts["failed"] + 2)
+    leases = (
+        Lease.objects.filter(node__provider=provider)
+        .select_related("node")
+        .order_by("-created_at", "-id")
+    )
     return {
         "provider": provider,
         "address": provider.user.address,
@@ -235,6 +265,9 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
         "leases_failed": counts["failed"],
         "leases_open": counts["open"],
         "eligibility": eligibility(provider, now=now),
+        # open leases first (the provider reports on them), then the latest closed ones
+        "leases": list(leases.filter(state__in=Lease.OPEN_STATES)[:100])
+        + list(leases.exclude(state__in=Lease.OPEN_STATES)[:20]),
         "nodes": [
             {
                 "node": node,

@@ -1,5 +1,5 @@
-/* Market pages: register a node (token shown once), refresh stake, job form with a live quote
- * in both payment tokens. Uses window.jctgov.api from wallet.js. */
+/* Market pages: register a node (token shown once), refresh stake, report leases, job form with
+ * a live quote in both payment tokens. Uses window.jctgov.api from wallet.js. */
 (function () {
   "use strict";
   const api = (path, options) => window.jctgov.api(path, options);
@@ -57,6 +57,32 @@
     }
   }
 
+  /* --- lease reports: pending → running → completed | failed ------------------------- */
+  function initLeases() {
+    const table = $("leases");
+    if (!table) return;
+    table.addEventListener("click", async (event) => {
+      const button = event.target.closest(".lease-action");
+      if (!button) return;
+      const lease = button.closest("tr").dataset.lease;
+      const action = button.dataset.action;
+      let body;
+      if (action === "fail") {
+        const reason = window.prompt("Why did the job fail?");
+        if (!reason) return;
+        body = { reason };
+      }
+      button.disabled = true;
+      try {
+        await api("/api/v1/market/leases/" + lease + "/" + action, { method: "POST", body });
+        window.location.reload();
+      } catch (error) {
+        showError($("lease-error"), error);
+        button.disabled = false;
+      }
+    });
+  }
+
   /* --- job form with live quote ------------------------------------------------------- */
   const QUOTE_FIELDS = ["subtotal", "fee", "reservation", "total"];
 
@@ -93,6 +119,8 @@
         if (mine !== sequence) return; // a newer request is on its way
         renderQuote("stablecoin", quote.stablecoin);
         renderQuote("jct", quote.jct);
+        const jctPrice = quote.jct.jct_usd_price ? "JCT at $" + quote.jct.jct_usd_price + ". " : "";
+        $("quote-rounding").textContent = jctPrice + "Rounding: " + quote.jct.rounding + ".";
         $("quote-error").textContent = "";
       } catch (error) {
         if (mine === sequence) $("quote-error").textContent = error.message;
@@ -133,5 +161,5 @@
     body.prepend(row);
   }
 
-  document.addEventListener("DOMContentLoaded", () => { initProvider(); initJobForm(); });
+  document.addEventListener("DOMContentLoaded", () => { initProvider(); initLeases(); initJobForm(); });
 })();

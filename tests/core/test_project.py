@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,45 @@ def test_unknown_api_path_is_json_404(client, settings):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "method", "status", "codes"),
+    [
+        (
+            "/api/v1/grants/applications/{application_id}/decide",
+            "post",
+            "409",
+            {"budget_exceeded", "not_enough_reviews"},
+        ),
+        ("/api/v1/grants/applications/{application_id}/decide", "post", "400", {"reason_required"}),
+        (
+            "/api/v1/grants/programs/{program_id}/applications",
+            "post",
+            "409",
+            {"duplicate_open_application", "program_closed"},
+        ),
+        (
+            "/api/v1/grants/applications/{application_id}/reviews",
+            "post",
+            "403",
+            {"own_application", "not_assigned_reviewer"},
+        ),
+        (
+            "/api/v1/grants/milestones/{milestone_id}/accept",
+            "post",
+            "409",
+            {"milestone_not_acceptable"},
+        ),
+        ("/api/v1/market/heartbeats", "post", "429", {"heartbeat_too_soon"}),
+        ("/api/v1/market/nodes/register", "post", "409", {"node_name_taken"}),
+        ("/api/v1/market/replay", "post", "400", {"parameter_out_of_bounds", "unknown_parameter"}),
+        ("/api/v1/market/leases/{lease_id}/complete", "post", "409", {"lease_bad_state"}),
+    ],
+)
+def test_openapi_schema_lists_grants_and_market_error_codes(client, path, method, status, codes):
+    schema = client.get("/api/v1/schema", HTTP_ACCEPT="application/json").json()
+    response = schema["paths"][path][method]["responses"][status]
+    text = json.dumps(response)
+    assert all(code in text for code in codes), text

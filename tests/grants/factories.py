@@ -105,7 +105,9 @@ def approved_application(
     program: Program, steward, reviewers: list, applicant=None, **kw
 ) -> Application:
     application = reviewed_application(program, reviewers, applicant, **kw)
-    return services.application_decide(application_id=application.pk, actor=steward, approve=True)
+    return services.application_decide(
+        application_id=application.pk, actor=steward, approve=True, reason="Strong reviews"
+    )
 
 
 def set_state(obj, state) -> None:

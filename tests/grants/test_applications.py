@@ -145,3 +145,18 @@ def test_draft_needs_at_least_one_milestone_to_submit(program, applicant):
         _code(services.application_submit, application_id=application.pk, actor=applicant)
         == "milestones_required"
     )
+
+
+def test_the_database_itself_refuses_a_second_open_application(program, applicant):
+    """The partial unique index, not only the service's check: a race or a bug can't get past."""
+    from django.db import IntegrityError, transaction
+
+    first = draft_application(program, applicant)
+    for state in (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.APPROVED):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Application.objects.create(
+                program=program, applicant=applicant, title="again", state=state
+            )
+    set_state(first, S.REJECTED)  # closed applications don't count
+    Application.objects.create(program=program, applicant=applicant, title="again")
+    assert Application.objects.filter(program=program, applicant=applicant).count() == 2

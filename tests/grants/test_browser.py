@@ -14,20 +14,30 @@ from tests.grants.factories import WEI, make_program, reviewed_application
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def fill_application(page, *, title: str, amount: str, milestones: list[tuple[str, str]]) -> None:
+    """Type into the application form like a person: title, request, milestone rows."""
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Requested amount (JCT)").fill(amount)
+    for n, (name, share) in enumerate(milestones, start=1):
+        if n > 1 and not page.get_by_label(f"Milestone {n} title").count():
+            page.get_by_role("button", name="Add milestone").click()
+        page.get_by_label(f"Milestone {n} title").fill(name)
+        page.get_by_label(f"Milestone {n} amount").fill(share)
+
+
 def test_applicant_applies_and_sees_the_status(signed_in_page, wallet):
     page = signed_in_page
     program = make_program(name="Open tooling", budget=1_000 * WEI)
     page.goto(f"/grants/{program.pk}/")
     page.get_by_role("link", name="Apply").click()
-    page.get_by_label("Title", exact=True).fill("GPU benchmark suite")
     page.get_by_label("Description (Markdown)").fill("Measures **real** throughput.")
-    page.get_by_label("Requested amount (JCT)").fill("120.5")
     assert page.get_by_label("Payout address (EIP-55 checksummed)").input_value() == wallet.address
-    page.get_by_label("Milestone 1 title").fill("Harness")
-    page.get_by_label("Milestone 1 amount").fill("100")
-    page.get_by_role("button", name="Add milestone").click()
-    page.get_by_label("Milestone 2 title").fill("Report")
-    page.get_by_label("Milestone 2 amount").fill("20.5")
+    fill_application(
+        page,
+        title="GPU benchmark suite",
+        amount="120.5",
+        milestones=[("Harness", "100"), ("Report", "20.5")],
+    )
     page.get_by_role("button", name="Submit application").click()
     page.locator("#application-state").get_by_text("Submitted").wait_for()
     assert "<strong>real</strong>" in page.locator("#description").inner_html()
@@ -42,13 +52,36 @@ def test_applicant_sees_a_clear_error_when_milestones_do_not_add_up(signed_in_pa
     page = signed_in_page
     program = make_program(budget=1_000 * WEI)
     page.goto(f"/grants/{program.pk}/apply/")
-    page.get_by_label("Title", exact=True).fill("Mismatch")
-    page.get_by_label("Requested amount (JCT)").fill("10")
-    page.get_by_label("Milestone 1 title").fill("Only part")
-    page.get_by_label("Milestone 1 amount").fill("5")
+    fill_application(page, title="Mismatch", amount="10", milestones=[("Only part", "5")])
     page.get_by_role("button", name="Submit application").click()
     page.get_by_text("not the 10000000000000000000 requested").wait_for()
     assert Application.objects.get().state == ApplicationState.DRAFT
+
+
+def test_applicant_saves_a_draft_edits_it_and_then_submits(signed_in_page, wallet):
+    page = signed_in_page
+    program = make_program(name="Open tooling", budget=1_000 * WEI)
+    page.goto(f"/grants/{program.pk}/apply/")
+    fill_application(page, title="First idea", amount="40", milestones=[("Prototype", "40")])
+    page.get_by_role("button", name="Save draft").click()
+    page.locator("#application-state").get_by_text("Draft").wait_for()
+
+    page.get_by_role("link", name="Edit draft").click()
+    assert page.get_by_label("Title", exact=True).input_value() == "First idea"
+    assert page.get_by_label("Milestone 1 amount").input_value() == "40"
+    fill_application(
+        page,
+        title="Better idea",
+        amount="60.25",
+        milestones=[("Prototype", "40"), ("Docs", "20.25")],
+    )
+    page.get_by_role("button", name="Submit application").click()
+    page.locator("#application-state").get_by_text("Submitted").wait_for()
+    application = Application.objects.get(applicant__address=wallet.address)
+    assert application.title == "Better idea"
+    assert application.requested_amount == 60 * WEI + WEI // 4
+    assert [m.title for m in application.milestones.all()] == ["Prototype", "Docs"]
+    assert "Edit draft" not in page.content()
 
 
 @pytest.mark.chain
@@ -66,7 +99,10 @@ def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page,
     page.locator(f'#decisions tr[data-application="{application.pk}"]').get_by_role(
         "link", name="CUDA profiler"
     ).click()
-    page.get_by_label("Reason (required to reject)").fill("Strong reviews")
+    page.get_by_role("button", name="Approve").click()  # no reason yet: refused, said why
+    page.locator("#decide-status").get_by_text("reason for the approval").wait_for()
+    assert Application.objects.get(pk=application.pk).state == ApplicationState.UNDER_REVIEW
+    page.get_by_label("Reason (shown to the applicant; required)").fill("Strong reviews")
     page.get_by_role("button", name="Approve").click()
     page.locator("#application-state").get_by_text("Approved").wait_for()
     assert "Strong reviews" in page.locator("#decision").inner_text()

@@ -45,7 +45,7 @@ def test_concurrent_approvals_never_commit_more_than_the_budget(postgres_only):
         [
             (
                 lambda a=a: services.application_decide(
-                    application_id=a.pk, actor=steward, approve=True
+                    application_id=a.pk, actor=steward, approve=True, reason="Within budget?"
                 )
             )
             for a in applications

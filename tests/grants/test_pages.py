@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from grants import services
 from proposals.models import ProposalKind
 from tests.factories import UserFactory
 from tests.grants.factories import (
+    WEI,
     approved_application,
     draft_application,
     executed_proposal,
     reviewed_application,
+    submitted_application,
 )
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +85,64 @@ def test_recognitions_page_lists_contributors(client):
     services.recognitions_record(proposal=proposal, tx_hash="0x" + "ef" * 32, block_number=3)
     page = client.get("/grants/recognitions/").content.decode()
     assert recipient in page and "Wrote the docs" in page and "5 JCT" in page
+
+
+def test_applicant_edits_a_draft_on_a_prefilled_form(client, program, applicant):
+    application = draft_application(program, applicant)
+    client.force_login(applicant)
+    detail = client.get(f"/grants/applications/{application.pk}/").content.decode()
+    assert f'href="/grants/applications/{application.pk}/edit/"' in detail
+    page = client.get(f"/grants/applications/{application.pk}/edit/").content.decode()
+    initial = json.loads(
+        re.search(r'id="application-initial" type="application/json">(.*?)</script>', page)[1]
+    )
+    assert initial["id"] == application.pk and initial["title"] == "CUDA profiler"
+    assert [m["amount"] for m in initial["milestones"]] == [str(50 * WEI), str(50 * WEI)]
+    client.force_login(UserFactory())  # someone else's draft does not exist for them
+    assert client.get(f"/grants/applications/{application.pk}/edit/").status_code == 404
+
+
+def test_a_submitted_application_is_no_longer_offered_for_editing(client, program, applicant):
+    application = submitted_application(program, applicant)
+    client.force_login(applicant)
+    response = client.get(f"/grants/applications/{application.pk}/edit/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/grants/applications/{application.pk}/"
+    assert "Edit draft" not in client.get(response["Location"]).content.decode()
+
+
+def test_apply_link_continues_the_wallets_open_application(client, program, applicant):
+    application = draft_application(program, applicant)
+    client.force_login(applicant)
+    response = client.get(f"/grants/{program.pk}/apply/")
+    assert response["Location"] == f"/grants/applications/{application.pk}/edit/"
+    services.application_submit(application_id=application.pk, actor=applicant)
+    response = client.get(f"/grants/{program.pk}/apply/")
+    assert response["Location"] == f"/grants/applications/{application.pk}/"
+
+
+def test_applicant_sees_the_rubric_breakdown_only_after_the_decision(
+    client, program, reviewers, steward, applicant
+):
+    application = submitted_application(program, applicant)
+    for reviewer, impact in zip(reviewers, (5, 2), strict=True):
+        services.review_submit(
+            application_id=application.pk,
+            reviewer=reviewer,
+            scores={"impact": impact, "feasibility": 4, "team": 3},
+            comment=f"impact {impact}",
+        )
+    client.force_login(applicant)
+    before = client.get(f"/grants/applications/{application.pk}/").content.decode()
+    assert "Reviews are shown to you once a steward decides" in before
+    assert "impact 5" not in before and 'id="rubric-breakdown"' not in before
+    services.application_decide(
+        application_id=application.pk, actor=steward, approve=False, reason="Not this round"
+    )
+    after = client.get(f"/grants/applications/{application.pk}/").content.decode()
+    assert "impact 5" in after and "impact 2" in after and "Not this round" in after
+    breakdown = re.search(r'<tfoot id="rubric-breakdown">(.*?)</tfoot>', after, re.S)[1]
+    # weights impact 2, feasibility 1, team 1: reviews (10+4+3)/4 = 4.25 and (4+4+3)/4 = 2.75
+    assert 'data-criterion="impact">3.50<' in breakdown
+    assert 'data-criterion="feasibility">4.00<' in breakdown
+    assert "<strong>3.5000</strong>" in breakdown

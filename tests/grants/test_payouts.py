@@ -178,3 +178,31 @@ def test_concurrent_deliveries_send_one_payout(postgres_only, chain, reviewers, 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Milestone.objects.get(pk=milestone.pk).state == MS.PAID
     assert len(payout_events(program.escrow_program_id)) == 1
+
+
+@pytest.mark.worker
+def test_a_real_worker_pays_once_when_the_task_is_delivered_twice(celery_worker, deployed, chain):
+    """The payout task on a real worker and broker: the on_commit delivery plus a duplicate
+    (a redelivery after a lost ack looks exactly like this) send one transaction."""
+    from grants.tasks import pay_milestone
+    from jctgov.wallets.services import steward_grant
+    from tests.fixtures.worker import wait_until
+
+    steward = steward_grant(address="0x" + "5" * 40)
+    reviewers = [UserFactory(), UserFactory()]
+    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
+    applicant = UserFactory(address=Account.create().address)
+    application = approved_application(program, steward, reviewers, applicant)
+    milestone = application.milestones.first()
+    services.milestone_report(
+        milestone_id=milestone.pk, actor=applicant, evidence_url="", text="Shipped"
+    )
+    services.milestone_accept(milestone_id=milestone.pk, actor=steward)  # enqueues on commit
+    pay_milestone.delay(milestone.pk)  # the duplicate
+    worker = celery_worker()
+    wait_until(lambda: Milestone.objects.get(pk=milestone.pk).state == MS.PAID, timeout=60)
+    wait_until(lambda: worker.output().count("succeeded") >= 2, timeout=60)
+    assert len(payout_events(program.escrow_program_id)) == 1
+    assert client.token_balance("JCT", applicant.address) == 50 * WEI
+    assert Program.objects.get(pk=program.pk).paid == 50 * WEI

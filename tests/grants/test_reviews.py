@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from grants import services
-from grants.models import ApplicationState, Program
+from grants.models import Application, ApplicationState, Program
 from jctgov.core.errors import ApplicationError
 from tests.factories import UserFactory
 from tests.grants.factories import (
@@ -167,9 +167,15 @@ def test_approval_beyond_the_budget_is_refused(reviewers, steward):
     program = make_program(budget=150 * WEI, reviewers=reviewers)
     first = reviewed_application(program, reviewers)
     second = reviewed_application(program, reviewers)
-    services.application_decide(application_id=first.pk, actor=steward, approve=True)
+    services.application_decide(application_id=first.pk, actor=steward, approve=True, reason="Yes")
     assert (
-        _code(services.application_decide, application_id=second.pk, actor=steward, approve=True)
+        _code(
+            services.application_decide,
+            application_id=second.pk,
+            actor=steward,
+            approve=True,
+            reason="Also yes",
+        )
         == "budget_exceeded"
     )
     assert Program.objects.get(pk=program.pk).committed == 100 * WEI
@@ -177,14 +183,21 @@ def test_approval_beyond_the_budget_is_refused(reviewers, steward):
     assert second.state == S.UNDER_REVIEW
 
 
-def test_rejection_needs_a_reason_and_commits_nothing(program, reviewers, steward):
+@pytest.mark.parametrize("approve", [True, False])
+def test_a_decision_either_way_needs_a_reason(program, reviewers, steward, approve):
     application = reviewed_application(program, reviewers)
-    assert (
-        _code(
-            services.application_decide, application_id=application.pk, actor=steward, approve=False
-        )
-        == "reason_required"
-    )
+    for reason in ("", "   "):
+        with pytest.raises(ApplicationError) as err:
+            services.application_decide(
+                application_id=application.pk, actor=steward, approve=approve, reason=reason
+            )
+        assert (err.value.code, err.value.field) == ("reason_required", "reason")
+    assert Application.objects.get(pk=application.pk).state == S.UNDER_REVIEW
+    assert Program.objects.get(pk=program.pk).committed == 0
+
+
+def test_rejection_with_a_reason_commits_nothing(program, reviewers, steward):
+    application = reviewed_application(program, reviewers)
     rejected = services.application_decide(
         application_id=application.pk, actor=steward, approve=False, reason="Out of scope"
     )

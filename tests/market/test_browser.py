@@ -1,5 +1,6 @@
 """The three market pages in Chromium, driven like a person with the injected test wallet."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from jctgov.market.models import Job, Node
 from jctgov.market.services import token_hash
-from tests.market.factories import LeaseFactory, NodeFactory
+from tests.market.factories import (
+    WEI,
+    LeaseFactory,
+    NodeFactory,
+    ProviderFactory,
+    heartbeats_every,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +56,63 @@ def test_provider_registers_a_node_and_sees_its_token_once(signed_in_page, walle
     assert "veJCT below market.min_provider_vejct" in reasons
 
 
+def test_provider_dashboard_shows_stake_uptime_reliability_and_eligibility(signed_in_page, wallet):
+    from jctgov.wallets.models import User
+
+    page = signed_in_page
+    now = timezone.now()
+    provider = ProviderFactory(user=User.objects.get(address=wallet.address), vejct=5_000 * WEI)
+    node = NodeFactory(provider=provider, name="rig-up", registered_at=now - timedelta(hours=1))
+    heartbeats_every(node, start=now - timedelta(hours=1), end=now, interval_s=60)
+    quiet = NodeFactory(provider=provider, name="rig-quiet", registered_at=now - timedelta(hours=1))
+    heartbeats_every(
+        quiet, start=now - timedelta(hours=1), end=now - timedelta(minutes=30), interval_s=60
+    )
+    for state in ("completed", "completed", "failed"):
+        LeaseFactory(node=node, state=state, failure_reason="oom" if state == "failed" else "")
+    page.goto("/market/provider/")
+    assert page.locator("#vejct").inner_text() == "5,000 veJCT"
+    assert page.locator("#reliability").inner_text() == "60.0%"  # (2 + 1) / (2 + 1 + 2)
+    up = page.locator(f'#nodes tr[data-node="{node.pk}"]').inner_text()
+    assert "rig-up" in up and "100.0%" in up and "online" in up
+    down = page.locator(f'#nodes tr[data-node="{quiet.pk}"]').inner_text()
+    assert re.search(r"\b5\d\.\d%", down), down  # silent for the last half hour: ~31 of ~61
+    assert "no recent heartbeat" in down
+    eligibility = page.locator("#eligibility").inner_text()
+    assert "eligible" in eligibility and "Your nodes receive leases" in eligibility
+
+
+def test_provider_reports_leases_from_the_dashboard(signed_in_page, wallet):
+    from jctgov.wallets.models import User
+
+    page = signed_in_page
+    provider = ProviderFactory(user=User.objects.get(address=wallet.address))
+    node = NodeFactory(provider=provider, name="rig-lease")
+    done, broken = LeaseFactory(node=node), LeaseFactory(node=node)
+    page.goto("/market/provider/")
+    assert page.locator("#reliability").inner_text() == "50.0%"
+    row = page.locator(f'#leases tr[data-lease="{done.pk}"]')
+    row.get_by_role("button", name="Started").click()
+    row.locator(".badge.running").wait_for()
+    row.get_by_role("button", name="Completed").click()
+    row.locator(".badge.completed").wait_for()
+    assert page.locator("#reliability").inner_text() == "66.7%"  # (1 + 1) / (1 + 0 + 2)
+    page.once("dialog", lambda dialog: dialog.accept("GPU fell off the bus"))
+    page.locator(f'#leases tr[data-lease="{broken.pk}"]').get_by_role(
+        "button", name="Failed…"
+    ).click()
+    page.locator(f'#leases tr[data-lease="{broken.pk}"] .badge.failed').wait_for()
+    assert "GPU fell off the bus" in page.locator("#leases").inner_text()
+    assert page.locator("#reliability").inner_text() == "50.0%"  # (1 + 1) / (1 + 1 + 2)
+    done.refresh_from_db()
+    broken.refresh_from_db()
+    assert (done.state, broken.state, broken.failure_reason) == (
+        "completed",
+        "failed",
+        "GPU fell off the bus",
+    )
+
+
 def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
     page = signed_in_page
     page.goto("/market/jobs/new")
@@ -62,6 +126,8 @@ def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
     )
     assert "USD" in stablecoin_total.inner_text()
     assert "JCT" in page.locator("#quote-jct-total").inner_text()
+    rounding = page.locator("#quote-rounding").inner_text()  # the rounding rule is stated
+    assert "ROUND_HALF_UP" in rounding and "1 wei" in rounding and "JCT at $" in rounding
     page.get_by_role("button", name="Submit job").click()
     page.locator("#job-result").filter(has_text="submitted").wait_for()
     job = Job.objects.get()

@@ -3,26 +3,17 @@
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from jctgov.market.matching import match_round
-from jctgov.market.replay import replay_preview
-from tests.market.factories import WEI, JobFactory, ProviderFactory
-from tests.market.test_matching import _online_node
+from jctgov.core.parameters import REGISTRY
+from jctgov.market.replay import replay_preview, simulate
+from tests.market.factories import WEI
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def recorded_round():
-    """One real round: 2 stablecoin jobs of 10 GPU-hours; one provider with 5,000 veJCT."""
-    _online_node(provider=ProviderFactory(vejct=5_000 * WEI), gpu_count=8, ask_usd=Decimal("1.00"))
-    for _ in range(2):
-        JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=timezone.now())
-    return match_round()
 
 
 def test_fee_change_moves_fees_but_not_matches(recorded_round):
@@ -87,3 +78,45 @@ def test_replay_api_previews_proposed_values_for_the_proposal_page(client, recor
     )
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "parameter_out_of_bounds"
+
+
+def _offer_record(offer_id: int, provider: int, stake_jct: int) -> dict:
+    return {
+        "id": offer_id,
+        "provider": provider,
+        "gpu_model": "A100 80GB",
+        "gpus": 8,
+        "vram_gb": 80,
+        "hours": 720,
+        "ask_usd": "1.00",
+        "stake": str(stake_jct * WEI),
+        "uptime_bps": 10_000,
+        "reliability_bps": 5_000,
+    }
+
+
+def test_a_job_one_side_left_unmatched_waits_for_the_next_round():
+    """Round 1 only has a low-stake offer, round 2 a well-staked one. With a higher stake floor
+    the job misses round 1 (the real queue would keep it) and is matched in round 2."""
+    job = {
+        "id": 7,
+        "gpu_model": "A100 80GB",
+        "gpus": 1,
+        "vram_min": 40,
+        "hours": 10,
+        "max_price_usd": "2",
+        "payment_token": "jct",
+    }
+    rounds = [
+        SimpleNamespace(inputs={"jobs": [job], "offers": [_offer_record(1, 1, 1_500)]}),
+        SimpleNamespace(inputs={"jobs": [], "offers": [_offer_record(2, 2, 9_000)]}),
+    ]
+    values = {key: p.default for key, p in REGISTRY.items()}
+    stricter = {**values, "market.min_provider_vejct": 5_000 * WEI}
+    before, after = simulate(rounds, values), simulate(rounds, stricter)
+    assert (before["jobs"], before["matched"], after["jobs"], after["matched"]) == (1, 1, 1, 1)
+    # paid in JCT: the 1% JCT fee of $10, in USD; revenue at the $1 ask
+    assert after["fees"] == {"stablecoin": Decimal(0), "jct": Decimal("0.1")}
+    assert after["provider_revenue_usd"] == Decimal(10)
+    only_round_1 = simulate(rounds[:1], stricter)
+    assert (only_round_1["jobs"], only_round_1["matched"]) == (1, 0)

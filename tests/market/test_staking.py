@@ -101,6 +101,16 @@ def test_uptime_counts_only_the_last_seven_days_for_an_old_node():
     assert selectors.uptimes_bps([node], now=T0) == {node.pk: 5_000}
 
 
+def test_two_heartbeats_per_interval_do_not_make_up_for_silence():
+    """The rate limit lets a node beat every interval/2; uptime counts intervals, not beats."""
+    node = NodeFactory(registered_at=T0)
+    now = T0 + timedelta(days=1)
+    heartbeats_every(node, start=T0, end=T0 + timedelta(hours=12, seconds=-30), interval_s=30)
+    assert Heartbeat.objects.filter(node=node).count() == 1_440  # a full day's worth of beats
+    assert selectors.uptime_bps(node, now=now) == 5_000  # but only half the day's intervals
+    assert selectors.uptimes_bps([node], now=now) == {node.pk: 5_000}
+
+
 def test_reliability_is_smoothed_so_a_new_provider_starts_at_one_half():
     provider = ProviderFactory()
     node = NodeFactory(provider=provider)

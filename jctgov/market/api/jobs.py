@@ -16,6 +16,7 @@ from jctgov.core.schema import error_responses
 from jctgov.market import pricing, replay, selectors, services
 from jctgov.market.api.providers import ERR_SIGNED_IN, LIST_LIMIT
 from jctgov.market.models import GpuModel, Job, Lease, PaymentToken
+from jctgov.market.presenters import MAX_PAGE_ROUNDS
 
 
 class _LeaseOut(serializers.ModelSerializer):
@@ -341,6 +342,8 @@ class ReplayPreviewApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         preview = replay.replay_preview(
-            data.validated_data["changes"], days=data.validated_data["days"]
+            data.validated_data["changes"],
+            days=data.validated_data["days"],
+            max_rounds=MAX_PAGE_ROUNDS,  # bounded work per request, as on the proposal page
         )
         return Response(replay.preview_json(preview))
