@@ -123,7 +123,12 @@ def test_only_open_proposals_with_market_changes_get_a_preview(client, recorded_
         payload={"changes": [{"key": "governance.quorum_bps", "value": "500"}]}
     )
     executed = _fee_proposal()
-    Proposal.objects.filter(pk=executed.pk).update(state=ProposalState.EXECUTED)
+    Proposal.objects.filter(pk=executed.pk).update(
+        state=ProposalState.EXECUTED,
+        approved_at=timezone.now(),
+        operation_id="0x" + "ab" * 32,
+        execute_tx="0x" + "cd" * 32,
+    )
     executed.refresh_from_db()
     grant = make_draft(kind="grant_budget", payload={"program_name": "x", "amount": "1"})
     for proposal in (governance_only, executed, grant):
