@@ -96,6 +96,18 @@ def test_parameter_value_is_none_until_set(chain):
     assert client.parameter_value(key_hash) == 400
 
 
+def test_erc1271_check_asks_the_contract_wallet(chain):
+    wallet = chain.deploy("test/TestContractWallet", chain.accounts[1])
+    digest = b"\x11" * 32
+    by_owner = Account.unsafe_sign_hash(digest, DEV_KEYS[1]).signature
+    by_other = Account.unsafe_sign_hash(digest, DEV_KEYS[2]).signature
+    assert client.is_valid_erc1271_signature(wallet.address, digest, by_owner) is True
+    assert client.is_valid_erc1271_signature(wallet.address, digest, "0x" + by_owner.hex()) is True
+    assert client.is_valid_erc1271_signature(wallet.address, b"\x22" * 32, by_owner) is False
+    assert client.is_valid_erc1271_signature(wallet.address, digest, by_other) is False
+    assert client.is_valid_erc1271_signature(wallet.address, digest, b"\x01" * 10) is False
+
+
 def test_erc1271_check_is_false_for_wallets_that_do_not_implement_it(chain):
     digest = b"\x11" * 32
     signature = Account.sign_message(encode_defunct(digest), DEV_KEYS[1]).signature
