@@ -73,3 +73,12 @@ def test_unknown_api_path_is_json_404(client, settings):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_signatures_are_recovered_by_coincurve():
+    # eth-keys picks coincurve when installed: ~50x faster recovery than its pure-Python
+    # backend, which matters for sign-in and for ingesting signed votes.
+    from eth_keys.backends import get_backend
+    from eth_keys.backends.coincurve import CoinCurveECCBackend
+
+    assert isinstance(get_backend(), CoinCurveECCBackend)

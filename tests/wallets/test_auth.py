@@ -241,3 +241,11 @@ def django_client_factory():
     from django.test import Client
 
     return Client
+
+
+def test_grant_steward_refuses_something_that_is_not_an_address():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="not an Ethereum address"):
+        call_command("grant_steward", "0x1234")
+    assert not User.objects.exists()
