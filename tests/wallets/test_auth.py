@@ -249,3 +249,22 @@ def test_grant_steward_refuses_something_that_is_not_an_address():
     with pytest.raises(CommandError, match="not an Ethereum address"):
         call_command("grant_steward", "0x1234")
     assert not User.objects.exists()
+
+
+def test_openapi_schema_lists_every_sign_in_error_code(client):
+    schema = client.get("/api/v1/schema", HTTP_ACCEPT="application/json").json()
+    responses = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    listed = {status: responses[status]["description"] for status in ("400", "401", "503")}
+    for code in (
+        "bad_signature",
+        "invalid_nonce",
+        "domain_mismatch",
+        "uri_mismatch",
+        "chain_mismatch",
+        "message_expired",
+        "message_not_yet_valid",
+        "issued_at_out_of_range",
+    ):
+        assert code in listed["401"]
+    assert "malformed_message" in listed["400"]
+    assert "chain_unavailable" in listed["503"]
