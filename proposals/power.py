@@ -10,7 +10,10 @@ retake a snapshot after a reorg, and that must never cascade into proposals.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from eth_utils import to_checksum_address
 
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
@@ -82,6 +85,29 @@ def snapshot_power_at(block: int, address: str) -> int:
         snapshot__block_number=block, address=to_checksum_address(address)
     ).values_list("power", flat=True)[:1]
     return int(next(iter(rows), 0) or 0)
+
+
+def snapshot_confirm(block: int) -> PowerSnapshot:
+    """Re-check the stored snapshot of ``block`` against the chain before a result is final;
+    after a reorg it is re-run (logged). Returns the snapshot now stored."""
+    from jctgov.chain.snapshot import snapshot_confirm as confirm
+
+    return confirm(block)
+
+
+def votes_with_snapshot_power(proposal: Any) -> Any:
+    """Every receipt of the proposal, annotated with the voter's ``snapshot_power`` in the
+    stored snapshot (None: no power at the block)."""
+    from proposals.models import Vote
+
+    entry = PowerSnapshotEntry.objects.filter(
+        snapshot__block_number=proposal.snapshot_block, address=OuterRef("voter")
+    ).values("power")[:1]
+    return (
+        Vote.objects.filter(proposal=proposal)
+        .annotate(snapshot_power=Subquery(entry))
+        .only("pk", "voter", "power", "counted")
+    )
 
 
 def enqueue_snapshot(block: int) -> None:

@@ -62,6 +62,12 @@ def verify_proposal(proposal: Proposal) -> Verification:
             continue
         if digest != vote.digest:
             problems.append(f"receipt {vote.digest}: id is not its EIP-712 hash")
+        if chain_power[vote.voter] == 0:
+            # No veJCT at the block (possible only after a reorg retook the snapshot): the
+            # receipt is kept but can't count.
+            if vote.counted:
+                problems.append(f"receipt {vote.digest}: counted, but the voter had no power")
+            continue
         if chain_power[vote.voter] != int(vote.power):
             problems.append(
                 f"receipt {vote.digest}: power {vote.power} but chain says {chain_power[vote.voter]}"

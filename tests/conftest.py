@@ -12,6 +12,15 @@ pytest_plugins = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_chain():
+    """Tests talk only to the Anvil they start. Until the ``deployed`` fixture points settings
+    at it, the chain RPC is the discard port, never a developer's `make run` chain on :8545."""
+    from django.conf import settings
+
+    settings.CHAIN_RPC_URL = "http://127.0.0.1:9"
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters and cached pages must not leak from one test into the next."""

@@ -12,15 +12,18 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const CONTRACTS = path.join(__dirname, "contracts");
 const NODE_MODULES = path.join(ROOT, "node_modules");
 
-// Artifact name -> source unit that defines it.
+// Artifact path (under artifacts/, without .json) -> [source unit, contract name].
+// Contracts under contracts/test/ exist for the test suite only (devchain never deploys them);
+// their artifacts go to artifacts/test/ and are checked like the others.
 const TARGETS = {
-  JCT: "contracts/JCT.sol",
-  MockStablecoin: "contracts/MockStablecoin.sol",
-  VotingEscrow: "contracts/VotingEscrow.sol",
-  ParameterStore: "contracts/ParameterStore.sol",
-  GrantEscrow: "contracts/GrantEscrow.sol",
-  Multicall3: "contracts/Multicall3.sol",
-  TimelockController: "@openzeppelin/contracts/governance/TimelockController.sol",
+  JCT: ["contracts/JCT.sol", "JCT"],
+  MockStablecoin: ["contracts/MockStablecoin.sol", "MockStablecoin"],
+  VotingEscrow: ["contracts/VotingEscrow.sol", "VotingEscrow"],
+  ParameterStore: ["contracts/ParameterStore.sol", "ParameterStore"],
+  GrantEscrow: ["contracts/GrantEscrow.sol", "GrantEscrow"],
+  Multicall3: ["contracts/Multicall3.sol", "Multicall3"],
+  TimelockController: ["@openzeppelin/contracts/governance/TimelockController.sol", "TimelockController"],
+  "test/TestContractWallet": ["contracts/test/TestContractWallet.sol", "TestContractWallet"],
 };
 
 function outDir() {
@@ -41,8 +44,11 @@ function findImports(importPath) {
 
 function main() {
   const sources = {};
-  for (const file of fs.readdirSync(CONTRACTS).filter((f) => f.endsWith(".sol")).sort()) {
-    sources[`contracts/${file}`] = { content: fs.readFileSync(path.join(CONTRACTS, file), "utf8") };
+  for (const sub of ["", "test/"]) {
+    const dir = path.join(CONTRACTS, sub);
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sol")).sort()) {
+      sources[`contracts/${sub}${file}`] = { content: fs.readFileSync(path.join(dir, file), "utf8") };
+    }
   }
   const input = {
     language: "Solidity",
@@ -62,14 +68,16 @@ function main() {
 
   const dir = outDir();
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, unit] of Object.entries(TARGETS)) {
+  for (const [artifactPath, [unit, name]] of Object.entries(TARGETS)) {
     const compiled = output.contracts[unit] && output.contracts[unit][name];
     if (!compiled) {
       console.error(`missing contract ${name} in ${unit}`);
       process.exit(1);
     }
     const artifact = { abi: compiled.abi, bytecode: "0x" + compiled.evm.bytecode.object };
-    fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(artifact, null, 1) + "\n");
+    const file = path.join(dir, `${artifactPath}.json`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(artifact, null, 1) + "\n");
   }
   console.log(`compiled ${Object.keys(TARGETS).length} contracts with solc ${solc.version()} -> ${dir}`);
 }

@@ -70,6 +70,12 @@ class _Sender:
         return self.send(bound(*args).build_transaction({"from": self.account.address}))
 
 
+def deploy_contract(w3: Web3, deployer_key: Any, name: str, *args: Any) -> str:
+    """Deploy one artifact (e.g. "test/TestContractWallet") and return its checksummed address."""
+    address, _ = _Sender(w3, deployer_key).deploy(name, *args)
+    return address
+
+
 def deploy_all(
     w3: Web3,
     deployer_key: Any,

@@ -27,21 +27,43 @@ def indexed_block() -> int | None:
 def index_events(
     *, confirmations: int | None = None, to_block: int | None = None, chunk: int = CHUNK_BLOCKS
 ) -> int:
-    """Index events up to ``head - confirmations`` (or ``to_block``). Returns events applied.
+    """Index events up to ``head - confirmations`` (and at most ``to_block``). Returns events applied.
 
-    Resumable (cursor in IndexerCursor) and idempotent: each chunk's events and the cursor move
-    commit together, and a chunk is applied only if the cursor still points just before it, so
-    concurrent or repeated runs never apply an event twice. Reorg-safe by staying behind the head.
+    Reorg-safe: a block is indexed only once it is ``confirmations`` deep (default
+    ``governance.snapshot_confirmations``). Resumable (cursor in IndexerCursor) and idempotent:
+    each chunk's events and the cursor move commit together, and a chunk is applied only if the
+    cursor still points just before it, so concurrent or repeated runs never apply an event
+    twice. The cursor keeps its block's hash; if the chain has replaced that block (a reorg
+    deeper than the confirmations, or a reset dev chain) the mirror is rebuilt from the deploy
+    block, logged as an error. An RPC failure raises before the chunk it hit is written.
     """
     head = client.head_block()
     conf = params.confirmations() if confirmations is None else int(confirmations)
-    target = head - conf if to_block is None else min(int(to_block), head)
-    done = indexed_block()
-    start = done + 1 if done is not None else int(client.deployments().get("deploy_block", 0))
+    target = head - conf if to_block is None else min(int(to_block), head - conf)
+    cursor = IndexerCursor.objects.filter(name=CURSOR).first()
+    if cursor is not None and not _still_on_chain(cursor, head):
+        return _reindex_after_reorg(cursor, target, chunk)
+    start = cursor.block + 1 if cursor is not None else _deploy_block()
+    return _index_range(start, target, chunk)
+
+
+def _deploy_block() -> int:
+    return int(client.deployments().get("deploy_block", 0))
+
+
+def _still_on_chain(cursor: IndexerCursor, head: int) -> bool:
+    if not cursor.block_hash or cursor.block < 0:
+        return True  # nothing indexed yet
+    return cursor.block <= head and client.block_hash(cursor.block) == cursor.block_hash
+
+
+def _index_range(start: int, target: int, chunk: int) -> int:
     applied = 0
     for first in range(start, target + 1, chunk):
         last = min(first + chunk - 1, target)
-        events = client.chain_events(first, last)  # outside the transaction: no lock held on RPC
+        # Chain reads outside the transaction: no row lock is held while the RPC answers.
+        events = client.chain_events(first, last)
+        last_hash = client.block_hash(last)
         with transaction.atomic():
             cursor, _ = IndexerCursor.objects.select_for_update().get_or_create(
                 name=CURSOR, defaults={"block": first - 1}
@@ -51,10 +73,32 @@ def index_events(
                 return applied
             for event in events:
                 _apply(event)
-            cursor.block = last
-            cursor.save(update_fields=["block", "updated_at"])
+            cursor.block, cursor.block_hash = last, last_hash
+            cursor.save(update_fields=["block", "block_hash", "updated_at"])
         applied += len(events)
     return applied
+
+
+def _reindex_after_reorg(seen: IndexerCursor, target: int, chunk: int) -> int:
+    """Rebuild the holder set and parameter mirror from the deploy block, in one transaction:
+    readers keep the old mirror until the new one is complete."""
+    start = _deploy_block()
+    with transaction.atomic():
+        cursor = IndexerCursor.objects.select_for_update().get(pk=seen.pk)
+        if (cursor.block, cursor.block_hash) != (seen.block, seen.block_hash):
+            return 0  # another run already handled it
+        logger.error(
+            "reorg deeper than the confirmations: indexed block %s (%s) is no longer on the "
+            "chain; re-indexing from block %s",
+            cursor.block,
+            cursor.block_hash,
+            start,
+        )
+        VeLock.objects.all().delete()
+        ParameterMirror.objects.all().delete()
+        cursor.block, cursor.block_hash = start - 1, ""
+        cursor.save(update_fields=["block", "block_hash", "updated_at"])
+        return _index_range(start, target, chunk)
 
 
 def _apply(event: dict[str, Any]) -> None:

@@ -8,10 +8,12 @@ from jctgov.core.fields import Uint256Field  # exact on SQLite too (see fields.p
 
 
 class IndexerCursor(models.Model):
-    """The last block an indexer has fully processed (resumes from block + 1)."""
+    """The last block an indexer has fully processed (resumes from block + 1), with its hash:
+    if the chain no longer has that hash, a reorg went deeper than the confirmations."""
 
     name = models.CharField(max_length=64, unique=True)
     block = models.BigIntegerField()
+    block_hash = models.CharField(max_length=66, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

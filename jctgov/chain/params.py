@@ -1,10 +1,9 @@
-"""Chain-layer settings that are governance parameters (read from the DB mirror)."""
+"""Chain-layer settings that are governance parameters (the registry in jctgov.core.parameters,
+read through the ParameterStore mirror): one source of truth with the proposals app."""
 
 from __future__ import annotations
 
 from eth_utils import keccak
-
-DEFAULT_CONFIRMATIONS = 2
 
 
 def key_hash(name: str) -> str:
@@ -13,12 +12,8 @@ def key_hash(name: str) -> str:
 
 
 def confirmations() -> int:
-    """governance.snapshot_confirmations: the mirrored on-chain value, else the default (2)."""
-    from jctgov.chain.models import ParameterMirror
+    """governance.snapshot_confirmations in force: how deep a block must be to be indexed or
+    snapshotted (the same value proposals use to pick their snapshot block)."""
+    from jctgov.core.parameters import current_value
 
-    value = (
-        ParameterMirror.objects.filter(key_hash=key_hash("governance.snapshot_confirmations"))
-        .values_list("value", flat=True)
-        .first()
-    )
-    return int(value) if value is not None else DEFAULT_CONFIRMATIONS
+    return int(current_value("governance.snapshot_confirmations"))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from jctgov.chain import client
+from jctgov.chain import client, params
 from jctgov.chain.indexer import index_events, indexed_block
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry, VeLock
 
@@ -25,12 +25,21 @@ def holders_at(block: int) -> list[str]:
 def snapshot_voting_power(block: int) -> PowerSnapshot:
     """Store every holder's veJCT (> 0) at ``block`` and ``totalSupplyAt(block)``.
 
-    Idempotent: an existing snapshot with the same block hash is returned unchanged. If the
-    hash differs (a reorg replaced the block) the old snapshot is deleted, retaken and logged.
-    Atomic: rows are written in one transaction after all chain reads succeeded, so a chain
+    Final-enough: ``block`` must be at least ``governance.snapshot_confirmations`` behind the
+    head (else ChainUnavailable: retry later). Idempotent: an existing snapshot whose block hash
+    is still on chain is returned unchanged, so running twice stores the rows once. If the hash
+    differs (a reorg replaced the block) the old snapshot is replaced by a fresh one, logged.
+    Atomic: rows are written in one transaction after every chain read succeeded, so a chain
     failure leaves no half snapshot. Raises ChainUnavailable (transient) or ChainError.
     """
     block = int(block)
+    head = client.head_block()
+    needed = params.confirmations()
+    if block > head - needed:
+        raise client.ChainUnavailable(
+            f"Block {block} is not final yet: snapshots wait for {needed} confirmations "
+            f"(head is {head})."
+        )
     current_hash = client.block_hash(block)
     existing = PowerSnapshot.objects.filter(block_number=block).first()
     if existing and existing.block_hash == current_hash:
@@ -42,10 +51,9 @@ def snapshot_voting_power(block: int) -> PowerSnapshot:
             existing.block_hash,
             current_hash,
         )
+    # Always: besides catching up, this rebuilds the holder set if a reorg went below it.
+    index_events(to_block=block)
     done = indexed_block()
-    if done is None or done < block:
-        index_events(to_block=block)
-        done = indexed_block()
     if done is None or done < block:
         # Another worker holds the indexer claim: the holder set may still be incomplete, and
         # a snapshot over it would silently drop voters. Retry once that run has finished.
@@ -80,3 +88,10 @@ def snapshot_voting_power(block: int) -> PowerSnapshot:
 def snapshot_verify(snapshot: PowerSnapshot) -> bool:
     """True when the chain still has the snapshot's block hash (no reorg since)."""
     return client.block_hash(snapshot.block_number) == snapshot.block_hash
+
+
+def snapshot_confirm(block: int) -> PowerSnapshot:
+    """Before a result that uses the snapshot of ``block`` is final: re-check its block hash
+    against the chain; on a mismatch (reorg) the snapshot is re-run (and logged). Returns the
+    snapshot now stored. Raises ChainUnavailable / ChainError when the chain can't say."""
+    return snapshot_voting_power(block)

@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core.errors import ApplicationError
+from jctgov.core.schema import error_responses
 from jctgov.wallets import services
 
 
@@ -19,10 +20,16 @@ class NonceApi(APIView):
         parameters=[
             OpenApiParameter("address", str, description="Optional: echoed back EIP-55 checksummed")
         ],
-        responses=inline_serializer(
-            "Nonce",
-            {"nonce": serializers.CharField(), "address": serializers.CharField(required=False)},
-        ),
+        responses={
+            200: inline_serializer(
+                "Nonce",
+                {
+                    "nonce": serializers.CharField(),
+                    "address": serializers.CharField(required=False),
+                },
+            ),
+            **error_responses({400: ["invalid_address"], 429: ["rate_limited"]}),
+        },
         summary="Issue a single-use SIWE nonce bound to this session (10 minutes)",
     )
     def get(self, request):
@@ -39,19 +46,42 @@ class NonceApi(APIView):
         return Response(body)
 
 
+LOGIN_ERRORS = {
+    400: ["malformed_message", "field_required", "invalid_input"],
+    401: [
+        "bad_signature",
+        "invalid_nonce",
+        "domain_mismatch",
+        "uri_mismatch",
+        "chain_mismatch",
+        "message_expired",
+        "message_not_yet_valid",
+        "issued_at_out_of_range",
+    ],
+    429: ["rate_limited"],
+    502: ["chain_error"],
+    503: ["chain_unavailable"],
+}
+
+
 class LoginApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
     class InputSerializer(serializers.Serializer):
-        message = serializers.CharField(max_length=4096, trim_whitespace=False)
-        signature = serializers.RegexField(r"^0x[0-9a-fA-F]{130,}$", max_length=4096)
+        # Blank text is parsed (and refused) like any other malformed message.
+        # Blank or over-long text is refused by the parser as malformed_message (400).
+        message = serializers.CharField(trim_whitespace=False, allow_blank=True)
+        # Whole bytes, at least 65 (an ECDSA signature); contract wallets may send longer ones.
+        signature = serializers.RegexField(r"^0x(?:[0-9a-fA-F]{2}){65,}$", max_length=4096)
 
     class OutputSerializer(serializers.Serializer):
         address = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer, responses=OutputSerializer, summary="Sign in (EIP-4361)"
+        request=InputSerializer,
+        responses={200: OutputSerializer, **error_responses(LOGIN_ERRORS)},
+        summary="Sign in (EIP-4361)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from eth_utils import to_checksum_address
@@ -11,8 +12,9 @@ STEWARDS_GROUP = "stewards"
 
 class UserManager(BaseUserManager["User"]):
     def get_or_create_for_address(self, address: str) -> User:
+        """The wallet user of ``address`` (checksummed), created without a usable password."""
         address = to_checksum_address(address)
-        user, _ = self.get_or_create(address=address)
+        user, _ = self.get_or_create(address=address, defaults={"password": make_password(None)})
         return user
 
     def create_user(self, address: str, password: str | None = None, **extra) -> User:

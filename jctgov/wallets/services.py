@@ -89,19 +89,28 @@ def siwe_login(*, request: HttpRequest, message: str, signature: str) -> User:
 
 
 def _signature_valid(message: str, signature: str, address: str) -> bool:
+    """personal_sign by the address's key, or (EIP-1271) accepted by the contract at the address.
+
+    Raises ChainUnavailable (503) when the signer is not the address's key and the chain can't
+    be asked: the address may be a contract wallet, so "bad signature" would be a guess.
+    """
     if siwe_check.recover_signer(message, signature) == address:
         return True
-    # EIP-1271: a contract wallet signs by answering isValidSignature for the message hash.
     from jctgov.chain import client as chain
 
     try:
         if not chain.has_code(address):
             return False
+        # EIP-1271: a contract wallet signs by answering isValidSignature(hash, signature) with
+        # its magic value; for SIWE the hash is the EIP-191 personal_sign digest of the text.
         digest = _hash_eip191_message(encode_defunct(text=message))
         return chain.is_valid_erc1271_signature(address, digest, signature)
-    except chain.ChainUnavailable:
+    except chain.ChainUnavailable as exc:
         logger.warning("chain unavailable: cannot check an EIP-1271 signature for %s", address)
-        return False
+        raise chain.ChainUnavailable(
+            "The chain can't be reached to check this wallet's signature (contract wallets are "
+            "verified on chain). Try again shortly."
+        ) from exc
 
 
 def steward_grant(*, address: str) -> User:

@@ -8,6 +8,7 @@ changed and refuses (or, for the beat's activate/close, returns without doing an
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,10 +23,11 @@ from jctgov.core.services import audit_record
 from jctgov.wallets.models import User
 from proposals import power
 from proposals.canonical import content_uid, proposal_content
-from proposals.models import OPEN_STATES, Proposal, ProposalState
+from proposals.models import OPEN_STATES, Proposal, ProposalState, Vote
 from proposals.payloads import validate_payload
 from proposals.selectors import proposal_tally
 
+logger = logging.getLogger(__name__)
 S = ProposalState
 MAX_CANCEL_REASON = 2_000
 SNAPSHOT_RETRY_AFTER = timedelta(seconds=60)
@@ -212,14 +214,24 @@ def proposal_activate(*, proposal_id: int, now: datetime | None = None) -> Propo
 def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal:
     """active → succeeded | defeated | no_quorum at the end time, from a SQL-aggregate tally.
 
+    Before the result is final the snapshot's block hash is re-checked on chain; after a reorg
+    the snapshot is re-run (logged) and the votes take their power from the new one. Chain
+    reads happen before the row lock; a chain outage raises ChainUnavailable and closes nothing.
     The proposal row stays locked while counting; vote_cast takes the same lock and rechecks the
     state, so no vote is counted after the close. No-op before the end or when not active.
     """
     now = now or timezone.now()
+    due = Proposal.objects.filter(pk=proposal_id, state=S.ACTIVE, ends_at__lte=now)
+    block = due.values_list("snapshot_block", flat=True).first()
+    if block is not None:
+        power.snapshot_confirm(block)
     with transaction.atomic():
         proposal = _locked(proposal_id)
         if proposal.state != S.ACTIVE or now < proposal.ends_at:
             return proposal
+        snapshot = power.snapshot_at(proposal.snapshot_block)
+        if snapshot is not None:
+            _sync_with_snapshot(proposal, snapshot)
         tally = proposal_tally(proposal)
         proposal.for_power = tally.for_power
         proposal.against_power = tally.against_power
@@ -235,6 +247,48 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
             data=tally.as_dict(),
         )
     return proposal
+
+
+def _sync_with_snapshot(proposal: Proposal, snapshot: Any) -> None:
+    """Receipts and the total take their power from the stored snapshot. A no-op unless a
+    reorg made the snapshot be retaken; then a voter without power on the winning chain stops
+    counting (the receipts are kept), and the change is logged and audited."""
+    previous = int(proposal.snapshot_total_supply or 0)
+    repriced = uncounted = 0
+    for vote in power.votes_with_snapshot_power(proposal):
+        if not vote.snapshot_power:
+            if vote.counted:
+                Vote.objects.filter(pk=vote.pk).update(counted=False)
+                uncounted += 1
+        elif int(vote.snapshot_power) != int(vote.power):
+            Vote.objects.filter(pk=vote.pk).update(power=vote.snapshot_power)
+            repriced += 1
+    if previous == int(snapshot.total_supply) and not (repriced or uncounted):
+        return
+    proposal.snapshot_total_supply = int(snapshot.total_supply)
+    proposal.save(update_fields=["snapshot_total_supply", "updated_at"])
+    logger.warning(
+        "proposal %s: the snapshot of block %s changed after a reorg (total %s -> %s); "
+        "%s votes repriced, %s no longer counted",
+        proposal.pk,
+        proposal.snapshot_block,
+        previous,
+        proposal.snapshot_total_supply,
+        repriced,
+        uncounted,
+    )
+    audit_record(
+        subject=proposal,
+        action="snapshot_retaken",
+        data={
+            "block": proposal.snapshot_block,
+            "block_hash": snapshot.block_hash,
+            "total_supply": str(proposal.snapshot_total_supply),
+            "previous_total_supply": str(previous),
+            "repriced": repriced,
+            "uncounted": uncounted,
+        },
+    )
 
 
 def proposal_cancel(
@@ -314,6 +368,14 @@ def proposals_advance(*, now: datetime | None = None) -> dict[str, int]:
                 power.enqueue_snapshot(block)
     due = Proposal.objects.filter(state=S.ACTIVE, ends_at__lte=now).values_list("pk", flat=True)
     for pk in due:
-        if proposal_close(proposal_id=pk, now=now).state != S.ACTIVE:
+        try:
+            closed = proposal_close(proposal_id=pk, now=now)
+        except ApplicationError as exc:
+            if exc.status < 500:
+                raise
+            # The snapshot can't be re-checked now (chain down): close on a later beat.
+            logger.warning("proposal %s: close postponed: %s", pk, exc.message)
+            continue
+        if closed.state != S.ACTIVE:
             moved["closed"] += 1
     return moved

@@ -1,8 +1,11 @@
 /* jctgov wallet glue: EIP-6963 discovery (falls back to window.ethereum), EIP-4361 sign-in
  * with personal_sign, EIP-712 signing with eth_signTypedData_v4, and a JSON fetch helper that
- * sends Django's CSRF token. No dependencies. */
+ * sends Django's CSRF token. No dependencies.
+ * With several wallets announced, "Connect wallet" asks which one; the choice (its EIP-6963
+ * rdns) is remembered so later signatures (votes) come from the same wallet. */
 (function () {
   "use strict";
+  const CHOICE_KEY = "jctgov.wallet.rdns";
   const providers = [];
   let activeProvider = null;
   let activeAccount = null;
@@ -15,11 +18,89 @@
   });
   window.dispatchEvent(new Event("eip6963:requestProvider"));
 
+  function rememberedRdns() {
+    try {
+      return window.localStorage.getItem(CHOICE_KEY);
+    } catch (e) {
+      return null; // storage disabled: fall back to the first wallet
+    }
+  }
+
+  function remember(rdns) {
+    try {
+      window.localStorage.setItem(CHOICE_KEY, rdns);
+    } catch (e) {
+      /* storage disabled: nothing to remember */
+    }
+  }
+
   function provider() {
     if (activeProvider) return activeProvider;
-    if (providers.length) return (activeProvider = providers[0].provider);
+    if (providers.length) {
+      const chosen = providers.find((p) => p.info.rdns === rememberedRdns()) || providers[0];
+      return (activeProvider = chosen.provider);
+    }
     if (window.ethereum) return (activeProvider = window.ethereum);
     return null;
+  }
+
+  // An accessible modal list of the announced wallets (EIP-6963 info: name + data-URI icon,
+  // rendered as text and <img>, never as HTML). Resolves with the chosen detail, or null.
+  function chooseWallet() {
+    return new Promise((resolve) => {
+      const dialog = document.createElement("dialog");
+      dialog.className = "wallet-picker";
+      dialog.setAttribute("aria-labelledby", "wallet-picker-title");
+      const title = document.createElement("h2");
+      title.id = "wallet-picker-title";
+      title.textContent = "Choose a wallet";
+      const list = document.createElement("ul");
+      const finish = (detail) => {
+        dialog.close();
+        dialog.remove();
+        resolve(detail);
+      };
+      for (const detail of providers) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-ghost wallet-choice";
+        if (typeof detail.info.icon === "string" && detail.info.icon.startsWith("data:image/")) {
+          const icon = document.createElement("img");
+          icon.src = detail.info.icon;
+          icon.alt = "";
+          icon.width = icon.height = 24;
+          button.append(icon);
+        }
+        button.append(document.createTextNode(String(detail.info.name)));
+        button.addEventListener("click", () => finish(detail));
+        const item = document.createElement("li");
+        item.append(button);
+        list.append(item);
+      }
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "btn btn-ghost";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", () => finish(null));
+      dialog.addEventListener("cancel", (event) => {
+        event.preventDefault();
+        finish(null);
+      });
+      dialog.append(title, list, cancel);
+      document.body.append(dialog);
+      dialog.showModal();
+    });
+  }
+
+  async function pickProvider() {
+    if (providers.length > 1) {
+      const detail = await chooseWallet();
+      if (!detail) throw new Error("No wallet chosen.");
+      remember(detail.info.rdns);
+      activeAccount = null;
+      return (activeProvider = detail.provider);
+    }
+    return provider();
   }
 
   function cookie(name) {
@@ -64,8 +145,8 @@
     box.className = "status" + (isError ? " error" : message ? " info" : "");
   }
 
-  async function requestAccount() {
-    const p = provider();
+  async function requestAccount(p) {
+    p = p || provider();
     if (!p) throw new Error("No Ethereum wallet found. Install a browser wallet to continue.");
     const accounts = await p.request({ method: "eth_requestAccounts" });
     if (!accounts || !accounts.length) throw new Error("The wallet shared no account.");
@@ -90,8 +171,9 @@
   }
 
   async function connect() {
+    const chosen = await pickProvider();
     status("Waiting for the wallet…");
-    const account = await requestAccount();
+    const account = await requestAccount(chosen);
     const issued = await api("/api/v1/auth/nonce?address=" + encodeURIComponent(account));
     const message = siweMessage({
       domain: window.location.host,

@@ -20,8 +20,10 @@ def test_checked_in_artifacts_match_a_fresh_compile(tmp_path):
         capture_output=True,
         timeout=120,
     )
-    fresh = sorted(p.name for p in tmp_path.glob("*.json"))
-    assert fresh == sorted(p.name for p in ARTIFACTS.glob("*.json")), "artifact set differs"
+    fresh = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.json"))
+    checked_in = sorted(str(p.relative_to(ARTIFACTS)) for p in ARTIFACTS.rglob("*.json"))
+    assert fresh == checked_in, "artifact set differs"
+    assert "test/TestContractWallet.json" in fresh  # test-only contracts are checked too
     for name in fresh:
         assert json.loads((tmp_path / name).read_text()) == json.loads(
             (ARTIFACTS / name).read_text()

@@ -96,6 +96,18 @@ def test_parameter_value_is_none_until_set(chain):
     assert client.parameter_value(key_hash) == 400
 
 
+def test_erc1271_check_asks_the_contract_wallet(chain):
+    wallet = chain.deploy("test/TestContractWallet", chain.accounts[1])
+    digest = b"\x11" * 32
+    by_owner = Account.unsafe_sign_hash(digest, DEV_KEYS[1]).signature
+    by_other = Account.unsafe_sign_hash(digest, DEV_KEYS[2]).signature
+    assert client.is_valid_erc1271_signature(wallet.address, digest, by_owner) is True
+    assert client.is_valid_erc1271_signature(wallet.address, digest, "0x" + by_owner.hex()) is True
+    assert client.is_valid_erc1271_signature(wallet.address, b"\x22" * 32, by_owner) is False
+    assert client.is_valid_erc1271_signature(wallet.address, digest, by_other) is False
+    assert client.is_valid_erc1271_signature(wallet.address, digest, b"\x01" * 10) is False
+
+
 def test_erc1271_check_is_false_for_wallets_that_do_not_implement_it(chain):
     digest = b"\x11" * 32
     signature = Account.sign_message(encode_defunct(digest), DEV_KEYS[1]).signature
@@ -123,3 +135,79 @@ def test_evm_snapshot_and_revert_restore_state(chain):
     assert client.head_block() == head + 3
     assert client.evm_revert(snap) is True
     assert client.head_block() == head
+
+
+class FlakyRpc:
+    """A JSON-RPC front for the test Anvil that answers HTTP 503 to the next ``failures``
+    requests (and to every ``broken_method`` call), like a load balancer having a bad moment.
+    Records each method it was asked."""
+
+    def __init__(self, upstream: str) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        self.failures, self.methods, self.broken_method = 0, [], None
+        rpc = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                method = json.loads(body).get("method")
+                rpc.methods.append(method)
+                if rpc.failures > 0 or method == rpc.broken_method:
+                    rpc.failures = max(rpc.failures - 1, 0)
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                answer = requests.post(
+                    upstream, data=body, headers={"Content-Type": "application/json"}, timeout=10
+                )
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def flaky_rpc(chain, settings):
+    rpc = FlakyRpc(chain.w3.provider.endpoint_uri)
+    settings.CHAIN_RPC_URL = rpc.url
+    yield rpc
+    rpc.close()
+
+
+def test_transient_rpc_errors_are_retried_with_backoff(flaky_rpc):
+    flaky_rpc.failures = 2
+    assert client.head_block() > 0  # the third attempt got through
+    assert flaky_rpc.methods == ["eth_blockNumber"] * 3
+
+
+def test_rpc_that_keeps_failing_is_chain_unavailable_after_the_retries(flaky_rpc):
+    flaky_rpc.failures = 100
+    with pytest.raises(client.ChainUnavailable, match="HTTP 503"):
+        client.head_block()
+    assert flaky_rpc.methods == ["eth_blockNumber"] * 3
+
+
+def test_sending_a_transaction_is_never_retried_blindly(chain, flaky_rpc):
+    # A resend after a lost answer could send twice: the caller reconciles with the chain.
+    escrow, jct = chain.contract("VotingEscrow"), chain.contract("JCT")
+    flaky_rpc.broken_method = "eth_sendRawTransaction"
+    with pytest.raises(client.ChainUnavailable):
+        client.send_transaction(jct.functions.approve(escrow.address, WEI), private_key=DEV_KEYS[1])
+    assert flaky_rpc.methods.count("eth_sendRawTransaction") == 1

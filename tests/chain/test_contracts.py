@@ -27,10 +27,12 @@ def test_tokens_have_their_decimals_and_only_the_owner_mints(chain):
     assert client.token_balance("JCT", chain.deployments["TimelockController"]) == 10_000_000 * WEI
     chain.mint(chain.accounts[5], 7 * 10**6, token="MockStablecoin")
     assert client.token_balance("MockStablecoin", chain.accounts[5]) == 100_000 * 10**6 + 7 * 10**6
-    refused(
-        "OwnableUnauthorizedAccount",
-        lambda: chain.send(jct.functions.mint(chain.accounts[5], 1), 5),
-    )
+    for token in (jct, usd):
+        refused(
+            "OwnableUnauthorizedAccount",
+            lambda token=token: chain.send(token.functions.mint(chain.accounts[5], 1), 5),
+        )
+    assert jct.functions.owner().call() == usd.functions.owner().call() == chain.accounts[0]
 
 
 def test_timelock_roles_belong_to_the_executor_and_no_admin_remains(chain):
@@ -138,3 +140,118 @@ def test_multicall_aggregates_reads_and_honours_allow_failure(chain):
     multicall = chain.contract("Multicall3")
     assert multicall.functions.getBlockNumber().call() == chain.head()
     assert multicall.functions.getEthBalance(chain.accounts[9]).call() > 0
+
+
+def test_parameter_store_views_and_ownership(chain):
+    store = chain.contract("ParameterStore")
+    key = keccak(text="market.weight_price")
+    assert store.functions.owner().call() == chain.deployments["TimelockController"]
+    assert (store.functions.values(key).call(), store.functions.isSet(key).call()) == (0, False)
+    assert store.functions.tryGetParameter(key).call() == [False, 0]
+    assert (
+        chain.call_reverts(store.functions.getParameter(key)) == f"ParameterNotSet(0x{key.hex()})"
+    )
+    receipt = chain.set_parameter("market.weight_price", 0)  # zero on purpose is still "set"
+    assert store.functions.isSet(key).call() is True
+    assert store.functions.tryGetParameter(key).call() == [True, 0]
+    assert store.functions.getParameter(key).call() == 0
+    chain.set_parameter("market.weight_price", 2**256 - 1)
+    assert store.functions.values(key).call() == 2**256 - 1
+    events = store.events.ParameterChanged().get_logs(from_block=receipt["block_number"])
+    assert [e["args"]["value"] for e in events] == [0, 2**256 - 1]
+    for fn in (
+        store.functions.transferOwnership(chain.accounts[1]),
+        store.functions.renounceOwnership(),
+    ):
+        refused("OwnableUnauthorizedAccount", lambda fn=fn: chain.send(fn, 1))
+    assert store.functions.owner().call() == chain.deployments["TimelockController"]
+
+
+def test_grant_escrow_funding_is_pulled_and_recorded(chain):
+    escrow, jct = chain.contract("GrantEscrow"), chain.contract("JCT")
+    assert escrow.functions.token().call() == chain.deployments["JCT"]
+    refused("ZeroAmount", lambda: chain.as_timelock(escrow.functions.fundProgram(3, 0)))
+    refused(
+        "ERC20InsufficientAllowance",
+        lambda: chain.as_timelock(escrow.functions.fundProgram(3, WEI)),  # no approve first
+    )
+    assert escrow.functions.programs(3).call() == [0, 0]
+    receipt = _fund(chain, 3, 40 * WEI)
+    _fund(chain, 3, 2 * WEI)
+    events = escrow.events.ProgramFunded().get_logs(from_block=receipt["block_number"])
+    assert [(e["args"]["id"], e["args"]["amount"], e["args"]["funded"]) for e in events] == [
+        (3, 40 * WEI, 40 * WEI),
+        (3, 2 * WEI, 42 * WEI),
+    ]
+    chain.send(escrow.functions.payout(3, chain.accounts[7], 5 * WEI))
+    assert escrow.functions.programs(3).call() == [42 * WEI, 5 * WEI]
+    assert client.token_balance("JCT", escrow.address) == 37 * WEI
+    assert (
+        jct.functions.allowance(chain.deployments["TimelockController"], escrow.address).call() == 0
+    )
+
+
+def test_grant_escrow_refusals_carry_their_arguments_and_leave_no_trace(chain):
+    escrow = chain.contract("GrantEscrow")
+    _fund(chain, 9, 10 * WEI)
+    grantee, ref = chain.accounts[7], keccak(text="application-1/milestone-2")
+    refused(
+        f"ExceedsRemaining(9, {11 * WEI}, {10 * WEI})",
+        lambda: chain.send(escrow.functions.payoutOnce(9, grantee, 11 * WEI, ref)),
+    )
+    assert escrow.functions.paidRefs(ref).call() is False  # the refused payout used no ref
+    refused(
+        "AccessControlUnauthorizedAccount",
+        lambda: chain.send(escrow.functions.payoutOnce(9, grantee, WEI, ref), 3),
+    )
+    receipt = chain.send(escrow.functions.payoutOnce(9, grantee, 10 * WEI, ref))
+    event = escrow.events.Payout().get_logs(from_block=receipt["block_number"])[0]["args"]
+    assert (event["id"], event["to"], event["amount"], event["remaining"], event["ref"]) == (
+        9,
+        grantee,
+        10 * WEI,
+        0,
+        ref,
+    )
+    refused(
+        f"AlreadyPaid(0x{ref.hex()})",
+        lambda: chain.send(escrow.functions.payoutOnce(9, grantee, 1, ref)),
+    )
+
+
+def test_grant_escrow_roles_change_only_through_the_timelock(chain):
+    escrow = chain.contract("GrantEscrow")
+    payer = escrow.functions.PAYOUT_ROLE().call()
+    newcomer = chain.accounts[8]
+    refused(
+        "AccessControlUnauthorizedAccount",
+        lambda: chain.send(escrow.functions.grantRole(payer, newcomer), 0),  # not even the deployer
+    )
+    chain.as_timelock(escrow.functions.grantRole(payer, newcomer))  # the admin is the timelock
+    assert escrow.functions.hasRole(payer, newcomer).call()
+    _fund(chain, 4, WEI)
+    chain.send(escrow.functions.payout(4, chain.accounts[8], WEI), 8)
+    assert escrow.functions.remaining(4).call() == 0
+
+
+def test_grant_escrow_cannot_be_deployed_without_a_token(chain):
+    timelock = chain.deployments["TimelockController"]
+    with pytest.raises(Exception) as info:
+        chain.deploy("GrantEscrow", "0x" + "00" * 20, timelock, timelock, chain.accounts[0])
+    assert "ZeroAddress()" in client.revert_reason(getattr(info.value, "data", None))
+
+
+def test_multicall_block_helpers_and_failing_call_index(chain):
+    multicall = chain.contract("Multicall3")
+    head = chain.head()
+    assert multicall.functions.getCurrentBlockTimestamp().call(block_identifier=head) == (
+        client.block_timestamp(head)
+    )
+    assert "0x" + multicall.functions.getBlockHash(head - 1).call().hex() == client.block_hash(
+        head - 1
+    )
+    escrow = client.address_of("VotingEscrow")
+    calls = [(escrow, bytes.fromhex("deadbeef")), (escrow, bytes.fromhex("cafebabe"))]
+    with pytest.raises(client.ChainError, match=r"CallFailed\(0, 0x\)"):
+        client.multicall(calls)
+    assert client.multicall([], allow_failure=True) == []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import pytest
 
 from jctgov.chain import client, params
+from jctgov.chain.anvil import free_port
 from jctgov.chain.indexer import index_events, indexed_block
-from jctgov.chain.models import ParameterMirror, VeLock
+from jctgov.chain.models import IndexerCursor, ParameterMirror, VeLock
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 WEI = 10**18
@@ -82,3 +84,100 @@ def test_index_chain_task_skips_quietly_when_the_chain_is_down(chain, settings):
     settings.CHAIN_RPC_URL = chain.w3.provider.endpoint_uri
     index_chain.apply()
     assert indexed_block() == client.head_block() - 2
+
+
+def lockers() -> dict[str, int]:
+    return {v.address: int(v.amount) for v in VeLock.objects.filter(amount__gt=0)}
+
+
+def test_indexer_never_goes_past_the_confirmations_even_when_asked(chain):
+    chain.lock(1, WEI, 5)
+    head = chain.head()
+    index_events(confirmations=2, to_block=head)
+    assert indexed_block() == head - 2
+    assert lockers() == {}
+
+
+def test_reorg_of_unconfirmed_blocks_never_reaches_the_mirror(chain):
+    chain.mine(3)
+    index_events(confirmations=2)
+    fork_point = client.evm_snapshot()
+    chain.lock(1, 100 * WEI, 10)  # chain A: in blocks younger than the confirmations
+    index_events(confirmations=2)
+    assert lockers() == {}
+    client.evm_revert(fork_point)
+    chain.lock(2, 200 * WEI, 10)  # chain B replaces them
+    chain.mine(2)
+    index_events(confirmations=2)
+    assert lockers() == {chain.accounts[2]: 200 * WEI}
+
+
+def test_reorg_below_the_cursor_rebuilds_the_mirror_and_is_logged(chain, caplog):
+    fork_point = client.evm_snapshot()
+    chain.lock(1, 100 * WEI, 10)  # chain A
+    chain.set_parameter("market.jct_fee_bps", 75)
+    index_events(confirmations=0)
+    assert lockers() == {chain.accounts[1]: 100 * WEI}
+    cursor = IndexerCursor.objects.get()
+    assert cursor.block_hash == client.block_hash(cursor.block)
+
+    client.evm_revert(fork_point)
+    chain.lock(2, 200 * WEI, 10)  # chain B: no lock of account 1, no parameter change
+    chain.lock(3, 300 * WEI, 10)
+    chain.mine(5)
+    with caplog.at_level(logging.ERROR, logger="jctgov.chain.indexer"):
+        index_events(confirmations=0)
+    assert "no longer on the chain" in caplog.text
+    assert lockers() == {chain.accounts[2]: 200 * WEI, chain.accounts[3]: 300 * WEI}
+    assert not ParameterMirror.objects.exists()
+    cursor.refresh_from_db()
+    assert (cursor.block, cursor.block_hash) == (chain.head(), client.block_hash(chain.head()))
+
+
+def test_a_reset_chain_shorter_than_the_cursor_is_reindexed(chain):
+    fork_point = client.evm_snapshot()
+    chain.lock(1, 100 * WEI, 10)
+    chain.mine(20)
+    index_events(confirmations=0)
+    client.evm_revert(fork_point)  # e.g. a dev chain restarted from an older state
+    chain.lock(2, 5 * WEI, 10)
+    assert indexed_block() > chain.head()
+    index_events(confirmations=0)
+    assert lockers() == {chain.accounts[2]: 5 * WEI}
+    assert indexed_block() == chain.head()
+
+
+def test_rpc_failure_midway_keeps_whole_chunks_and_the_next_run_resumes(
+    chain, settings, monkeypatch
+):
+    start = chain.head() + 1
+    chain.lock(1, 100 * WEI, 10)  # approve + lock: 2 blocks
+    chain.lock(2, 200 * WEI, 10)
+    chain.lock(3, 300 * WEI, 10)
+    end = chain.head()
+    IndexerCursor.objects.create(name="chain-events", block=start - 1)
+    live_url, read_events = settings.CHAIN_RPC_URL, client.chain_events
+    asked: list[tuple[int, int]] = []
+
+    def flaky_events(first, last):
+        asked.append((first, last))
+        if len(asked) == 3:  # the RPC goes away while the third chunk is being read
+            settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
+        return read_events(first, last)
+
+    monkeypatch.setattr(client, "chain_events", flaky_events)
+    with pytest.raises(client.ChainUnavailable):
+        index_events(confirmations=0, chunk=2)
+    assert indexed_block() == start + 3  # two whole chunks of two blocks
+    assert lockers() == {chain.accounts[1]: 100 * WEI, chain.accounts[2]: 200 * WEI}
+
+    settings.CHAIN_RPC_URL = live_url
+    asked.clear()
+    assert index_events(confirmations=0, chunk=2) == 1  # only account 3's Deposit is new
+    assert asked[0][0] == start + 4  # resumed right after the last whole chunk
+    assert indexed_block() == end
+    assert lockers() == {
+        chain.accounts[1]: 100 * WEI,
+        chain.accounts[2]: 200 * WEI,
+        chain.accounts[3]: 300 * WEI,
+    }

@@ -1,4 +1,4 @@
-"""Voting-power snapshots: exact, idempotent, reorg-detecting, one row per holder with power."""
+"""Voting-power snapshots: exact, final-enough, idempotent, reorg-detecting, all-or-nothing."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from decimal import Decimal
 import pytest
 
 from jctgov.chain import client
-from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
-from jctgov.chain.snapshot import snapshot_verify, snapshot_voting_power
+from jctgov.chain.anvil import free_port
+from jctgov.chain.indexer import index_events
+from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry, VeLock
+from jctgov.chain.snapshot import snapshot_confirm, snapshot_verify, snapshot_voting_power
 from jctgov.chain.tasks import take_snapshot
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 WEI = 10**18
 WEEK = 7 * 24 * 3600
+CONFIRMATIONS = 2  # governance.snapshot_confirmations until the chain sets it
 
 
 def _holders(chain):
@@ -23,12 +26,23 @@ def _holders(chain):
     chain.lock(3, 50 * WEI, 2)
 
 
+def final_block(chain) -> int:
+    """Mine until the current head is final enough, and return it."""
+    block = chain.head()
+    chain.mine(CONFIRMATIONS)
+    return block
+
+
+def powers(snapshot: PowerSnapshot) -> dict[str, int]:
+    return {e.address: int(e.power) for e in snapshot.entries.all()}
+
+
 def test_snapshot_stores_each_holders_power_and_the_total_at_the_block(chain):
     _holders(chain)
     chain.increase_time(3 * WEEK)  # account 3's lock has expired: no power, no row
-    block = client.head_block()
+    block = final_block(chain)
     snap = snapshot_voting_power(block)
-    entries = {e.address: int(e.power) for e in snap.entries.all()}
+    entries = powers(snap)
     assert set(entries) == {chain.accounts[1], chain.accounts[2]}
     for address, power in entries.items():
         assert power == client.vejct_balance_at(address, block)
@@ -37,52 +51,103 @@ def test_snapshot_stores_each_holders_power_and_the_total_at_the_block(chain):
     assert snapshot_verify(snap)
 
 
+def test_block_younger_than_the_confirmations_is_not_snapshotted_yet(chain):
+    _holders(chain)
+    block = chain.head()
+    with pytest.raises(client.ChainUnavailable, match="not final yet"):
+        snapshot_voting_power(block)
+    assert not PowerSnapshot.objects.exists()
+    chain.mine(CONFIRMATIONS)
+    assert snapshot_voting_power(block).holders == 3
+
+
 def test_snapshot_is_idempotent(chain):
     _holders(chain)
-    block = client.head_block()
+    block = final_block(chain)
     first = snapshot_voting_power(block)
+    assert take_snapshot.apply(args=[block]).get() == first.pk
     assert take_snapshot.apply(args=[block]).get() == first.pk
     assert PowerSnapshot.objects.count() == 1
     assert PowerSnapshotEntry.objects.count() == 3
+    assert powers(PowerSnapshot.objects.get()) == powers(first)
 
 
 def test_holder_who_withdrew_after_the_block_keeps_their_power_in_it(chain):
     _holders(chain)
-    block = client.head_block()
+    block = final_block(chain)
     chain.increase_time(3 * WEEK)
     chain.send(chain.contract("VotingEscrow").functions.withdraw(), 3)
-    from jctgov.chain.indexer import index_events
-
     index_events(confirmations=0)  # the holder set now says account 3 has nothing locked
     snap = snapshot_voting_power(block)
     entry = snap.entries.get(address=chain.accounts[3])
     assert int(entry.power) == client.vejct_balance_at(chain.accounts[3], block) > 0
 
 
-def test_reorged_block_is_detected_and_the_snapshot_retaken(chain, caplog):
-    _holders(chain)
-    block = client.head_block()
-    snap = snapshot_voting_power(block)
-    PowerSnapshot.objects.filter(pk=snap.pk).update(block_hash="0x" + "ab" * 32, total_supply=1)
-    snap.refresh_from_db()
-    assert snapshot_verify(snap) is False
-    with caplog.at_level(logging.WARNING, logger="jctgov.chain.snapshot"):
-        retaken = snapshot_voting_power(block)
-    assert "reorg" in caplog.text
+def test_reorg_of_the_snapshot_block_is_detected_and_the_snapshot_retaken(chain, caplog):
+    fork_point = client.evm_snapshot()
+    _holders(chain)  # chain A: accounts 1, 2 and 3 lock
+    block = final_block(chain)
+    old = snapshot_voting_power(block)
+    assert set(powers(old)) == set(chain.accounts[1:4])
+
+    client.evm_revert(fork_point)  # chain B replaces every block since the fork point
+    chain.lock(4, 700 * WEI, 30)
+    chain.lock(1, 10 * WEI, 5)
+    while chain.head() < block + CONFIRMATIONS:
+        chain.mine()
+    assert client.block_hash(block) != old.block_hash
+    assert snapshot_verify(old) is False
+
+    with caplog.at_level(logging.WARNING, logger="jctgov.chain"):
+        retaken = snapshot_confirm(block)
+    assert "reorg: snapshot of block" in caplog.text  # the snapshot says it was retaken
+    assert "re-indexing" in caplog.text  # and the holder set was rebuilt from chain B
     assert retaken.block_hash == client.block_hash(block) and snapshot_verify(retaken)
+    assert powers(retaken) == {
+        chain.accounts[4]: client.vejct_balance_at(chain.accounts[4], block),
+        chain.accounts[1]: client.vejct_balance_at(chain.accounts[1], block),
+    }
     assert int(retaken.total_supply) == client.vejct_total_supply_at(block)
-    assert PowerSnapshot.objects.count() == 1 and retaken.entries.count() == 3
+    assert PowerSnapshot.objects.count() == 1
+    assert set(VeLock.objects.values_list("address", flat=True)) == {
+        chain.accounts[4],
+        chain.accounts[1],
+    }
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jctgov.chain"):
+        assert snapshot_confirm(block).pk == retaken.pk  # no reorg since: unchanged, no log
+    assert caplog.text == ""
 
 
-def test_chain_outage_leaves_no_half_snapshot(chain, settings):
-    from jctgov.chain.anvil import free_port
-
+def test_chain_outage_leaves_no_snapshot(chain, settings):
     _holders(chain)
-    block = client.head_block()
+    block = final_block(chain)
     settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(client.ChainUnavailable):
         snapshot_voting_power(block)
     assert PowerSnapshot.objects.count() == 0 and PowerSnapshotEntry.objects.count() == 0
+
+
+def test_chain_dying_midway_leaves_no_half_snapshot_and_a_retry_completes_it(
+    chain, settings, monkeypatch
+):
+    _holders(chain)
+    block = final_block(chain)
+    live_url, read_total = settings.CHAIN_RPC_URL, client.vejct_total_supply_at
+
+    def chain_dies_before_the_total(at_block):
+        settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"  # holders were read already
+        return read_total(at_block)
+
+    monkeypatch.setattr(client, "vejct_total_supply_at", chain_dies_before_the_total)
+    with pytest.raises(client.ChainUnavailable):
+        snapshot_voting_power(block)
+    assert PowerSnapshot.objects.count() == 0 and PowerSnapshotEntry.objects.count() == 0
+
+    monkeypatch.setattr(client, "vejct_total_supply_at", read_total)
+    settings.CHAIN_RPC_URL = live_url
+    snap = snapshot_voting_power(block)
+    assert snap.holders == 3 and int(snap.total_supply) == read_total(block)
 
 
 def test_power_must_be_positive_in_the_database(chain):

@@ -221,4 +221,33 @@ def test_history_over_many_weeks_matches_the_model_and_supply_is_the_sum(chain):
         total = client.vejct_total_supply_at(block)
         assert total == sum(expected.values()), f"block {block}"
         assert escrow.functions.totalSupplyAtBlock(block, ts).call() == total
+        # Curve's interface: totalSupplyAt = the sum of balanceOfAt over the holders, at every
+        # block (both use the same time for the block, exact here or interpolated).
+        curve = [escrow.functions.balanceOfAt(chain.accounts[u], block).call() for u in users]
+        assert escrow.functions.totalSupplyAt(block).call() == sum(curve), f"block {block}"
     assert any(sum(s.get(u, Lock()).power(t) for u in users) > 0 for _, t, s in history)
+
+
+def test_total_supply_walks_the_weekly_slope_changes_without_any_checkpoint(chain):
+    # Locks ending in different weeks; then only time passes, so totalSupply must apply each
+    # scheduled slope change itself (_supplyAt), at every point matching the sum of the model.
+    plan = {
+        1: (1234567 * WEI + 89, 7),
+        2: (3 * WEI + 1, 30),
+        3: (777 * WEI, 120),
+        4: (10 * WEI, 208),
+    }
+    locks = {}
+    for user, (amount, weeks) in plan.items():
+        chain.lock(user, amount, weeks)
+        locks[user] = Lock(*ve(chain).functions.locked(chain.accounts[user]).call())
+    rng = random.Random(7)
+    last = max(lock.end for lock in locks.values())
+    while chain.now() <= last + WEEK:
+        t = chain.now()
+        expected = {u: lock.power(t) for u, lock in locks.items()}
+        assert ve(chain).functions.totalSupply().call() == sum(expected.values()), t
+        for user, power in expected.items():
+            assert client.vejct_balance(chain.accounts[user]) == power
+        chain.increase_time(rng.randint(1, 9) * WEEK + rng.randint(0, WEEK))
+    assert ve(chain).functions.totalSupply().call() == 0

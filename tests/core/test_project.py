@@ -116,3 +116,12 @@ def test_openapi_schema_lists_grants_and_market_error_codes(client, path, method
     response = schema["paths"][path][method]["responses"][status]
     text = json.dumps(response)
     assert all(code in text for code in codes), text
+
+
+def test_signatures_are_recovered_by_coincurve():
+    # eth-keys picks coincurve when installed: ~50x faster recovery than its pure-Python
+    # backend, which matters for sign-in and for ingesting signed votes.
+    from eth_keys.backends import get_backend
+    from eth_keys.backends.coincurve import CoinCurveECCBackend
+
+    assert isinstance(get_backend(), CoinCurveECCBackend)

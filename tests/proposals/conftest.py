@@ -49,6 +49,8 @@ def fake_chain(monkeypatch) -> FakeChain:
     monkeypatch.setattr(power, "vejct_balance", lambda addr: chain.balances.get(addr, 0))
     monkeypatch.setattr(power, "voting_escrow_address", lambda: power.to_checksum_address(ESCROW))
     monkeypatch.setattr(power, "enqueue_snapshot", chain.enqueued.append)
+    # The stored snapshot rows are the truth here: no reorg to re-check against.
+    monkeypatch.setattr(power, "snapshot_confirm", lambda block: power.snapshot_at(block))
     monkeypatch.setattr(
         power, "vejct_balance_at", lambda addr, block: chain.snapshots.get(block, {}).get(addr, 0)
     )

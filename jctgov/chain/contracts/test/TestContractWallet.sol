@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+/// @title TestContractWallet: TESTS ONLY, never deployed by `devchain`
+/// @notice The smallest EIP-1271 smart-contract wallet: it accepts a signature over `hash` when
+///         it is its owner's ECDSA signature of exactly that hash. For a Sign-In with Ethereum
+///         message the hash is the EIP-191 `personal_sign` digest, so the owner signs the
+///         message as usual and the wallet's address signs in. Tests use it to prove that
+///         jctgov verifies contract-wallet signatures through the chain.
+contract TestContractWallet is IERC1271 {
+    address public immutable owner;
+
+    constructor(address owner_) {
+        owner = owner_;
+    }
+
+    /// @inheritdoc IERC1271
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(hash, signature);
+        if (error == ECDSA.RecoverError.NoError && signer == owner) return IERC1271.isValidSignature.selector;
+        return 0xffffffff;
+    }
+}
