@@ -8,7 +8,23 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core.errors import ApplicationError
+from jctgov.core.schema import error_responses
 from jctgov.wallets import services
+
+# The EIP-4361 refusals of siwe_check and services.siwe_login, by status.
+LOGIN_ERRORS = {
+    400: ["malformed_message"],
+    401: [
+        "domain_mismatch",
+        "uri_mismatch",
+        "chain_mismatch",
+        "message_expired",
+        "message_not_yet_valid",
+        "issued_at_out_of_range",
+        "bad_signature",
+        "invalid_nonce",
+    ],
+}
 
 
 class NonceApi(APIView):
@@ -19,10 +35,16 @@ class NonceApi(APIView):
         parameters=[
             OpenApiParameter("address", str, description="Optional: echoed back EIP-55 checksummed")
         ],
-        responses=inline_serializer(
-            "Nonce",
-            {"nonce": serializers.CharField(), "address": serializers.CharField(required=False)},
-        ),
+        responses={
+            200: inline_serializer(
+                "Nonce",
+                {
+                    "nonce": serializers.CharField(),
+                    "address": serializers.CharField(required=False),
+                },
+            ),
+            **error_responses({400: ["invalid_address"]}),
+        },
         summary="Issue a single-use SIWE nonce bound to this session (10 minutes)",
     )
     def get(self, request):
@@ -51,7 +73,9 @@ class LoginApi(APIView):
         address = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer, responses=OutputSerializer, summary="Sign in (EIP-4361)"
+        request=InputSerializer,
+        responses={200: OutputSerializer, **error_responses(LOGIN_ERRORS)},
+        summary="Sign in (EIP-4361)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
