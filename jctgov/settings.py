@@ -143,6 +143,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "jctgov.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The client of a throttled request is REMOTE_ADDR, or the address this many trusted
+    # proxies in front of the app put in X-Forwarded-For. DRF's default (None) takes the whole
+    # X-Forwarded-For header, which any client can set to get a fresh bucket per request.
+    "NUM_PROXIES": envint("JCTGOV_TRUSTED_PROXIES", 0),
     # Per-client rates for the endpoints anyone can hit; 429 answers carry Retry-After.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),
