@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -124,6 +124,19 @@ class ProposalsApi(APIView):
             201: ProposalSummarySerializer,
             **error_responses({400: PAYLOAD_ERRORS}),
         },
+        examples=[
+            OpenApiExample(
+                "Lower the JCT fee",
+                request_only=True,
+                value={
+                    "kind": "parameters",
+                    "title": "Lower the JCT payment fee to 0.5%",
+                    "body": "Paying in JCT should be cheaper than paying in stablecoin.",
+                    "discussion_url": "https://forum.janction.io/t/jct-fee",
+                    "payload": {"changes": [{"key": "market.jct_fee_bps", "value": "50"}]},
+                },
+            )
+        ],
         summary="Create a draft proposal",
     )
     def post(self, request):
