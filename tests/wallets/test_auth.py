@@ -163,13 +163,17 @@ def test_expired_nonce_is_refused(client, account):
         ({"domain": "evil.example"}, "domain_mismatch"),
         ({"uri": "https://evil.example/login"}, "uri_mismatch"),
         ({"chain_id": 1}, "chain_mismatch"),
-        ({"expiration": datetime.now(UTC) - timedelta(minutes=1)}, "message_expired"),
-        ({"not_before": datetime.now(UTC) + timedelta(minutes=5)}, "message_not_yet_valid"),
-        ({"issued_at": datetime.now(UTC) - timedelta(minutes=11)}, "issued_at_out_of_range"),
-        ({"issued_at": datetime.now(UTC) + timedelta(minutes=11)}, "issued_at_out_of_range"),
+        # Times as offsets from the moment the test runs (not from collection: a slow suite
+        # would otherwise age "11 minutes ahead" into the accepted window).
+        ({"expiration": timedelta(minutes=-1)}, "message_expired"),
+        ({"not_before": timedelta(minutes=5)}, "message_not_yet_valid"),
+        ({"issued_at": timedelta(minutes=-11)}, "issued_at_out_of_range"),
+        ({"issued_at": timedelta(minutes=11)}, "issued_at_out_of_range"),
     ],
 )
 def test_message_fields_that_do_not_fit_this_site_are_refused(client, account, overrides, code):
+    now = datetime.now(UTC)
+    overrides = {k: now + v if isinstance(v, timedelta) else v for k, v in overrides.items()}
     text = siwe_text(account.address, get_nonce(client), **overrides)
     assert_refused(login(client, text, sign(account, text)), 401, code)
 
