@@ -23,7 +23,7 @@ from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import coerce_int, get_parameter, validate_value
 from jctgov.core.text import UNSTORABLE_MESSAGE, is_storable
 
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_CHANGES = 20
 MAX_RECIPIENTS = 200
 MAX_AMOUNT = 10**9 * 10**18  # one billion JCT: more than the supply, a typo guard
