@@ -99,7 +99,7 @@ def _first_validation_error(detail: Any, path: str = "") -> tuple[str | None, st
 
 # DRF's built-in field validators each have their own code ("max_length", "min_value",
 # "not_a_list", ...). The API's contract is a short, documented list, so they are folded into
-# three; the message (and ``field``) still say exactly what was wrong. Codes raised by our own
+# four; the message (and ``field``) still say exactly what was wrong. Codes raised by our own
 # validators pass through unchanged.
 _FIELD_CODES = {
     "required": "field_required",

@@ -71,7 +71,6 @@ def world(chain, db, client):
     chain.lock(steward, 5_000 * WEI, weeks=52)
     built = build_world(steward.address)
     client.force_login(built.pop("user"))
-    client.get("/api/v1/auth/me")
     session = client.cookies["sessionid"].value
     csrf = "h" * 32  # any 32-character token: the cookie and the header only have to agree
     WORLD.update(built)
