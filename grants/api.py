@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -147,6 +147,22 @@ class ProgramApplicationsApi(APIView):
                 }
             ),
         },
+        examples=[
+            OpenApiExample(
+                "A profiler in two milestones",
+                request_only=True,
+                value={
+                    "title": "CUDA profiler",
+                    "description": "An open-source profiler for GPU jobs.",
+                    "team": "Ada, Grace",
+                    "requested_amount": "100000000000000000000",
+                    "milestones": [
+                        {"title": "Prototype", "amount": "40000000000000000000"},
+                        {"title": "Release", "amount": "60000000000000000000"},
+                    ],
+                },
+            )
+        ],
         summary="Start a draft application",
     )
     def post(self, request, program_id: int):

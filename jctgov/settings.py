@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jctgov.core.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,12 +137,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["jctgov.core.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "jctgov.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "jctgov.core.schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "jctgov.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The client of a throttled request is REMOTE_ADDR, or the address this many trusted
+    # proxies in front of the app put in X-Forwarded-For. DRF's default (None) takes the whole
+    # X-Forwarded-For header, which any client can set to get a fresh bucket per request.
+    "NUM_PROXIES": envint("JCTGOV_TRUSTED_PROXIES", 0),
     # Per-client rates for the endpoints anyone can hit; 429 answers carry Retry-After.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),

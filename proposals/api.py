@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 
 from jctgov.core import parameters as registry
 from jctgov.core.errors import Conflict, NotFound
+from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 from proposals import selectors, services
 from proposals.eip712 import typed_data
@@ -23,6 +23,24 @@ from proposals.services.votes import _check_input, vote_domain, vote_message
 
 TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
 SIGNATURE_ERRORS = ["bad_signature", "malleable_signature"]
+NOT_FOUND = {404: ["proposal_not_found"]}
+# What proposals.payloads (and the parameter registry it checks against) can refuse.
+PAYLOAD_ERRORS = [
+    "invalid_payload",
+    "invalid_kind",
+    "unknown_parameter",
+    "parameter_out_of_bounds",
+    "duplicate_parameter",
+    "invalid_integer",
+    "invalid_address",
+    "address_not_checksummed",
+    "duplicate_recipient",
+    "amount_not_positive",
+    "amount_too_large",
+    "payload_empty",
+    "payload_too_large",
+]
+CHAIN_ERRORS = {502: ["chain_error", "chain_not_deployed"], 503: ["chain_unavailable"]}
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -68,6 +86,8 @@ class ProposalSummarySerializer(serializers.Serializer):
 class ProposalsApi(APIView):
     """GET: list (anyone). POST: create a draft (signed in)."""
 
+    pagination_class = Pagination  # also tells the schema the list is paginated
+
     class CreateInputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=ProposalKind.choices)
         title = serializers.CharField(max_length=256)
@@ -94,7 +114,7 @@ class ProposalsApi(APIView):
         qs = selectors.proposal_list(
             state=request.query_params.get("state"), kind=request.query_params.get("kind")
         )
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(ProposalSummarySerializer(page, many=True).data)
 
@@ -102,28 +122,21 @@ class ProposalsApi(APIView):
         request=CreateInputSerializer,
         responses={
             201: ProposalSummarySerializer,
-            **error_responses(
-                {
-                    400: [
-                        "invalid_payload",
-                        "unknown_parameter",
-                        "parameter_out_of_bounds",
-                        "duplicate_parameter",
-                        "invalid_integer",
-                        "invalid_address",
-                        "address_not_checksummed",
-                        "duplicate_recipient",
-                        "amount_not_positive",
-                        "amount_too_large",
-                        "payload_empty",
-                        "payload_too_large",
-                        "field_required",
-                        "text_too_long",
-                        "invalid_input",
-                    ]
-                }
-            ),
+            **error_responses({400: PAYLOAD_ERRORS}),
         },
+        examples=[
+            OpenApiExample(
+                "Lower the JCT fee",
+                request_only=True,
+                value={
+                    "kind": "parameters",
+                    "title": "Lower the JCT payment fee to 0.5%",
+                    "body": "Paying in JCT should be cheaper than paying in stablecoin.",
+                    "discussion_url": "https://forum.janction.io/t/jct-fee",
+                    "payload": {"changes": [{"key": "market.jct_fee_bps", "value": "50"}]},
+                },
+            )
+        ],
         summary="Create a draft proposal",
     )
     def post(self, request):
@@ -140,7 +153,11 @@ class PayloadValidateApi(APIView):
         kind = serializers.ChoiceField(choices=ProposalKind.choices)
         payload = serializers.JSONField()
 
-    @extend_schema(request=InputSerializer, responses={200: dict}, summary="Validate a payload")
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: dict, **error_responses({400: PAYLOAD_ERRORS})},
+        summary="Validate a payload",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,7 +187,12 @@ class ProposalDetailApi(APIView):
 
     @extend_schema(
         request=UpdateInputSerializer,
-        responses={200: dict, **error_responses({403: ["not_author"], 409: ["invalid_state"]})},
+        responses={
+            200: dict,
+            **error_responses(
+                {400: PAYLOAD_ERRORS, 403: ["not_author"], **NOT_FOUND, 409: ["invalid_state"]}
+            ),
+        },
         summary="Edit a draft",
     )
     def patch(self, request, proposal_id: int):
@@ -191,9 +213,11 @@ class ProposalPublishApi(APIView):
             200: dict,
             **error_responses(
                 {
+                    400: PAYLOAD_ERRORS,  # rechecked: the registry's bounds may have changed
                     403: ["not_author", "below_proposal_threshold"],
+                    **NOT_FOUND,
                     409: ["invalid_state", "too_many_active_proposals"],
-                    503: ["chain_unavailable"],
+                    **CHAIN_ERRORS,
                 }
             ),
         },
@@ -218,6 +242,7 @@ class ProposalCancelApi(APIView):
                 {
                     400: ["reason_required", "reason_too_long"],
                     403: ["not_allowed"],
+                    **NOT_FOUND,
                     409: [
                         "invalid_state",
                         "execution_in_progress",
@@ -255,6 +280,7 @@ class TypedDataApi(APIView):
             **error_responses(
                 {
                     400: ["invalid_choice", "invalid_address", "reason_too_long"],
+                    **NOT_FOUND,
                     409: ["proposal_not_active"],
                 }
             ),
@@ -292,6 +318,7 @@ class VotesApi(APIView):
 
     authentication_classes: list = []
     throttle_scope = "vote"
+    pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
         voter = serializers.CharField(max_length=64)
@@ -307,7 +334,7 @@ class VotesApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("voter", str), OpenApiParameter("counted", bool)],
-        responses={200: dict},
+        responses={200: dict, **error_responses(NOT_FOUND)},
         summary="Vote receipts: everything needed to recheck the tally",
     )
     def get(self, request, proposal_id: int):
@@ -317,7 +344,7 @@ class VotesApi(APIView):
             qs = qs.filter(voter__iexact=request.query_params["voter"])
         if request.query_params.get("counted") in ("true", "1"):
             qs = qs.filter(counted=True)
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([vote_data(v, proposal) for v in page])
 
@@ -333,6 +360,7 @@ class VotesApi(APIView):
                         "invalid_choice",
                         "reason_too_long",
                         "invalid_address",
+                        "invalid_timestamp",
                         "timestamp_in_future",
                         "timestamp_out_of_window",
                     ],

@@ -47,9 +47,10 @@ DOMAIN_TYPEHASH = keccak(
 VOTE_TYPEHASH = keccak(
     text="Vote(bytes32 proposal,address voter,uint32 choice,string reason,uint64 timestamp)"
 )
-_BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_SIGNATURE = re.compile(r"^(0x)?[0-9a-fA-F]{130}$")
+# \Z, not $: "$" also matches before a trailing newline, which hex decoding would not accept.
+_BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}\Z")
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")
+_SIGNATURE = re.compile(r"^(0x)?[0-9a-fA-F]{130}\Z")
 
 
 class SignatureError(ValueError):

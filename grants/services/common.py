@@ -11,7 +11,7 @@ from eth_utils import to_checksum_address
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound, Unauthorized
 
 M = TypeVar("M", bound=models.Model)
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_AMOUNT = 10**9 * 10**18  # one billion JCT: more than the supply, a typo guard
 
 

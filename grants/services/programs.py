@@ -17,6 +17,7 @@ from grants.models import Program, ProgramFunding, Recognition, Review
 from grants.services.common import checksummed_address, locked, require_steward, token_amount
 from jctgov.core.errors import ApplicationError, Conflict, NotFound
 from jctgov.core.services import audit_record
+from jctgov.core.text import is_storable
 from jctgov.wallets.models import User
 
 MAX_CRITERIA = 10
@@ -196,7 +197,12 @@ def validate_rubric(rubric: Any) -> list[dict[str, Any]]:
         field = f"rubric[{index}]"
         criterion = item.get("criterion") if isinstance(item, dict) else None
         weight = item.get("weight") if isinstance(item, dict) else None
-        if not isinstance(criterion, str) or not criterion.strip() or len(criterion) > 64:
+        if (
+            not isinstance(criterion, str)
+            or not criterion.strip()
+            or len(criterion) > 64
+            or not is_storable(criterion)
+        ):
             raise ApplicationError(
                 "Name the criterion (≤ 64 characters).",
                 code="invalid_rubric",

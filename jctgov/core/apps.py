@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from jctgov.core import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from jctgov.core import checks, schema  # noqa: F401  (register deploy checks, OpenAPI auth)

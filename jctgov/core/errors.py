@@ -7,6 +7,7 @@ Services raise :class:`ApplicationError` (or a subclass) with a machine-readable
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -96,6 +97,45 @@ def _first_validation_error(detail: Any, path: str = "") -> tuple[str | None, st
     return (path or None), str(detail), code
 
 
+# DRF's built-in field validators each have their own code ("max_length", "min_value",
+# "not_a_list", ...). The API's contract is a short, documented list, so they are folded into
+# four; the message (and ``field``) still say exactly what was wrong. Codes raised by our own
+# validators pass through unchanged.
+_FIELD_CODES = {
+    "required": "field_required",
+    "null": "field_required",
+    "blank": "field_required",
+    "empty": "field_required",
+    "max_length": "text_too_long",
+    "max_string_length": "text_too_long",
+    "null_characters_not_allowed": "invalid_text",
+    "surrogate_characters_not_allowed": "invalid_text",
+    **dict.fromkeys(
+        [
+            "invalid",
+            "min_length",
+            "max_value",
+            "min_value",
+            "max_digits",
+            "max_decimal_places",
+            "max_whole_digits",
+            "invalid_choice",
+            "not_a_list",
+            "not_a_dict",
+            "date",
+            "datetime",
+            "make_aware",
+            "overflow",
+            "incorrect_type",
+            "does_not_exist",
+            "no_name",
+            "invalid_image",
+            "unique",
+        ],
+        "invalid_input",
+    ),
+}
+
 _DRF_CODES = {
     drf.NotAuthenticated: "not_authenticated",
     drf.AuthenticationFailed: "authentication_failed",
@@ -126,17 +166,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     if isinstance(exc, drf.ValidationError):
         field, message, code = _first_validation_error(exc.detail)
-        if code in ("invalid", "required", "null", "blank") or not code:
-            code = {
-                "required": "field_required",
-                "null": "field_required",
-                "blank": "field_required",
-            }.get(code, "invalid_input")
+        code = _FIELD_CODES.get(code, code) if code else "invalid_input"
         response.data = error_body(code, f"{field}: {message}" if field else message, field)
         return response
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     detail = getattr(exc, "detail", str(exc))
     response.data = error_body(code, str(detail))
-    if isinstance(exc, drf.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if isinstance(exc, drf.Throttled):
+        # Always a whole number of seconds ≥ 1 (DRF truncates, and sends none without a wait).
+        retry_after = max(1, math.ceil(exc.wait or 1))
+        response["Retry-After"] = str(retry_after)
+        response.data["error"]["retry_after_s"] = retry_after
     return response

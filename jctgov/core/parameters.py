@@ -24,7 +24,7 @@ Kind = Literal["bps", "token", "duration", "integer", "usd"]
 
 WEI = 10**18
 DAY = 86_400
-_DIGITS = re.compile(r"^[0-9]{1,78}$")
+_DIGITS = re.compile(r"^[0-9]{1,78}\Z")  # \Z: "$" would let a trailing "\n" in
 UINT256_MAX = 2**256 - 1
 
 

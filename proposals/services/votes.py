@@ -15,7 +15,7 @@ from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from proposals import eip712
 from proposals.models import Proposal, ProposalState, Vote
 
-_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_REASON = 1_000
 MAX_CLOCK_AHEAD_S = 300  # a wallet's clock may run ahead of ours by at most five minutes
 

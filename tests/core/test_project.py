@@ -15,6 +15,7 @@ def test_deploy_checks_are_clean_under_production_settings(tmp_path):
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="x" * 60 + "-a-long-random-looking-production-secret",
         JCTGOV_VAR_DIR=str(tmp_path),
+        CACHE_URL="redis://127.0.0.1:6379/1",  # only read, never connected to by the checks
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -50,7 +51,14 @@ def test_openapi_schema_documents_the_error_shape(client):
     schema = response.json()
     assert "Error" in schema["components"]["schemas"]
     login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
-    assert login["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    error, codes = login["401"]["content"]["application/json"]["schema"]["allOf"]
+    assert error["$ref"].endswith("/Error")
+    # The operation's own codes and the common ones of the status, as an enum and in words.
+    listed = codes["properties"]["error"]["properties"]["code"]["enum"]
+    assert {"invalid_nonce", "bad_signature", "not_authenticated"} <= set(listed)
+    assert "invalid_nonce" in login["401"]["description"]
+    assert login["429"]["headers"]["Retry-After"]["required"] is True
+    assert "request_too_large" in login["413"]["description"]
 
 
 @pytest.mark.django_db

@@ -268,6 +268,30 @@ def test_an_unmatched_job_has_no_offer_left_that_fits_it(jobs, offers):
         assert not any(feasible(by_job[job_id], o, **KW) for o in left.values())
 
 
+@settings(max_examples=60, deadline=None)
+@given(jobs_st, offers_st, weights_st)
+def test_round_after_round_no_node_is_booked_past_its_gpus_and_stats_add_up(jobs, offers, w):
+    """Two rounds the way the beat runs them: the second sees only what the first left."""
+    first = match(jobs, offers, w, **KW)
+    left_jobs = [j for j in jobs if j.id in set(first.unmatched_job_ids)]
+    second = match(left_jobs, offers_after(offers, first), w, **KW)
+    by_job, capacity = {j.id: j for j in jobs}, {o.id: o.gpu_count for o in offers}
+    booked: dict[str, int] = {}
+    for result in (first, second):
+        for a in result.assignments:
+            booked[a.offer_id] = booked.get(a.offer_id, 0) + a.gpus
+        stats = result.stats
+        assert stats.matched == len(result.assignments)
+        assert stats.gpu_hours == sum((a.gpu_hours for a in result.assignments), D(0))
+        assert stats.surplus == sum(
+            ((by_job[a.job_id].max_price - a.price) * a.gpu_hours for a in result.assignments),
+            D(0),
+        )
+    assert all(booked[k] <= capacity[k] for k in booked)
+    matched_twice = {a.job_id for a in first.assignments} & {a.job_id for a in second.assignments}
+    assert not matched_twice
+
+
 def test_a_large_shuffled_round_is_identical():
     rnd = random.Random(7)
     offers = [

@@ -1,12 +1,19 @@
 """Vote typed data: same hash as eth_account's EIP-712, recovery, and canonical signatures only."""
 
+import json
+import re
+from dataclasses import replace
+
 import pytest
+from coincurve import PrivateKey
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
-from hypothesis import given, settings
+from eth_utils import keccak, to_checksum_address
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from proposals import eip712
+from tests.proposals.factories import Voter
 
 DOMAIN = eip712.Domain(31337, "0x" + "ee" * 20)
 UID = "0x" + "ab" * 32
@@ -39,21 +46,107 @@ def test_typed_data_is_what_wallets_sign():
     assert eip712.recover_signer(signed.message_hash, hexsig(signed)) == account.address
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    choice=st.integers(0, 2**32 - 1),
-    reason=st.text(max_size=50),
-    timestamp=st.integers(0, 2**64 - 1),
+addresses = st.binary(min_size=20, max_size=20).map(to_checksum_address)
+domains = st.builds(eip712.Domain, st.integers(0, 2**256 - 1), addresses)
+votes = st.builds(
+    eip712.VoteMessage,
+    proposal=st.binary(min_size=32, max_size=32).map(lambda b: "0x" + b.hex()),
+    voter=addresses,
+    choice=st.integers(0, eip712.UINT32_MAX),
+    # Any text a wallet can sign: astral emoji, RTL marks, combining characters, NUL.
+    reason=st.text(st.characters(codec="utf-8"), max_size=120),
+    timestamp=st.integers(0, eip712.UINT64_MAX),
 )
-def test_digest_matches_eth_account_for_any_vote(choice, reason, timestamp):
-    voter = "0x" + "12" * 20
-    msg = eip712.VoteMessage(UID, voter, choice, reason, timestamp)
-    expected = encode_typed_data(full_message=eip712.typed_data(DOMAIN, msg))
-    from eth_utils import keccak
+keys = st.integers(1, eip712.SECP256K1_N - 1).map(lambda k: PrivateKey(k.to_bytes(32, "big")))
 
-    assert keccak(
-        b"\x19" + expected.version + expected.header + expected.body
-    ) == eip712.vote_digest(DOMAIN, msg)
+
+def eth_account_digest(typed: dict) -> bytes:
+    encoded = encode_typed_data(full_message=typed)
+    return keccak(b"\x19" + encoded.version + encoded.header + encoded.body)
+
+
+@settings(max_examples=60, deadline=None)
+@given(domains, votes)
+def test_digest_matches_eth_account_for_any_vote_even_after_json(domain, vote):
+    typed = eip712.typed_data(domain, vote)
+    assert eth_account_digest(typed) == eip712.vote_digest(domain, vote)
+    # The wallet gets the typed data as JSON; what it hashes must be what we hash.
+    assert eth_account_digest(json.loads(json.dumps(typed))) == eip712.vote_digest(domain, vote)
+
+
+@settings(max_examples=40, deadline=None)
+@given(domains, votes, keys)
+def test_a_voters_signature_round_trips_to_the_voter_and_the_digest(domain, vote, key):
+    voter = Voter(key)
+    vote = replace(vote, voter=voter.address)
+    digest = eip712.vote_digest(domain, vote)
+    signature = voter.sign(digest)
+    assert eip712.recover_signer(digest, signature) == voter.address
+    assert eip712.verify_vote(domain, vote, signature) == digest
+    # The typed data names the voter and the uid exactly as signed.
+    message = eip712.typed_data(domain, vote)["message"]
+    assert (message["voter"], message["proposal"]) == (voter.address, vote.proposal.lower())
+
+
+CHANGES = {
+    "proposal": lambda v, d: (
+        replace(v, proposal="0x" + d.draw(st.binary(min_size=32, max_size=32)).hex()),
+        None,
+    ),
+    "voter": lambda v, d: (replace(v, voter=d.draw(addresses)), None),
+    "choice": lambda v, d: (replace(v, choice=d.draw(st.integers(0, eip712.UINT32_MAX))), None),
+    "reason": lambda v, d: (replace(v, reason=d.draw(st.text(max_size=40))), None),
+    "timestamp": lambda v, d: (
+        replace(v, timestamp=d.draw(st.integers(0, eip712.UINT64_MAX))),
+        None,
+    ),
+    "chain": lambda v, d: (v, d.draw(st.integers(0, 2**256 - 1))),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(domains, votes, keys, st.sampled_from(sorted(CHANGES)), st.data())
+def test_a_signature_does_not_carry_over_to_any_other_vote(domain, vote, key, field, data):
+    voter = Voter(key)
+    vote = replace(vote, voter=voter.address)
+    signature = voter.sign(eip712.vote_digest(domain, vote))
+    other, chain_id = CHANGES[field](vote, data)
+    other_domain = replace(domain, chain_id=chain_id) if chain_id is not None else domain
+    assume((other, other_domain) != (vote, domain))
+    assert eip712.vote_digest(other_domain, other) != eip712.vote_digest(domain, vote)
+    with pytest.raises(eip712.SignatureError) as err:
+        eip712.verify_vote(other_domain, other, signature)
+    assert err.value.code == "signature_mismatch"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=65, max_size=65).map(lambda b: "0x" + b.hex()) | st.text(max_size=140))
+def test_any_signature_text_splits_canonically_or_is_refused(signature):
+    try:
+        v, r, s = eip712.split_signature(signature)
+    except eip712.SignatureError as err:
+        assert err.code in ("bad_signature", "malleable_signature")
+    else:
+        assert v in (0, 1) and 1 <= r < eip712.SECP256K1_N and 1 <= s <= eip712.SECP256K1_HALF_N
+
+
+def not_matching(pattern: str):
+    return st.text(max_size=70).filter(lambda t: not re.fullmatch(pattern, t))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.one_of(
+        st.builds(dict, choice=st.integers(eip712.UINT32_MAX + 1) | st.integers(max_value=-1)),
+        st.builds(dict, timestamp=st.integers(eip712.UINT64_MAX + 1) | st.integers(max_value=-1)),
+        st.builds(dict, proposal=not_matching(r"0x[0-9a-fA-F]{64}")),
+        st.builds(dict, voter=not_matching(r"0x[0-9a-fA-F]{40}")),
+    )
+)
+def test_votes_that_do_not_fit_the_solidity_types_cannot_be_built(bad):
+    fields = {"proposal": UID, "voter": "0x" + "12" * 20, "choice": 1, "reason": "", "timestamp": 1}
+    with pytest.raises(ValueError):
+        eip712.VoteMessage(**{**fields, **bad})
 
 
 def test_high_s_twin_of_a_valid_signature_is_refused_as_malleable():
