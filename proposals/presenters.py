@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jctgov.core import parameters as registry
-from proposals import selectors
+from proposals import caching, selectors
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, Vote
 from proposals.rendering import render_markdown
@@ -76,6 +76,13 @@ def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
         # What the uid hashes (canonical JSON, keys sorted): anyone can recompute it.
         "content": proposal_content_of(proposal) if proposal.uid else None,
     }
+
+
+def proposal_detail_cached(proposal: Proposal) -> dict[str, Any]:
+    """proposal_detail_data, cached until the proposal, its votes or a parameter value change
+    (proposals/caching.py). ``proposal`` comes from ``selectors.proposal_with_versions``."""
+    key = caching.key("detail", caching.proposal_version(proposal))
+    return caching.cached(key, lambda: proposal_detail_data(proposal))
 
 
 def vote_data(vote: Vote, proposal: Proposal) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from jctgov.core import parameters as registry
-from proposals import selectors
+from proposals import caching, selectors
 from proposals.models import Proposal, ProposalKind, ProposalState
-from proposals.presenters import proposal_detail_data
+from proposals.presenters import proposal_detail_cached
 
 STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "failed"}
 STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
@@ -17,12 +17,15 @@ STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
+    # Lazy: only evaluated when the cached table (see the template) has to be rendered again.
     proposals = selectors.proposal_list(state=state or None, kind=kind or None)[:200]
     return render(
         request,
         "proposals/list.html",
         {
             "proposals": proposals,
+            "version": caching.list_version(),
+            "cache_ttl": caching.TTL,
             "state": state,
             "kind": kind,
             "states": STATE_FILTERS,
@@ -32,11 +35,12 @@ def proposal_list(request):
 
 
 def proposal_detail(request, proposal_id: int):
-    proposal = get_object_or_404(Proposal.objects.select_related("author"), pk=proposal_id)
-    data = proposal_detail_data(proposal)
+    proposal = get_object_or_404(selectors.proposal_with_versions(), pk=proposal_id)
+    data = proposal_detail_cached(proposal)
     my_vote = None
     if request.user.is_authenticated and proposal.uid:
         my_vote = selectors.vote_of(proposal, request.user.address)
+    # Lazy: only evaluated when the cached receipts table has to be rendered again.
     receipts = selectors.vote_receipts(proposal).order_by("-id")[:100]
     return render(
         request,
@@ -47,6 +51,8 @@ def proposal_detail(request, proposal_id: int):
             "tally": data["tally"],
             "my_vote": my_vote,
             "receipts": receipts,
+            "version": caching.proposal_version(proposal),
+            "cache_ttl": caching.TTL,
             "is_author": request.user == proposal.author,
             "steward_can_cancel": getattr(request.user, "is_steward", False)
             and proposal.state in STEWARD_CANCELLABLE,
