@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from jctgov.core import parameters as registry
 from proposals import caching, selectors
@@ -17,15 +19,19 @@ STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
-    # Lazy: only evaluated when the cached table (see the template) has to be rendered again.
-    proposals = selectors.proposal_list(state=state or None, kind=kind or None)[:200]
+    key = caching.key("list-page", caching.list_version(), state, kind)
+    table = caching.cached(
+        key,
+        lambda: render_to_string(
+            "proposals/_list_table.html",
+            {"proposals": selectors.proposal_list(state=state or None, kind=kind or None)[:200]},
+        ),
+    )
     return render(
         request,
         "proposals/list.html",
         {
-            "proposals": proposals,
-            "version": caching.list_version(),
-            "cache_ttl": caching.TTL,
+            "table": mark_safe(table),  # our own template's output, escaped when rendered
             "state": state,
             "kind": kind,
             "states": STATE_FILTERS,
@@ -40,8 +46,18 @@ def proposal_detail(request, proposal_id: int):
     my_vote = None
     if request.user.is_authenticated and proposal.uid:
         my_vote = selectors.vote_of(proposal, request.user.address)
-    # Lazy: only evaluated when the cached receipts table has to be rendered again.
-    receipts = selectors.vote_receipts(proposal).order_by("-id")[:100]
+    receipts = caching.cached(
+        caching.key("receipts", caching.proposal_version(proposal)),
+        lambda: render_to_string(
+            "proposals/_receipts.html",
+            {
+                "proposal": proposal,
+                "receipts": selectors.vote_receipts(proposal)
+                .order_by("-id")
+                .only("voter", "choice", "power", "reason", "timestamp", "counted")[:100],
+            },
+        ),
+    )
     return render(
         request,
         "proposals/detail.html",
@@ -50,9 +66,7 @@ def proposal_detail(request, proposal_id: int):
             "data": data,
             "tally": data["tally"],
             "my_vote": my_vote,
-            "receipts": receipts,
-            "version": caching.proposal_version(proposal),
-            "cache_ttl": caching.TTL,
+            "receipts_html": mark_safe(receipts),  # our own template's output, escaped
             "is_author": request.user == proposal.author,
             "steward_can_cancel": getattr(request.user, "is_steward", False)
             and proposal.state in STEWARD_CANCELLABLE,

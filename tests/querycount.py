@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from proposals import caching
 
 
 def get_with_flat_queries(
@@ -16,12 +17,12 @@ def get_with_flat_queries(
     queries as the first. Caches are cleared before each request, so the rendering path (not
     a cached copy) is what is counted. Returns the response with ``many`` rows."""
     add_row()
-    cache.clear()
+    caching.clear()
     with CaptureQueriesContext(connection) as one_row:
         assert client.get(url).status_code == 200
     for _ in range(many - 1):
         add_row()
-    cache.clear()
+    caching.clear()
     with assert_num_queries(len(one_row)):
         response = client.get(url)
     assert response.status_code == 200
