@@ -47,7 +47,15 @@ def parameter_changes(proposal: Proposal) -> list[dict[str, Any]]:
 
 
 def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
-    tally = selectors.proposal_tally(proposal)
+    return {**proposal_content_data(proposal), "tally": tally_data(proposal)}
+
+
+def tally_data(proposal: Proposal) -> dict[str, Any] | None:
+    return selectors.proposal_tally(proposal).as_dict() if proposal.uid else None
+
+
+def proposal_content_data(proposal: Proposal) -> dict[str, Any]:
+    """Everything but the tally: changes only when the proposal or a parameter value does."""
     return {
         "id": proposal.pk,
         "uid": proposal.uid,
@@ -72,17 +80,23 @@ def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
         "closed_at": _iso(proposal.closed_at),
         "cancel_reason": proposal.cancel_reason,
         "created_at": _iso(proposal.created_at),
-        "tally": tally.as_dict() if proposal.uid else None,
         # What the uid hashes (canonical JSON, keys sorted): anyone can recompute it.
         "content": proposal_content_of(proposal) if proposal.uid else None,
     }
 
 
 def proposal_detail_cached(proposal: Proposal) -> dict[str, Any]:
-    """proposal_detail_data, cached until the proposal, its votes or a parameter value change
-    (proposals/caching.py). ``proposal`` comes from ``selectors.proposal_with_versions``."""
-    key = caching.key("detail", caching.proposal_version(proposal))
-    return caching.cached(key, lambda: proposal_detail_data(proposal))
+    """proposal_detail_data from the cache (proposals/caching.py): the content until the
+    proposal or a parameter value changes, the tally until a vote arrives. ``proposal`` comes
+    from ``selectors.proposal_with_versions``."""
+    content = caching.cached(
+        caching.key("content", caching.content_version(proposal)),
+        lambda: proposal_content_data(proposal),
+    )
+    tally = caching.cached(
+        caching.key("tally", caching.proposal_version(proposal)), lambda: tally_data(proposal)
+    )
+    return {**content, "tally": tally}
 
 
 def vote_data(vote: Vote, proposal: Proposal) -> dict[str, Any]:
