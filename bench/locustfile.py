@@ -7,7 +7,9 @@ Reads the running bench stack from var/bench/stack.json (BENCH_STACK_FILE). User
 - ``Wallet``: one of the stack's voter wallets; asks the API for the EIP-712 typed data of a
   vote (``GET …/typed-data``, stamped with the server's time), signs exactly that with
   eth_account, posts it; later votes replace earlier ones. Every accepted receipt (201 new,
-  200 the same vote again) is written to BENCH_RECEIPTS_FILE for the after-run checks.
+  200 the same vote again) is written to BENCH_RESULTS_FILE for the after-run checks, with
+  the request and failure counts of the whole run (``--reset-stats`` drops the ramp-up
+  from Locust's own statistics, never from these counts).
 - ``Ceiling``, ``ListPage``, ``DetailPage``, ``ApiList``, ``ApiDetail``: one endpoint each,
   no think time, to measure throughput at saturation against the ``/livez`` ceiling.
 
@@ -32,15 +34,17 @@ from bench.stack import STACK_FILE, voter_key  # noqa: E402
 STACK = json.loads(Path(os.environ.get("BENCH_STACK_FILE", STACK_FILE)).read_text())
 TARGET = STACK["proposal_id"]
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "0"))
-RECEIPTS_FILE = os.environ.get("BENCH_RECEIPTS_FILE", "")
+RESULTS_FILE = os.environ.get("BENCH_RESULTS_FILE", "")
 RECEIPTS: list[dict] = []
+COUNTS = {"requests": 0, "failures": 0}
 _wallets = itertools.count()
-_requests = itertools.count(1)
 
 
 @events.request.add_listener
-def _bound_request_count(**_kwargs) -> None:
-    if MAX_REQUESTS and next(_requests) == MAX_REQUESTS:
+def _bound_request_count(exception=None, **_kwargs) -> None:
+    COUNTS["requests"] += 1
+    COUNTS["failures"] += exception is not None
+    if MAX_REQUESTS and COUNTS["requests"] == MAX_REQUESTS:
         runner = _bound_request_count.environment.runner
         runner.greenlet.spawn_later(0, runner.quit)
 
@@ -51,9 +55,9 @@ def _remember_environment(environment, **_kwargs) -> None:
 
 
 @events.quitting.add_listener
-def _write_receipts(**_kwargs) -> None:
-    if RECEIPTS_FILE:
-        Path(RECEIPTS_FILE).write_text(json.dumps(RECEIPTS))
+def _write_results(**_kwargs) -> None:
+    if RESULTS_FILE:
+        Path(RESULTS_FILE).write_text(json.dumps({"receipts": RECEIPTS, **COUNTS}))
 
 
 class _Stack(FastHttpUser):
