@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint format bench compile check clean
+.PHONY: install run test test-fast lint format bench bench-load compile check clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -45,6 +45,11 @@ bench: install
 	$(BIN)/python bench/snapshot.py
 	$(BIN)/python bench/votes.py
 	$(BIN)/python bench/matching.py
+
+# HTTP load against a production-like stack on loopback (PostgreSQL + Redis of this machine:
+# BENCH_DATABASE_URL, BENCH_BROKER_URL, BENCH_CACHE_URL; see bench/stack.py).
+bench-load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache

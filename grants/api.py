@@ -29,7 +29,9 @@ from jctgov.core.schema import error_responses
 class ProgramListApi(APIView):
     @extend_schema(responses=ProgramSerializer(many=True), summary="Grant programs")
     def get(self, request):
-        return Response(ProgramSerializer(selectors.program_list(), many=True).data)
+        # Reviewers are listed per program: one prefetch query, not one per program.
+        programs = selectors.program_list().prefetch_related("reviewers")
+        return Response(ProgramSerializer(programs, many=True).data)
 
 
 class ProgramDetailApi(APIView):

@@ -14,11 +14,11 @@ from jctgov.core import parameters as registry
 from jctgov.core.errors import Conflict, NotFound
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
-from proposals import selectors, services
+from proposals import caching, selectors, services
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.payloads import validate_payload
-from proposals.presenters import proposal_detail_data, vote_data
+from proposals.presenters import proposal_detail_cached, proposal_detail_data, vote_data
 from proposals.services.votes import _check_input, vote_domain, vote_message
 
 TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
@@ -111,12 +111,20 @@ class ProposalsApi(APIView):
         summary="List proposals",
     )
     def get(self, request):
+        # Cached until any proposal changes (proposals/caching.py); the page links carry the host.
+        params = [request.query_params.get(n, "") for n in ("state", "kind", "limit", "offset")]
+        key = caching.key("api-list", caching.list_version(), request.get_host(), *params)
+        return Response(caching.cached(key, lambda: self._page(request)))
+
+    def _page(self, request) -> dict:
         qs = selectors.proposal_list(
             state=request.query_params.get("state"), kind=request.query_params.get("kind")
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(ProposalSummarySerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            ProposalSummarySerializer(page, many=True).data
+        ).data
 
     @extend_schema(
         request=CreateInputSerializer,
@@ -183,7 +191,11 @@ class ProposalDetailApi(APIView):
         summary="A proposal with its live tally",
     )
     def get(self, request, proposal_id: int):
-        return Response(proposal_detail_data(_proposal(proposal_id)))
+        try:
+            proposal = selectors.proposal_with_versions().get(pk=proposal_id)
+        except Proposal.DoesNotExist:
+            raise NotFound("No such proposal.", code="proposal_not_found") from None
+        return Response(proposal_detail_cached(proposal))
 
     @extend_schema(
         request=UpdateInputSerializer,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jctgov.core import parameters as registry
-from proposals import selectors
+from proposals import caching, selectors
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
 from proposals.rendering import render_markdown
@@ -56,7 +56,15 @@ def parameter_changes(proposal: Proposal) -> list[dict[str, Any]]:
 
 
 def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
-    tally = selectors.proposal_tally(proposal)
+    return {**proposal_content_data(proposal), "tally": tally_data(proposal)}
+
+
+def tally_data(proposal: Proposal) -> dict[str, Any] | None:
+    return selectors.proposal_tally(proposal).as_dict() if proposal.uid else None
+
+
+def proposal_content_data(proposal: Proposal) -> dict[str, Any]:
+    """Everything but the tally: changes only when the proposal or a parameter value does."""
     return {
         "id": proposal.pk,
         "uid": proposal.uid,
@@ -81,7 +89,6 @@ def proposal_detail_data(proposal: Proposal) -> dict[str, Any]:
         "closed_at": _iso(proposal.closed_at),
         "cancel_reason": proposal.cancel_reason,
         "created_at": _iso(proposal.created_at),
-        "tally": tally.as_dict() if proposal.uid else None,
         "execution": execution_data(proposal),
         # What the uid hashes (canonical JSON, keys sorted): anyone can recompute it.
         "content": proposal_content_of(proposal) if proposal.uid else None,
@@ -119,6 +126,20 @@ def execution_data(proposal: Proposal) -> dict[str, Any] | None:
         "failure_code": proposal.failure_code or None,
         "failure_reason": proposal.failure_reason or None,
     }
+
+
+def proposal_detail_cached(proposal: Proposal) -> dict[str, Any]:
+    """proposal_detail_data from the cache (proposals/caching.py): the content until the
+    proposal or a parameter value changes, the tally until a vote arrives. ``proposal`` comes
+    from ``selectors.proposal_with_versions``."""
+    content = caching.cached(
+        caching.key("content", caching.content_version(proposal)),
+        lambda: proposal_content_data(proposal),
+    )
+    tally = caching.cached(
+        caching.key("tally", caching.proposal_version(proposal)), lambda: tally_data(proposal)
+    )
+    return {**content, "tally": tally}
 
 
 def vote_data(vote: Vote, proposal: Proposal) -> dict[str, Any]:

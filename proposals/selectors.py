@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
+from jctgov.chain.models import ParameterMirror
 from proposals.models import Proposal, Vote
 from proposals.sums import combine_sum, exact_sum
 from proposals.tally import Tally, tally_from_totals
@@ -17,6 +18,15 @@ def proposal_list(*, state: str | None = None, kind: str | None = None) -> Query
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def proposal_with_versions(qs: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
+    """Proposals annotated with what proposals/caching.py keys a detail copy on, in the same
+    query: the newest vote id and the newest mirrored parameter block."""
+    qs = Proposal.objects.select_related("author") if qs is None else qs
+    newest_vote = Vote.objects.filter(proposal=OuterRef("pk")).order_by("-id").values("id")[:1]
+    newest_param = ParameterMirror.objects.order_by("-block_number").values("block_number")[:1]
+    return qs.annotate(last_vote_id=Subquery(newest_vote), params_block=Subquery(newest_param))
 
 
 def vote_totals(proposal: Proposal) -> dict[int, int]:

@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from jctgov.core import parameters as registry
 from jctgov.market.presenters import proposal_replay_preview
-from proposals import selectors
+from proposals import caching, selectors
 from proposals.models import Proposal, ProposalKind, ProposalState
-from proposals.presenters import proposal_detail_data
+from proposals.presenters import proposal_detail_cached
 from proposals.services.execution import executor_configured
 
 STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
@@ -20,12 +22,19 @@ STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
-    proposals = selectors.proposal_list(state=state or None, kind=kind or None)[:200]
+    key = caching.key("list-page", caching.list_version(), state, kind)
+    table = caching.cached(
+        key,
+        lambda: render_to_string(
+            "proposals/_list_table.html",
+            {"proposals": selectors.proposal_list(state=state or None, kind=kind or None)[:200]},
+        ),
+    )
     return render(
         request,
         "proposals/list.html",
         {
-            "proposals": proposals,
+            "table": mark_safe(table),  # our own template's output, escaped when rendered
             "state": state,
             "kind": kind,
             "states": STATE_FILTERS,
@@ -35,12 +44,23 @@ def proposal_list(request):
 
 
 def proposal_detail(request, proposal_id: int):
-    proposal = get_object_or_404(Proposal.objects.select_related("author"), pk=proposal_id)
-    data = proposal_detail_data(proposal)
+    proposal = get_object_or_404(selectors.proposal_with_versions(), pk=proposal_id)
+    data = proposal_detail_cached(proposal)
     my_vote = None
     if request.user.is_authenticated and proposal.uid:
         my_vote = selectors.vote_of(proposal, request.user.address)
-    receipts = selectors.vote_receipts(proposal).order_by("-id")[:100]
+    receipts = caching.cached(
+        caching.key("receipts", caching.proposal_version(proposal)),
+        lambda: render_to_string(
+            "proposals/_receipts.html",
+            {
+                "proposal": proposal,
+                "receipts": selectors.vote_receipts(proposal)
+                .order_by("-id")
+                .only("voter", "choice", "power", "reason", "timestamp", "counted")[:100],
+            },
+        ),
+    )
     return render(
         request,
         "proposals/detail.html",
@@ -49,7 +69,7 @@ def proposal_detail(request, proposal_id: int):
             "data": data,
             "tally": data["tally"],
             "my_vote": my_vote,
-            "receipts": receipts,
+            "receipts_html": mark_safe(receipts),  # our own template's output, escaped
             "market_replay": proposal_replay_preview(proposal),
             "is_author": request.user == proposal.author,
             "steward_can_cancel": getattr(request.user, "is_steward", False)

@@ -1,7 +1,6 @@
 """Shared fixtures. Real parts only: Anvil, the database in use, a Celery worker, Chromium."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 pytest_plugins = [
@@ -24,9 +23,11 @@ def _no_stray_chain():
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters and cached pages must not leak from one test into the next."""
-    cache.clear()
+    from proposals import caching
+
+    caching.clear()  # the shared cache and this process's copies of proposal pages
     yield
-    cache.clear()
+    caching.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from jctgov.core.errors import error_body
@@ -7,6 +7,15 @@ from jctgov.core.errors import error_body
 
 def home(request):
     return render(request, "home.html")
+
+
+def livez(request):
+    """Liveness: the web process answers, nothing else is touched (no database, no cache).
+
+    For a load balancer's liveness probe; /healthz is the readiness check. bench/load.py
+    also uses it as the ceiling: the fastest answer the whole middleware stack can give.
+    """
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def healthz(request):

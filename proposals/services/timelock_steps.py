@@ -67,6 +67,8 @@ def _release(proposal_id: int, *, outage: ChainUnavailable | None = None) -> Non
     note = {}
     if outage is not None:
         note = {"failure_code": outage.code, "failure_reason": f"{outage.message} Retrying."}
+    if note:  # shown on the page: bump updated_at, which the page cache keys on
+        note["updated_at"] = timezone.now()
     Proposal.objects.filter(pk=proposal_id).update(execution_claimed_at=None, **note)
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from jctgov.core.parameters import REGISTRY
 
@@ -78,3 +80,39 @@ def grace_deadline(proposal) -> datetime:
     from proposals.services.execution import grace_deadline as deadline
 
     return deadline(proposal)
+
+
+_RECEIPT_ROW = (
+    '<tr><td class="address" title="{}">{}…{}</td>\n'
+    "  <td>{}</td><td>{}</td><td>{}</td>\n"
+    '  <td class="muted" data-ts="{}">{}</td>\n'
+    "  <td>{}</td></tr>\n"
+)
+_COUNTED = {
+    True: mark_safe('<span class="ok">yes</span>'),
+    False: mark_safe('<span class="muted">replaced</span>'),
+}
+
+
+@register.simple_tag
+def receipt_rows(receipts) -> str:
+    """The receipts table's rows. Built in Python: a hundred rows through the template engine
+    cost ~8 ms, and the table is re-rendered after every vote (bench/load.py)."""
+    return format_html_join(
+        "",
+        _RECEIPT_ROW,
+        (
+            (
+                v.voter,
+                v.voter[:6],
+                v.voter[-4:],
+                v.get_choice_display(),
+                tokens(v.power),
+                v.reason,
+                v.timestamp,
+                v.timestamp,
+                _COUNTED[bool(v.counted)],
+            )
+            for v in receipts
+        ),
+    )

@@ -66,6 +66,12 @@ def test_healthz_answers(client):
     assert client.get("/healthz").json() == {"ok": True}
 
 
+def test_livez_answers_without_touching_the_database(client):
+    # No django_db mark: a query would raise "Database access not allowed".
+    response = client.get("/livez")
+    assert (response.status_code, response.content) == (200, b"ok")
+
+
 @pytest.mark.django_db
 def test_unknown_api_path_and_wrong_method_use_the_error_shape(client):
     response = client.put("/api/v1/auth/nonce", content_type="application/json")

@@ -1,0 +1,72 @@
+"""Cached proposal pages and API answers never show a state older than the last commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from jctgov.chain.models import ParameterMirror
+from jctgov.core.parameters import get_parameter
+from proposals import services
+from proposals.models import Vote
+from tests.proposals.factories import WEI, make_active, make_draft
+
+pytestmark = pytest.mark.django_db
+
+
+def _vote(proposal, index: int, choice: int = 1) -> Vote:
+    return Vote.objects.create(
+        digest=f"0x{index:064x}",
+        proposal=proposal,
+        voter=f"0x{index:040x}",
+        choice=choice,
+        timestamp=index,
+        signature="0x" + "11" * 65,
+        power=WEI,
+    )
+
+
+def test_list_page_and_api_show_a_cancellation_on_the_next_request(client):
+    draft = make_draft(title="Soon withdrawn")
+    assert 'class="badge draft"' in client.get("/proposals/").content.decode()
+    assert client.get("/api/v1/proposals").json()["results"][0]["state"] == "draft"
+    services.proposal_cancel(proposal_id=draft.pk, actor=draft.author)
+    assert 'class="badge cancelled"' in client.get("/proposals/").content.decode()
+    assert client.get("/api/v1/proposals").json()["results"][0]["state"] == "cancelled"
+
+
+def test_detail_page_and_api_show_a_new_vote_on_the_next_request(client):
+    proposal = make_active()
+    _vote(proposal, 1, choice=1)
+    assert client.get(f"/api/v1/proposals/{proposal.pk}").json()["tally"]["for"] == str(WEI)
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert page.count('data-ts="') == 1
+    _vote(proposal, 2, choice=2)
+    assert client.get(f"/api/v1/proposals/{proposal.pk}").json()["tally"]["against"] == str(WEI)
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert page.count('data-ts="') == 2
+
+
+def test_detail_shows_the_parameter_value_in_force_after_it_changes_on_chain(client):
+    proposal = make_active(
+        payload={"changes": [{"key": "market.stablecoin_fee_bps", "value": "150"}]}
+    )
+    url = f"/api/v1/proposals/{proposal.pk}"
+    assert client.get(url).json()["parameter_changes"][0]["current"] == "200"
+    ParameterMirror.objects.create(
+        key_hash=get_parameter("market.stablecoin_fee_bps").chain_key,
+        value=175,
+        block_number=7,
+        tx_hash="0x" + "ab" * 32,
+    )
+    assert client.get(url).json()["parameter_changes"][0]["current"] == "175"
+    assert "1.75%" in client.get(f"/proposals/{proposal.pk}/").content.decode()
+
+
+def test_a_repeated_detail_read_is_served_from_the_cache_in_one_query(
+    client, django_assert_num_queries
+):
+    proposal = make_active()
+    _vote(proposal, 1)
+    first = client.get(f"/api/v1/proposals/{proposal.pk}").json()
+    with django_assert_num_queries(1):  # the proposal row and its versions, nothing else
+        assert client.get(f"/api/v1/proposals/{proposal.pk}").json() == first
