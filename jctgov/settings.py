@@ -158,7 +158,8 @@ REST_FRAMEWORK = {
 # Throttle counters and page caches: Redis in production (shared by all workers), memory otherwise.
 CACHE_URL = env("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    # Degrades to "no cache" while Redis is down: nothing in it is a record (jctgov/core/cache.py).
+    "default": {"BACKEND": "jctgov.core.cache.ResilientRedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
