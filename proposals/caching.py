@@ -23,11 +23,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 
 from proposals.models import Proposal
 
@@ -78,3 +81,36 @@ def clear() -> None:
     """Forget every cached copy, in both tiers (tests)."""
     local.clear()
     cache.clear()
+
+
+def whole_page_for_visitors(version_of: Callable[..., str | None]) -> Callable:
+    """Serve signed-out visitors a cached copy of the whole page, keyed by ``version_of``.
+
+    A signed-out visitor's page has nothing personal in it (the CSRF token travels in its
+    cookie, set here as on any page), so one rendering serves them all until the version
+    changes or ``TTL`` passes: the cost is the version query and a memory lookup
+    (bench/load.py). Signed-in requests, non-GETs and non-200 answers pass through.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method != "GET" or request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            version = version_of(request, *args, **kwargs)
+            if version is None:
+                return view(request, *args, **kwargs)
+            page_key = key("page", request.get_full_path(), version)
+            body = local.get(page_key)
+            if body is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or getattr(response, "streaming", False):
+                    return response
+                local.set(page_key, response.content, TTL)
+                return response
+            get_token(request)  # the csrftoken cookie the page's JS sends back
+            return HttpResponse(body)
+
+        return wrapped
+
+    return decorator

@@ -20,6 +20,20 @@ STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "fai
 STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 
+def _list_version(request) -> str:
+    return caching.list_version()
+
+
+def _detail_version(request, proposal_id: int) -> str | None:
+    proposal = (
+        selectors.proposal_with_versions(Proposal.objects.only("id", "updated_at"))
+        .filter(pk=proposal_id)
+        .first()
+    )
+    return caching.proposal_version(proposal) if proposal else None
+
+
+@caching.whole_page_for_visitors(_list_version)
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
     key = caching.key("list-page", caching.list_version(), state, kind)
@@ -43,6 +57,7 @@ def proposal_list(request):
     )
 
 
+@caching.whole_page_for_visitors(_detail_version)
 def proposal_detail(request, proposal_id: int):
     proposal = get_object_or_404(selectors.proposal_with_versions(), pk=proposal_id)
     data = proposal_detail_cached(proposal)
