@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
@@ -12,14 +11,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core import parameters as registry
-from jctgov.core.errors import Conflict, NotFound
+from jctgov.core.errors import ApplicationError, NotFound
 from jctgov.core.schema import error_responses
 from proposals import selectors, services
-from proposals.eip712 import typed_data
-from proposals.models import Proposal, ProposalKind, ProposalState
+from proposals.models import Proposal, ProposalKind
 from proposals.payloads import validate_payload
 from proposals.presenters import proposal_detail_data, vote_data
-from proposals.services.votes import _check_input, vote_domain, vote_message
 
 TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
 SIGNATURE_ERRORS = ["bad_signature", "malleable_signature"]
@@ -254,28 +251,66 @@ class TypedDataApi(APIView):
         summary="EIP-712 typed data of a vote, stamped with the server's time (eth_signTypedData_v4)",
     )
     def get(self, request, proposal_id: int):
-        proposal = _proposal(proposal_id)
         params = request.query_params
         try:
             choice = int(params.get("choice", ""))
         except ValueError:
             choice = 0
-        timestamp = int(timezone.now().timestamp())
-        voter = _check_input(params.get("voter", ""), choice, params.get("reason", ""), timestamp)
-        if proposal.state != ProposalState.ACTIVE:
-            raise Conflict(
-                "This proposal is not open for votes.",
-                code="proposal_not_active",
-                extra={"state": proposal.state},
-            )
-        message = vote_message(
-            proposal,
-            voter=voter,
+        typed = services.vote_typed_data(
+            proposal=_proposal(proposal_id),
+            voter=params.get("voter", ""),
             choice=choice,
             reason=params.get("reason", ""),
-            timestamp=timestamp,
         )
-        return Response(typed_data(vote_domain(proposal), message))
+        return Response(typed)
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A vote receipt as the API returns it (presenters.vote_data builds it; this documents it).
+
+    Everything a third party needs to recheck the vote: the typed data the voter signed, the
+    signature (recover the signer from the two), and the power counted.
+    """
+
+    id = serializers.CharField(help_text="the vote's EIP-712 digest (0x + 64 hex)")
+    proposal = serializers.IntegerField()
+    voter = serializers.CharField(help_text="EIP-55 checksummed address")
+    choice = serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain")
+    choice_label = serializers.CharField()
+    reason = serializers.CharField()
+    timestamp = serializers.IntegerField(help_text="Unix seconds, as signed")
+    power = TOKEN(help_text="veJCT wei at the snapshot block (decimal string)")
+    signature = serializers.CharField(help_text="65 bytes r ‖ s ‖ v, hex")
+    counted = serializers.BooleanField(help_text="false once a newer vote replaced it")
+    received_at = serializers.DateTimeField()
+    typed_data = serializers.DictField(help_text="the EIP-712 typed data (eth_signTypedData_v4)")
+
+
+VOTE_REQUEST = inline_serializer(
+    "VoteRequest",
+    fields={
+        "voter": serializers.CharField(help_text="0x address; mixed case must be EIP-55"),
+        "choice": serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain"),
+        "reason": serializers.CharField(required=False, help_text="at most 1,000 characters"),
+        "timestamp": serializers.IntegerField(help_text="Unix seconds, from the typed data"),
+        "signature": serializers.CharField(help_text="eth_signTypedData_v4 result, 65 bytes hex"),
+    },
+)
+VOTE_REQUIRED = ("voter", "choice", "timestamp", "signature")
+
+
+def _vote_body(data: object) -> dict:
+    """The vote's fields from the JSON body, as signed.
+
+    No DRF serializer here: vote_cast checks every field itself, strictly typed, and this is
+    the busiest endpoint; a serializer would repeat those checks at ten times their cost.
+    """
+    if not isinstance(data, dict):
+        raise ApplicationError("Send the vote as a JSON object.", code="invalid_input")
+    for name in VOTE_REQUIRED:
+        if data.get(name) is None:
+            raise ApplicationError("This field is required.", code="field_required", field=name)
+    return {name: data[name] for name in VOTE_REQUIRED} | {"reason": data.get("reason", "")}
 
 
 class VotesApi(APIView):
@@ -285,21 +320,18 @@ class VotesApi(APIView):
     authentication_classes: list = []
     throttle_scope = "vote"
 
-    class InputSerializer(serializers.Serializer):
-        voter = serializers.CharField(max_length=64)
-        choice = serializers.IntegerField()
-        reason = serializers.CharField(
-            allow_blank=True, required=False, default="", trim_whitespace=False
-        )
-        timestamp = serializers.IntegerField(min_value=0)
-        signature = serializers.CharField(max_length=200)
-
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
-        parameters=[OpenApiParameter("voter", str), OpenApiParameter("counted", bool)],
-        responses={200: dict},
+        parameters=[
+            OpenApiParameter("voter", str, description="only this voter's receipts"),
+            OpenApiParameter("counted", bool, description="true: only the counted votes"),
+        ],
+        responses={
+            200: ReceiptSerializer(many=True),
+            **error_responses({404: ["proposal_not_found"]}),
+        },
         summary="Vote receipts: everything needed to recheck the tally",
     )
     def get(self, request, proposal_id: int):
@@ -314,31 +346,34 @@ class VotesApi(APIView):
         return paginator.get_paginated_response([vote_data(v, proposal) for v in page])
 
     @extend_schema(
-        request=InputSerializer,
+        request=VOTE_REQUEST,
         responses={
-            201: dict,
-            200: dict,
+            201: ReceiptSerializer,
+            200: ReceiptSerializer,
             **error_responses(
                 {
                     400: SIGNATURE_ERRORS
                     + [
+                        "field_required",
+                        "invalid_input",
                         "invalid_choice",
                         "reason_too_long",
                         "invalid_address",
+                        "invalid_timestamp",
                         "timestamp_in_future",
                         "timestamp_out_of_window",
+                        "malformed_request",
                     ],
                     401: ["signature_mismatch"],
                     403: ["no_voting_power"],
                     404: ["proposal_not_found"],
                     409: ["proposal_not_active"],
+                    429: ["rate_limited"],
                 }
             ),
         },
         summary="Cast a signed vote (201 new receipt, 200 the same vote again)",
     )
     def post(self, request, proposal_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        vote, created = services.vote_cast(proposal_id=proposal_id, **data.validated_data)
+        vote, created = services.vote_cast(proposal_id=proposal_id, **_vote_body(request.data))
         return Response(vote_data(vote, vote.proposal), status=201 if created else 200)

@@ -12,7 +12,7 @@ from proposals.services.lifecycle import (
     proposal_update_draft,
     proposals_advance,
 )
-from proposals.services.votes import vote_cast
+from proposals.services.votes import vote_cast, vote_typed_data
 
 __all__ = [
     "proposal_activate",
@@ -23,4 +23,5 @@ __all__ = [
     "proposal_update_draft",
     "proposals_advance",
     "vote_cast",
+    "vote_typed_data",
 ]
