@@ -7,7 +7,10 @@ BEAT_SCHEDULE.update(
     {
         "market-match-round": {"task": "jctgov.market.tasks.run_match_round", "schedule": 10.0},
         "market-refresh-stakes": {"task": "jctgov.market.tasks.refresh_stakes", "schedule": 300.0},
-        "market-fail-stale-leases": {"task": "jctgov.market.tasks.fail_stale_leases", "schedule": 60.0},
+        "market-fail-stale-leases": {
+            "task": "jctgov.market.tasks.fail_stale_leases",
+            "schedule": 60.0,
+        },
     }
 )
 

@@ -1,10 +1,8 @@
-"""Chain-layer settings that are governance parameters (read from the DB mirror)."""
+"""Chain-layer settings that are governance parameters (the registry in jctgov.core.parameters)."""
 
 from __future__ import annotations
 
 from eth_utils import keccak
-
-DEFAULT_CONFIRMATIONS = 2
 
 
 def key_hash(name: str) -> str:
@@ -13,12 +11,8 @@ def key_hash(name: str) -> str:
 
 
 def confirmations() -> int:
-    """governance.snapshot_confirmations: the mirrored on-chain value, else the default (2)."""
-    from jctgov.chain.models import ParameterMirror
+    """governance.snapshot_confirmations in force: the mirrored on-chain value, else the
+    registry's default. Read through the registry, so governance changes it like any other."""
+    from jctgov.core.parameters import current_value
 
-    value = (
-        ParameterMirror.objects.filter(key_hash=key_hash("governance.snapshot_confirmations"))
-        .values_list("value", flat=True)
-        .first()
-    )
-    return int(value) if value is not None else DEFAULT_CONFIRMATIONS
+    return current_value("governance.snapshot_confirmations")
