@@ -14,12 +14,20 @@ from jctgov.core import parameters as registry
 from jctgov.core.errors import ApplicationError, NotFound
 from jctgov.core.schema import error_responses
 from proposals import selectors, services
-from proposals.models import Proposal, ProposalKind
+from proposals.api_docs import (
+    CONTENT_ERRORS,
+    PAYLOAD_ERRORS,
+    TOKEN,
+    VOTE_ERRORS,
+    VOTE_REQUEST,
+    ProposalDetailSerializer,
+    ReceiptSerializer,
+)
+from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.payloads import validate_payload
 from proposals.presenters import proposal_detail_data, vote_data
 
-TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
-SIGNATURE_ERRORS = ["bad_signature", "malleable_signature"]
+DETAIL = ProposalDetailSerializer
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -76,21 +84,39 @@ class ProposalsApi(APIView):
         )
         payload = serializers.JSONField()
 
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.CharField(required=False)
+        kind = serializers.ChoiceField(choices=ProposalKind.choices, required=False)
+
+        def validate_state(self, value: str) -> list[str]:
+            states = [s.strip() for s in value.split(",") if s.strip()]
+            unknown = sorted(set(states) - set(ProposalState.values))
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Unknown state {', '.join(unknown)}; one of {', '.join(ProposalState.values)}."
+                )
+            return states
+
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else []
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("state", str, description="comma-separated states", enum=None),
+            OpenApiParameter(
+                "state", str, description="comma-separated: " + ", ".join(ProposalState.values)
+            ),
             OpenApiParameter("kind", str, enum=ProposalKind.values),
         ],
-        responses=ProposalSummarySerializer(many=True),
+        responses={
+            200: ProposalSummarySerializer(many=True),
+            **error_responses({400: ["invalid_input", "invalid_choice"]}),
+        },
         summary="List proposals",
     )
     def get(self, request):
-        qs = selectors.proposal_list(
-            state=request.query_params.get("state"), kind=request.query_params.get("kind")
-        )
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.proposal_list(**filters.validated_data)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(ProposalSummarySerializer(page, many=True).data)
@@ -98,28 +124,8 @@ class ProposalsApi(APIView):
     @extend_schema(
         request=CreateInputSerializer,
         responses={
-            201: ProposalSummarySerializer,
-            **error_responses(
-                {
-                    400: [
-                        "invalid_payload",
-                        "unknown_parameter",
-                        "parameter_out_of_bounds",
-                        "duplicate_parameter",
-                        "invalid_integer",
-                        "invalid_address",
-                        "address_not_checksummed",
-                        "duplicate_recipient",
-                        "amount_not_positive",
-                        "amount_too_large",
-                        "payload_empty",
-                        "payload_too_large",
-                        "field_required",
-                        "text_too_long",
-                        "invalid_input",
-                    ]
-                }
-            ),
+            201: DETAIL,
+            **error_responses({400: PAYLOAD_ERRORS + CONTENT_ERRORS, 401: ["not_authenticated"]}),
         },
         summary="Create a draft proposal",
     )
@@ -137,7 +143,14 @@ class PayloadValidateApi(APIView):
         kind = serializers.ChoiceField(choices=ProposalKind.choices)
         payload = serializers.JSONField()
 
-    @extend_schema(request=InputSerializer, responses={200: dict}, summary="Validate a payload")
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: inline_serializer("ValidPayload", {"payload": serializers.DictField()}),
+            **error_responses({400: PAYLOAD_ERRORS + CONTENT_ERRORS}),
+        },
+        summary="Validate a payload (the canonical form, or the first error with its field)",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,7 +172,7 @@ class ProposalDetailApi(APIView):
         return [IsAuthenticated()] if self.request.method == "PATCH" else []
 
     @extend_schema(
-        responses={200: dict, **error_responses({404: ["proposal_not_found"]})},
+        responses={200: DETAIL, **error_responses({404: ["proposal_not_found"]})},
         summary="A proposal with its live tally",
     )
     def get(self, request, proposal_id: int):
@@ -167,7 +180,18 @@ class ProposalDetailApi(APIView):
 
     @extend_schema(
         request=UpdateInputSerializer,
-        responses={200: dict, **error_responses({403: ["not_author"], 409: ["invalid_state"]})},
+        responses={
+            200: DETAIL,
+            **error_responses(
+                {
+                    400: PAYLOAD_ERRORS + CONTENT_ERRORS,
+                    401: ["not_authenticated"],
+                    403: ["not_author"],
+                    404: ["proposal_not_found"],
+                    409: ["invalid_state"],
+                }
+            ),
+        },
         summary="Edit a draft",
     )
     def patch(self, request, proposal_id: int):
@@ -185,11 +209,15 @@ class ProposalPublishApi(APIView):
     @extend_schema(
         request=None,
         responses={
-            200: dict,
+            200: DETAIL,
             **error_responses(
                 {
+                    400: PAYLOAD_ERRORS,
+                    401: ["not_authenticated"],
                     403: ["not_author", "below_proposal_threshold"],
+                    404: ["proposal_not_found"],
                     409: ["invalid_state", "too_many_active_proposals"],
+                    502: ["chain_error", "chain_reverted", "chain_not_deployed"],
                     503: ["chain_unavailable"],
                 }
             ),
@@ -210,11 +238,13 @@ class ProposalCancelApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            200: dict,
+            200: DETAIL,
             **error_responses(
                 {
-                    400: ["reason_required", "reason_too_long"],
+                    400: ["reason_required", "reason_too_long", "invalid_input"],
+                    401: ["not_authenticated"],
                     403: ["not_allowed"],
+                    404: ["proposal_not_found"],
                     409: ["invalid_state"],
                 }
             ),
@@ -240,10 +270,19 @@ class TypedDataApi(APIView):
             OpenApiParameter("reason", str, required=False),
         ],
         responses={
-            200: dict,
+            200: inline_serializer(
+                "VoteTypedData",
+                {
+                    "types": serializers.DictField(),
+                    "primaryType": serializers.CharField(),
+                    "domain": serializers.DictField(),
+                    "message": serializers.DictField(),
+                },
+            ),
             **error_responses(
                 {
                     400: ["invalid_choice", "invalid_address", "reason_too_long"],
+                    404: ["proposal_not_found"],
                     409: ["proposal_not_active"],
                 }
             ),
@@ -265,37 +304,6 @@ class TypedDataApi(APIView):
         return Response(typed)
 
 
-class ReceiptSerializer(serializers.Serializer):
-    """A vote receipt as the API returns it (presenters.vote_data builds it; this documents it).
-
-    Everything a third party needs to recheck the vote: the typed data the voter signed, the
-    signature (recover the signer from the two), and the power counted.
-    """
-
-    id = serializers.CharField(help_text="the vote's EIP-712 digest (0x + 64 hex)")
-    proposal = serializers.IntegerField()
-    voter = serializers.CharField(help_text="EIP-55 checksummed address")
-    choice = serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain")
-    choice_label = serializers.CharField()
-    reason = serializers.CharField()
-    timestamp = serializers.IntegerField(help_text="Unix seconds, as signed")
-    power = TOKEN(help_text="veJCT wei at the snapshot block (decimal string)")
-    signature = serializers.CharField(help_text="65 bytes r ‖ s ‖ v, hex")
-    counted = serializers.BooleanField(help_text="false once a newer vote replaced it")
-    received_at = serializers.DateTimeField()
-    typed_data = serializers.DictField(help_text="the EIP-712 typed data (eth_signTypedData_v4)")
-
-
-VOTE_REQUEST = inline_serializer(
-    "VoteRequest",
-    fields={
-        "voter": serializers.CharField(help_text="0x address; mixed case must be EIP-55"),
-        "choice": serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain"),
-        "reason": serializers.CharField(required=False, help_text="at most 1,000 characters"),
-        "timestamp": serializers.IntegerField(help_text="Unix seconds, from the typed data"),
-        "signature": serializers.CharField(help_text="eth_signTypedData_v4 result, 65 bytes hex"),
-    },
-)
 VOTE_REQUIRED = ("voter", "choice", "timestamp", "signature")
 
 
@@ -350,27 +358,7 @@ class VotesApi(APIView):
         responses={
             201: ReceiptSerializer,
             200: ReceiptSerializer,
-            **error_responses(
-                {
-                    400: SIGNATURE_ERRORS
-                    + [
-                        "field_required",
-                        "invalid_input",
-                        "invalid_choice",
-                        "reason_too_long",
-                        "invalid_address",
-                        "invalid_timestamp",
-                        "timestamp_in_future",
-                        "timestamp_out_of_window",
-                        "malformed_request",
-                    ],
-                    401: ["signature_mismatch"],
-                    403: ["no_voting_power"],
-                    404: ["proposal_not_found"],
-                    409: ["proposal_not_active"],
-                    429: ["rate_limited"],
-                }
-            ),
+            **error_responses(VOTE_ERRORS),
         },
         summary="Cast a signed vote (201 new receipt, 200 the same vote again)",
     )

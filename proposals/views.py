@@ -17,7 +17,7 @@ STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
-    proposals = selectors.proposal_list(state=state or None, kind=kind or None)[:200]
+    proposals = selectors.proposal_list(state=[state] if state else (), kind=kind or None)[:200]
     return render(
         request,
         "proposals/list.html",
