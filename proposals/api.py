@@ -40,14 +40,14 @@ def _proposal(proposal_id: int) -> Proposal:
 class ParameterListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         key = serializers.CharField()
-        kind = serializers.CharField()
+        kind = serializers.CharField(help_text="the type: bps | token | duration | integer")
         unit = serializers.CharField()
-        min = TOKEN()
-        max = TOKEN()
-        default = TOKEN()
-        current = TOKEN()
+        min = TOKEN(help_text="inclusive lower bound")
+        max = TOKEN(help_text="inclusive upper bound")
+        default = TOKEN(help_text="in force until the chain sets a value")
+        current = TOKEN(help_text="the value in force: mirrored from ParameterStore, else default")
         description = serializers.CharField()
-        chain_key = serializers.CharField()
+        chain_key = serializers.CharField(help_text="ParameterStore key: keccak256(key)")
 
     @extend_schema(
         responses=OutputSerializer(many=True), summary="Governable parameters, with current values"
