@@ -17,7 +17,7 @@ Wall-clock rates are the figures; the CPU time of this process is printed beside
 a shared machine other processes stretch wall time (the database server's own CPU time, on
 PostgreSQL, is not in it).
 
-Uses a throwaway database (SQLite file var/bench-votes.sqlite3, or test_bench_votes on the
+Uses a throwaway database (SQLite file var/bench-votes.sqlite3, or <name>_bench_votes on the
 server in DATABASE_URL). Last line exactly: ``votes: ingest_per_s=X tally_100k_s=Y``.
 """
 
@@ -51,11 +51,13 @@ from proposals.models import Proposal, Vote  # noqa: E402
 from tests.proposals.factories import WEI, Voter, make_active  # noqa: E402
 
 
-def use_throwaway_database() -> None:
+def use_throwaway_database() -> str:
+    """Create the throwaway database and point the connection at it; returns the real name."""
     db = settings.DATABASES["default"]
+    real_name = db["NAME"]
     sqlite = db["ENGINE"].endswith("sqlite3")
     db.setdefault("TEST", {})["NAME"] = (
-        str(settings.VAR_DIR / "bench-votes.sqlite3") if sqlite else "test_bench_votes"
+        str(settings.VAR_DIR / "bench-votes.sqlite3") if sqlite else f"{db['NAME']}_bench_votes"
     )
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     # Production runs with DEBUG off: no per-query logging in the measured path.
@@ -65,6 +67,7 @@ def use_throwaway_database() -> None:
     # reconnecting rather than voting).
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    return real_name
 
 
 def signed_votes(count: int, block: int) -> tuple[Proposal, list[dict]]:
@@ -189,11 +192,14 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=10_000)
     parser.add_argument("--tally", type=int, default=100_000)
     args = parser.parse_args()
-    use_throwaway_database()
+    real_name = use_throwaway_database()
     print(f"database: {connection.vendor}")
-    rate = bench_ingest_api(args.votes)
-    bench_ingest_service(args.votes)
-    seconds = bench_tally(args.tally)
+    try:
+        rate = bench_ingest_api(args.votes)
+        bench_ingest_service(args.votes)
+        seconds = bench_tally(args.tally)
+    finally:
+        connection.creation.destroy_test_db(real_name, verbosity=0)
     print(f"votes: ingest_per_s={rate:.0f} tally_100k_s={seconds:.3f}")
 
 

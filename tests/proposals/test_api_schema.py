@@ -50,6 +50,7 @@ ANSWERED = [
     ("/api/v1/proposals/{proposal_id}/cancel", "post", 409, "invalid_state"),
     ("/api/v1/proposals/{proposal_id}/typed-data", "get", 400, "invalid_choice"),
     ("/api/v1/proposals/{proposal_id}/typed-data", "get", 409, "proposal_not_active"),
+    ("/api/v1/proposals/{proposal_id}/typed-data", "get", 404, "proposal_not_found"),
     ("/api/v1/proposals/{proposal_id}/votes", "get", 404, "proposal_not_found"),
 ] + [
     ("/api/v1/proposals/{proposal_id}/votes", "post", status, code)

@@ -345,3 +345,17 @@ def test_typed_data_refuses_bad_choice(client, proposal, voters):
         f"/api/v1/proposals/{proposal.pk}/typed-data", {"voter": voters[0].address, "choice": 9}
     )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_choice")
+
+
+def test_typed_data_is_refused_while_the_proposal_is_not_active(client, voters):
+    pending = make_active(state=ProposalState.PENDING)
+    response = client.get(
+        f"/api/v1/proposals/{pending.pk}/typed-data", {"voter": voters[0].address, "choice": 1}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "proposal_not_active")
+
+
+@pytest.mark.parametrize("path", ["", "/votes", "/typed-data?choice=1&voter=0x" + "ab" * 20])
+def test_unknown_proposal_answers_404_with_its_code(client, path):
+    response = client.get(f"/api/v1/proposals/424242{path}")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "proposal_not_found")
