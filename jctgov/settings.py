@@ -153,7 +153,7 @@ REST_FRAMEWORK = {
 # Throttle counters and page caches: Redis in production (shared by all workers), memory otherwise.
 CACHE_URL = env("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {"BACKEND": "jctgov.core.cache.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

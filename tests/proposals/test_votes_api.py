@@ -359,3 +359,21 @@ def test_typed_data_is_refused_while_the_proposal_is_not_active(client, voters):
 def test_unknown_proposal_answers_404_with_its_code(client, path):
     response = client.get(f"/api/v1/proposals/424242{path}")
     assert (response.status_code, response.json()["error"]["code"]) == (404, "proposal_not_found")
+
+
+def test_terms_cached_by_the_process_never_decide_a_vote(client, stored_snapshot, voters):
+    """Each process caches a proposal's EIP-712 terms (fixed at publish). Should the row ever
+    differ (a database rebuilt under a running server), votes are still judged on the row."""
+    from proposals.canonical import content_uid
+
+    proposal = make_active(snapshot_block=100)
+    stored_snapshot(100, {v.address: WEI for v in voters})
+    assert cast(client, proposal, vote_body(proposal, voters[0])).status_code == 201  # cached
+    before = vote_body(proposal, voters[2])  # signed over the uid the process has cached
+    Proposal.objects.filter(pk=proposal.pk).update(uid=content_uid({"rebuilt": True}))
+    stale = cast(client, proposal, before)
+    assert (stale.status_code, stale.json()["error"]["code"]) == (401, "signature_mismatch")
+    proposal.refresh_from_db()
+    fresh = cast(client, proposal, vote_body(proposal, voters[1]))
+    assert fresh.status_code == 201, fresh.json()
+    assert fresh.json()["typed_data"]["message"]["proposal"] == proposal.uid
