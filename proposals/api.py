@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -11,36 +10,24 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core import parameters as registry
-from jctgov.core.errors import Conflict, NotFound
+from jctgov.core.errors import ApplicationError, NotFound
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 from proposals import caching, selectors, services
-from proposals.eip712 import typed_data
+from proposals.api_docs import (
+    CONTENT_ERRORS,
+    PAYLOAD_ERRORS,
+    TOKEN,
+    VOTE_ERRORS,
+    VOTE_REQUEST,
+    ProposalDetailSerializer,
+    ReceiptSerializer,
+)
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.payloads import validate_payload
 from proposals.presenters import proposal_detail_cached, proposal_detail_data, vote_data
-from proposals.services.votes import _check_input, vote_domain, vote_message
 
-TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
-SIGNATURE_ERRORS = ["bad_signature", "malleable_signature"]
-NOT_FOUND = {404: ["proposal_not_found"]}
-# What proposals.payloads (and the parameter registry it checks against) can refuse.
-PAYLOAD_ERRORS = [
-    "invalid_payload",
-    "invalid_kind",
-    "unknown_parameter",
-    "parameter_out_of_bounds",
-    "duplicate_parameter",
-    "invalid_integer",
-    "invalid_address",
-    "address_not_checksummed",
-    "duplicate_recipient",
-    "amount_not_positive",
-    "amount_too_large",
-    "payload_empty",
-    "payload_too_large",
-]
-CHAIN_ERRORS = {502: ["chain_error", "chain_not_deployed"], 503: ["chain_unavailable"]}
+DETAIL = ProposalDetailSerializer
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -53,14 +40,14 @@ def _proposal(proposal_id: int) -> Proposal:
 class ParameterListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         key = serializers.CharField()
-        kind = serializers.CharField()
+        kind = serializers.CharField(help_text="the type: bps | token | duration | integer")
         unit = serializers.CharField()
-        min = TOKEN()
-        max = TOKEN()
-        default = TOKEN()
-        current = TOKEN()
+        min = TOKEN(help_text="inclusive lower bound")
+        max = TOKEN(help_text="inclusive upper bound")
+        default = TOKEN(help_text="in force until the chain sets a value")
+        current = TOKEN(help_text="the value in force: mirrored from ParameterStore, else default")
         description = serializers.CharField()
-        chain_key = serializers.CharField()
+        chain_key = serializers.CharField(help_text="ParameterStore key: keccak256(key)")
 
     @extend_schema(
         responses=OutputSerializer(many=True), summary="Governable parameters, with current values"
@@ -99,27 +86,45 @@ class ProposalsApi(APIView):
         )
         payload = serializers.JSONField()
 
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.CharField(required=False)
+        kind = serializers.ChoiceField(choices=ProposalKind.choices, required=False)
+
+        def validate_state(self, value: str) -> list[str]:
+            states = [s.strip() for s in value.split(",") if s.strip()]
+            unknown = sorted(set(states) - set(ProposalState.values))
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Unknown state {', '.join(unknown)}; one of {', '.join(ProposalState.values)}."
+                )
+            return states
+
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else []
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("state", str, description="comma-separated states", enum=None),
+            OpenApiParameter(
+                "state", str, description="comma-separated: " + ", ".join(ProposalState.values)
+            ),
             OpenApiParameter("kind", str, enum=ProposalKind.values),
         ],
-        responses=ProposalSummarySerializer(many=True),
+        responses={
+            200: ProposalSummarySerializer(many=True),
+            **error_responses({400: ["invalid_input"]}),
+        },
         summary="List proposals",
     )
     def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         # Cached until any proposal changes (proposals/caching.py); the page links carry the host.
         params = [request.query_params.get(n, "") for n in ("state", "kind", "limit", "offset")]
         key = caching.key("api-list", caching.list_version(), request.get_host(), *params)
-        return Response(caching.cached(key, lambda: self._page(request)))
+        return Response(caching.cached(key, lambda: self._page(request, filters.validated_data)))
 
-    def _page(self, request) -> dict:
-        qs = selectors.proposal_list(
-            state=request.query_params.get("state"), kind=request.query_params.get("kind")
-        )
+    def _page(self, request, filters: dict) -> dict:
+        qs = selectors.proposal_list(**filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
@@ -129,8 +134,8 @@ class ProposalsApi(APIView):
     @extend_schema(
         request=CreateInputSerializer,
         responses={
-            201: ProposalSummarySerializer,
-            **error_responses({400: PAYLOAD_ERRORS}),
+            201: DETAIL,
+            **error_responses({400: PAYLOAD_ERRORS + CONTENT_ERRORS, 401: ["not_authenticated"]}),
         },
         examples=[
             OpenApiExample(
@@ -163,8 +168,11 @@ class PayloadValidateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: dict, **error_responses({400: PAYLOAD_ERRORS})},
-        summary="Validate a payload",
+        responses={
+            200: inline_serializer("ValidPayload", {"payload": serializers.DictField()}),
+            **error_responses({400: PAYLOAD_ERRORS + CONTENT_ERRORS}),
+        },
+        summary="Validate a payload (the canonical form, or the first error with its field)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -187,7 +195,7 @@ class ProposalDetailApi(APIView):
         return [IsAuthenticated()] if self.request.method == "PATCH" else []
 
     @extend_schema(
-        responses={200: dict, **error_responses({404: ["proposal_not_found"]})},
+        responses={200: DETAIL, **error_responses({404: ["proposal_not_found"]})},
         summary="A proposal with its live tally",
     )
     def get(self, request, proposal_id: int):
@@ -200,9 +208,15 @@ class ProposalDetailApi(APIView):
     @extend_schema(
         request=UpdateInputSerializer,
         responses={
-            200: dict,
+            200: DETAIL,
             **error_responses(
-                {400: PAYLOAD_ERRORS, 403: ["not_author"], **NOT_FOUND, 409: ["invalid_state"]}
+                {
+                    400: PAYLOAD_ERRORS + CONTENT_ERRORS,
+                    401: ["not_authenticated"],
+                    403: ["not_author"],
+                    404: ["proposal_not_found"],
+                    409: ["invalid_state"],
+                }
             ),
         },
         summary="Edit a draft",
@@ -222,14 +236,16 @@ class ProposalPublishApi(APIView):
     @extend_schema(
         request=None,
         responses={
-            200: dict,
+            200: DETAIL,
             **error_responses(
                 {
-                    400: PAYLOAD_ERRORS,  # rechecked: the registry's bounds may have changed
+                    400: PAYLOAD_ERRORS,
+                    401: ["not_authenticated"],
                     403: ["not_author", "below_proposal_threshold"],
-                    **NOT_FOUND,
+                    404: ["proposal_not_found"],
                     409: ["invalid_state", "too_many_active_proposals"],
-                    **CHAIN_ERRORS,
+                    502: ["chain_error", "chain_reverted", "chain_not_deployed"],
+                    503: ["chain_unavailable"],
                 }
             ),
         },
@@ -249,12 +265,13 @@ class ProposalCancelApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            200: dict,
+            200: DETAIL,
             **error_responses(
                 {
-                    400: ["reason_required", "reason_too_long"],
+                    400: ["reason_required", "reason_too_long", "invalid_input"],
+                    401: ["not_authenticated"],
                     403: ["not_allowed"],
-                    **NOT_FOUND,
+                    404: ["proposal_not_found"],
                     409: [
                         "invalid_state",
                         "execution_in_progress",
@@ -288,11 +305,19 @@ class TypedDataApi(APIView):
             OpenApiParameter("reason", str, required=False),
         ],
         responses={
-            200: dict,
+            200: inline_serializer(
+                "VoteTypedData",
+                {
+                    "types": serializers.DictField(),
+                    "primaryType": serializers.CharField(),
+                    "domain": serializers.DictField(),
+                    "message": serializers.DictField(),
+                },
+            ),
             **error_responses(
                 {
                     400: ["invalid_choice", "invalid_address", "reason_too_long"],
-                    **NOT_FOUND,
+                    404: ["proposal_not_found"],
                     409: ["proposal_not_active"],
                 }
             ),
@@ -300,28 +325,35 @@ class TypedDataApi(APIView):
         summary="EIP-712 typed data of a vote, stamped with the server's time (eth_signTypedData_v4)",
     )
     def get(self, request, proposal_id: int):
-        proposal = _proposal(proposal_id)
         params = request.query_params
         try:
             choice = int(params.get("choice", ""))
         except ValueError:
             choice = 0
-        timestamp = int(timezone.now().timestamp())
-        voter = _check_input(params.get("voter", ""), choice, params.get("reason", ""), timestamp)
-        if proposal.state != ProposalState.ACTIVE:
-            raise Conflict(
-                "This proposal is not open for votes.",
-                code="proposal_not_active",
-                extra={"state": proposal.state},
-            )
-        message = vote_message(
-            proposal,
-            voter=voter,
+        typed = services.vote_typed_data(
+            proposal=_proposal(proposal_id),
+            voter=params.get("voter", ""),
             choice=choice,
             reason=params.get("reason", ""),
-            timestamp=timestamp,
         )
-        return Response(typed_data(vote_domain(proposal), message))
+        return Response(typed)
+
+
+VOTE_REQUIRED = ("voter", "choice", "timestamp", "signature")
+
+
+def _vote_body(data: object) -> dict:
+    """The vote's fields from the JSON body, as signed.
+
+    No DRF serializer here: vote_cast checks every field itself, strictly typed, and this is
+    the busiest endpoint; a serializer would repeat those checks at ten times their cost.
+    """
+    if not isinstance(data, dict):
+        raise ApplicationError("Send the vote as a JSON object.", code="invalid_input")
+    for name in VOTE_REQUIRED:
+        if data.get(name) is None:
+            raise ApplicationError("This field is required.", code="field_required", field=name)
+    return {name: data[name] for name in VOTE_REQUIRED} | {"reason": data.get("reason", "")}
 
 
 class VotesApi(APIView):
@@ -332,21 +364,18 @@ class VotesApi(APIView):
     throttle_scope = "vote"
     pagination_class = Pagination
 
-    class InputSerializer(serializers.Serializer):
-        voter = serializers.CharField(max_length=64)
-        choice = serializers.IntegerField()
-        reason = serializers.CharField(
-            allow_blank=True, required=False, default="", trim_whitespace=False
-        )
-        timestamp = serializers.IntegerField(min_value=0)
-        signature = serializers.CharField(max_length=200)
-
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
-        parameters=[OpenApiParameter("voter", str), OpenApiParameter("counted", bool)],
-        responses={200: dict, **error_responses(NOT_FOUND)},
+        parameters=[
+            OpenApiParameter("voter", str, description="only this voter's receipts"),
+            OpenApiParameter("counted", bool, description="true: only the counted votes"),
+        ],
+        responses={
+            200: ReceiptSerializer(many=True),
+            **error_responses({404: ["proposal_not_found"]}),
+        },
         summary="Vote receipts: everything needed to recheck the tally",
     )
     def get(self, request, proposal_id: int):
@@ -361,32 +390,14 @@ class VotesApi(APIView):
         return paginator.get_paginated_response([vote_data(v, proposal) for v in page])
 
     @extend_schema(
-        request=InputSerializer,
+        request=VOTE_REQUEST,
         responses={
-            201: dict,
-            200: dict,
-            **error_responses(
-                {
-                    400: SIGNATURE_ERRORS
-                    + [
-                        "invalid_choice",
-                        "reason_too_long",
-                        "invalid_address",
-                        "invalid_timestamp",
-                        "timestamp_in_future",
-                        "timestamp_out_of_window",
-                    ],
-                    401: ["signature_mismatch"],
-                    403: ["no_voting_power"],
-                    404: ["proposal_not_found"],
-                    409: ["proposal_not_active"],
-                }
-            ),
+            201: ReceiptSerializer,
+            200: ReceiptSerializer,
+            **error_responses(VOTE_ERRORS),
         },
         summary="Cast a signed vote (201 new receipt, 200 the same vote again)",
     )
     def post(self, request, proposal_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        vote, created = services.vote_cast(proposal_id=proposal_id, **data.validated_data)
+        vote, created = services.vote_cast(proposal_id=proposal_id, **_vote_body(request.data))
         return Response(vote_data(vote, vote.proposal), status=201 if created else 200)

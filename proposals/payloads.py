@@ -7,7 +7,7 @@ ApplicationError naming the field at fault, e.g. ``payload.changes[1].value``.
 - ``parameters``: ``{"changes": [{"key", "value"}, ...]}`` (a bare list is accepted too);
   every key registered, every value inside its bounds, no key twice.
 - ``grant_budget``: ``{"program_name", "description", "amount"}`` to create a program, or
-  ``{"top_up_program_id", "amount"}`` to top one up; amount in JCT wei.
+  ``{"top_up_program_id", "amount"}`` to top up an existing one; amount in JCT wei.
 - ``recognition``: ``{"recipients": [{"recipient", "amount", "reason"}, ...]}`` (a bare list is
   accepted); EIP-55 checksummed, distinct recipients, each amount > 0.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.apps import apps
 from eth_utils import to_checksum_address
 
 from jctgov.core.errors import ApplicationError
@@ -113,13 +114,17 @@ def validate_grant_budget(payload: Any, field: str = "payload") -> dict[str, Any
     payload = _as_object(payload, field)
     amount = _amount(payload.get("amount"), f"{field}.amount")
     if payload.get("top_up_program_id") is not None:
-        program_id = coerce_int(payload["top_up_program_id"], field=f"{field}.top_up_program_id")
-        if program_id <= 0:
-            raise _invalid("Not a program id.", f"{field}.top_up_program_id")
         if payload.get("program_name"):
             raise _invalid(
                 "Either create a program (program_name) or top one up (top_up_program_id).",
                 f"{field}.program_name",
+            )
+        program_id = coerce_int(payload["top_up_program_id"], field=f"{field}.top_up_program_id")
+        if program_id <= 0 or not _program_exists(program_id):
+            raise _invalid(
+                f"There is no grant program #{program_id} to top up.",
+                f"{field}.top_up_program_id",
+                code="program_not_found",
             )
         return {"top_up_program_id": program_id, "amount": str(amount)}
     return {
@@ -134,6 +139,11 @@ def validate_grant_budget(payload: Any, field: str = "payload") -> dict[str, Any
         ),
         "amount": str(amount),
     }
+
+
+def _program_exists(program_id: int) -> bool:
+    """Whether grant program ``program_id`` exists (the grants app owns programs)."""
+    return apps.get_model("grants", "Program").objects.filter(pk=program_id).exists()
 
 
 def _checksummed(value: Any, field: str) -> str:

@@ -40,6 +40,11 @@ def voting_escrow_address() -> str:
     return client.address_of("VotingEscrow")
 
 
+def rpc_chain_id() -> int:
+    """The chain id of the chain the RPC serves (to check it is the proposal's chain)."""
+    return int(client.chain_id())
+
+
 def head_block() -> int:
     return int(client.head_block())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -11,10 +13,11 @@ from proposals.sums import combine_sum, exact_sum
 from proposals.tally import Tally, tally_from_totals
 
 
-def proposal_list(*, state: str | None = None, kind: str | None = None) -> QuerySet[Proposal]:
+def proposal_list(*, state: Sequence[str] = (), kind: str | None = None) -> QuerySet[Proposal]:
+    """Proposals, newest first, in any of the ``state`` states (all if empty) and of ``kind``."""
     qs = Proposal.objects.select_related("author")
     if state:
-        qs = qs.filter(state__in=state.split(","))
+        qs = qs.filter(state__in=list(state))
     if kind:
         qs = qs.filter(kind=kind)
     return qs

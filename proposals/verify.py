@@ -1,9 +1,10 @@
 """Recompute a proposal's tally from the chain and the signed receipts alone.
 
-Used by ``manage.py verify_tally``. Trusts nothing the database computed: every signature is
-re-verified against the voter, every voter's power is re-read with ``balanceOfAt`` at the
-snapshot block, the total with ``totalSupplyAt``, the uid from the published content, and each
-voter's latest receipt is chosen again. Then it compares with what the database says.
+Used by ``manage.py verify_tally``. Trusts nothing the database computed: the RPC must serve the
+proposal's chain and VotingEscrow; the uid must hash the published content; every signature is
+re-verified against its voter and must fall inside the voting window; every voter's power is
+re-read at the snapshot block (``balanceOfAtBlock``), the total with ``totalSupplyAtBlock``;
+each voter's latest receipt is chosen again. Then it compares with what the database says.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from proposals import eip712, power, selectors
 from proposals.canonical import content_uid
-from proposals.models import Proposal
+from proposals.models import CLOSED_STATES, Proposal, Vote
 from proposals.services.lifecycle import proposal_content_of
 from proposals.services.votes import vote_domain, vote_message
 from proposals.tally import Receipt, Tally, VoteRecord, counted_receipts, tally_votes
@@ -30,8 +31,56 @@ class Verification:
         return not self.mismatches
 
 
+def _check_chain(proposal: Proposal) -> list[str]:
+    """The RPC must serve the proposal's chain and VotingEscrow, or every read below is moot."""
+    problems = []
+    if power.rpc_chain_id() != proposal.chain_id:
+        problems.append(f"the RPC serves chain {power.rpc_chain_id()}, not {proposal.chain_id}")
+    if power.voting_escrow_address() != proposal.verifying_contract:
+        problems.append(
+            f"VotingEscrow here is {power.voting_escrow_address()}, "
+            f"the proposal's is {proposal.verifying_contract}"
+        )
+    return problems
+
+
+def _check_receipt(proposal: Proposal, vote: Vote, chain_power: int) -> tuple[list[str], bool]:
+    """Problems with one stored receipt (signature, id, window, power), and whether it may
+    count at all: a vote the voter did not sign, or signed outside the window, never does."""
+    message = vote_message(
+        proposal,
+        voter=vote.voter,
+        choice=vote.choice,
+        reason=vote.reason,
+        timestamp=vote.timestamp,
+    )
+    try:
+        digest = "0x" + eip712.verify_vote(vote_domain(proposal), message, vote.signature).hex()
+    except eip712.SignatureError as exc:
+        return [f"receipt {vote.digest}: {exc.code}"], False
+    problems = []
+    if digest != vote.digest:
+        problems.append(f"receipt {vote.digest}: id is not its EIP-712 hash")
+    starts, ends = int(proposal.starts_at.timestamp()), int(proposal.ends_at.timestamp())
+    in_window = starts <= vote.timestamp <= ends
+    if not in_window:
+        problems.append(
+            f"receipt {vote.digest}: signed at {vote.timestamp}, outside the voting window "
+            f"[{starts}, {ends}]"
+        )
+    if chain_power == 0:
+        # No veJCT at the block (possible only after a reorg retook the snapshot): the receipt
+        # is kept but can't count.
+        if vote.counted:
+            problems.append(f"receipt {vote.digest}: counted, but the voter had no power")
+        return problems, False
+    if chain_power != int(vote.power):
+        problems.append(f"receipt {vote.digest}: power {vote.power} but chain says {chain_power}")
+    return problems, in_window
+
+
 def verify_proposal(proposal: Proposal) -> Verification:
-    problems: list[str] = []
+    problems = _check_chain(proposal)
     if content_uid(proposal_content_of(proposal)) != proposal.uid:
         problems.append("uid does not hash the published content")
     block = int(proposal.snapshot_block)
@@ -41,43 +90,22 @@ def verify_proposal(proposal: Proposal) -> Verification:
         and int(proposal.snapshot_total_supply) != total_supply
     ):
         problems.append(
-            f"total supply at block {block}: chain {total_supply}, stored {proposal.snapshot_total_supply}"
+            f"total supply at block {block}: chain {total_supply}, "
+            f"stored {proposal.snapshot_total_supply}"
         )
-    domain = vote_domain(proposal)
     receipts, stored_counted = [], set()
     votes = list(selectors.vote_receipts(proposal))
     chain_power = power.vejct_balances_at(sorted({v.voter for v in votes}), block) if votes else {}
     for vote in votes:
-        message = vote_message(
-            proposal,
-            voter=vote.voter,
-            choice=vote.choice,
-            reason=vote.reason,
-            timestamp=vote.timestamp,
-        )
-        try:
-            digest = "0x" + eip712.verify_vote(domain, message, vote.signature).hex()
-        except eip712.SignatureError as exc:
-            problems.append(f"receipt {vote.digest}: {exc.code}")
-            continue
-        if digest != vote.digest:
-            problems.append(f"receipt {vote.digest}: id is not its EIP-712 hash")
-        if chain_power[vote.voter] == 0:
-            # No veJCT at the block (possible only after a reorg retook the snapshot): the
-            # receipt is kept but can't count.
-            if vote.counted:
-                problems.append(f"receipt {vote.digest}: counted, but the voter had no power")
-            continue
-        if chain_power[vote.voter] != int(vote.power):
-            problems.append(
-                f"receipt {vote.digest}: power {vote.power} but chain says {chain_power[vote.voter]}"
-            )
-        receipts.append(
-            Receipt(vote.voter, vote.choice, chain_power[vote.voter], vote.timestamp, vote.pk)
-        )
+        found, may_count = _check_receipt(proposal, vote, chain_power[vote.voter])
+        problems.extend(found)
         if vote.counted:
             stored_counted.add(vote.pk)
-    latest = counted_receipts(receipts)
+        if may_count:
+            receipts.append(
+                Receipt(vote.voter, vote.choice, chain_power[vote.voter], vote.timestamp, vote.pk)
+            )
+    latest = [r for r in counted_receipts(receipts) if r.power > 0]
     if {r.arrival for r in latest} != stored_counted:
         problems.append("the counted votes differ from each voter's latest receipt")
     tally = tally_votes(
@@ -91,11 +119,7 @@ def verify_proposal(proposal: Proposal) -> Verification:
             problems.append(
                 f"{name}: recomputed {getattr(tally, name)}, stored {getattr(stored, name)}"
             )
-    closed = proposal.closed_at is not None and proposal.state in (
-        "succeeded",
-        "defeated",
-        "no_quorum",
-    )
+    closed = proposal.closed_at is not None and proposal.state in CLOSED_STATES
     if closed and tally.outcome != proposal.state:
         problems.append(f"outcome: recomputed {tally.outcome}, stored {proposal.state}")
     return Verification(tally=tally, stored=stored, receipts=len(receipts), mismatches=problems)

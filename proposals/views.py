@@ -41,7 +41,11 @@ def proposal_list(request):
         key,
         lambda: render_to_string(
             "proposals/_list_table.html",
-            {"proposals": selectors.proposal_list(state=state or None, kind=kind or None)[:200]},
+            {
+                "proposals": selectors.proposal_list(
+                    state=[state] if state else (), kind=kind or None
+                )[:200]
+            },
         ),
     )
     return render(

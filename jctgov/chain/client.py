@@ -230,6 +230,12 @@ def head_timestamp() -> int:
         return int(get_web3().eth.get_block("latest")["timestamp"])
 
 
+def chain_id() -> int:
+    """The chain id the RPC reports (eth_chainId)."""
+    with _rpc("chain id"):
+        return int(get_web3().eth.chain_id)
+
+
 def _block(number: int) -> Any:
     with _rpc(f"block {number}"):
         try:

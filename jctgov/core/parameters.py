@@ -205,27 +205,11 @@ def validate_value(key: str, value: Any, *, field: str = "value") -> int:
 
 
 def _mirrored_values(chain_keys: list[str]) -> dict[str, int]:
-    """Latest mirrored on-chain value per chain key (lower-case 0x hex); {} if none yet.
+    """The mirrored on-chain value per chain key (0x + lower-case hex), for keys set on chain."""
+    from jctgov.chain.models import ParameterMirror  # the chain app owns the mirror
 
-    The mirror belongs to the chain app; this adapter tolerates its absence (early
-    migrations, tooling without a database) so defaults keep working.
-    """
-    try:
-        from jctgov.chain.models import ParameterMirror
-    except ImportError:
-        return {}
-    wanted = set(chain_keys)
-    variants = wanted | {k[2:] for k in wanted}
-    rows = (
-        ParameterMirror.objects.filter(key_hash__in=variants)
-        .order_by("block_number", "pk")
-        .values_list("key_hash", "value")
-    )
-    found: dict[str, int] = {}
-    for key_hash, value in rows:
-        normal = key_hash.lower() if key_hash.startswith("0x") else "0x" + key_hash.lower()
-        found[normal] = int(value)  # later blocks overwrite earlier ones
-    return found
+    rows = ParameterMirror.objects.filter(key_hash__in=chain_keys).values_list("key_hash", "value")
+    return {key_hash: int(value) for key_hash, value in rows}
 
 
 def current_value(key: str) -> int:

@@ -19,7 +19,7 @@ from proposals.services.lifecycle import (
     proposals_advance,
 )
 from proposals.services.timelock_steps import proposal_execute, proposal_schedule
-from proposals.services.votes import vote_cast
+from proposals.services.votes import vote_cast, vote_typed_data
 
 __all__ = [
     "proposal_activate",
@@ -35,4 +35,5 @@ __all__ = [
     "proposals_advance",
     "proposals_execution_due",
     "vote_cast",
+    "vote_typed_data",
 ]

@@ -1,33 +1,26 @@
-"""Casting signed votes. The EIP-712 signature is the authority; no session is involved."""
+"""Casting signed votes. The EIP-712 signature is the authority; no session is involved.
+
+The rules live here; the SQL of this hot path is in ``vote_store``.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
-from eth_utils import to_checksum_address
 
-from jctgov.chain.models import PowerSnapshotEntry
-from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from proposals import eip712
 from proposals.models import Proposal, ProposalState, Vote
+from proposals.services import vote_store
 
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_REASON = 1_000
 MAX_CLOCK_AHEAD_S = 300  # a wallet's clock may run ahead of ours by at most five minutes
 
-_VOTING_FIELDS = (
-    "uid",
-    "state",
-    "chain_id",
-    "verifying_contract",
-    "snapshot_block",
-    "starts_at",
-    "ends_at",
-)
 _SIGNATURE_STATUS = {"bad_signature": 400, "malleable_signature": 400, "signature_mismatch": 401}
 
 
@@ -45,14 +38,21 @@ def vote_message(
     )
 
 
-def _check_input(voter: str, choice: int, reason: str, timestamp: int) -> str:
-    if not isinstance(reason, str) or len(reason) > MAX_REASON:
+def vote_check_input(*, voter: Any, choice: Any, reason: Any, timestamp: Any) -> str:
+    """The voter's checksummed address if the vote's fields are well-formed; else ApplicationError.
+
+    Types are strict (JSON numbers for choice and timestamp, as the typed data carries them):
+    the values are hashed exactly as given, so "1" and 1.0 are refused rather than coerced.
+    """
+    if not isinstance(reason, str):
+        raise ApplicationError("The reason must be text.", code="invalid_input", field="reason")
+    if len(reason) > MAX_REASON:
         raise ApplicationError(
             f"The reason is limited to {MAX_REASON} characters.",
             code="reason_too_long",
             field="reason",
         )
-    if isinstance(choice, bool) or choice not in (1, 2, 3):
+    if type(choice) is not int or choice not in (1, 2, 3):
         raise ApplicationError(
             "Choice must be 1 (For), 2 (Against) or 3 (Abstain).",
             code="invalid_choice",
@@ -60,42 +60,37 @@ def _check_input(voter: str, choice: int, reason: str, timestamp: int) -> str:
         )
     if not isinstance(voter, str) or not _HEX_ADDRESS.match(voter):
         raise ApplicationError("Not an Ethereum address.", code="invalid_address", field="voter")
-    checksummed = to_checksum_address(voter)
+    checksummed = eip712.checksum(voter)
     if voter != checksummed and voter[2:] not in (voter[2:].lower(), voter[2:].upper()):
         # Mixed case is an EIP-55 checksum, and this one is wrong: likely a typo.
         raise ApplicationError(
             "The address's EIP-55 checksum is wrong.", code="invalid_address", field="voter"
         )
-    if (
-        isinstance(timestamp, bool)
-        or not isinstance(timestamp, int)
-        or not (0 <= timestamp <= eip712.UINT64_MAX)
-    ):
+    if type(timestamp) is not int or not (0 <= timestamp <= eip712.UINT64_MAX):
         raise ApplicationError(
-            "Timestamp must be a uint64.", code="invalid_timestamp", field="timestamp"
+            "Timestamp must be a uint64 (Unix seconds).",
+            code="invalid_timestamp",
+            field="timestamp",
         )
     return checksummed
 
 
-def _check_window(proposal: Proposal, timestamp: int, now: datetime) -> None:
-    if proposal.state != ProposalState.ACTIVE or now >= proposal.ends_at:
-        raise Conflict(
-            "This proposal is not open for votes.",
-            code="proposal_not_active",
-            extra={"state": proposal.state},
-        )
-    if timestamp > now.timestamp() + MAX_CLOCK_AHEAD_S:
-        raise ApplicationError(
-            "The vote's timestamp is more than five minutes ahead of the server's clock.",
-            code="timestamp_in_future",
-            field="timestamp",
-        )
-    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():
-        raise ApplicationError(
-            "The vote's timestamp is outside the voting window.",
-            code="timestamp_out_of_window",
-            field="timestamp",
-        )
+def _not_active(state: str) -> Conflict:
+    return Conflict(
+        "This proposal is not open for votes.", code="proposal_not_active", extra={"state": state}
+    )
+
+
+def vote_typed_data(
+    *, proposal: Proposal, voter: str, choice: int, reason: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The EIP-712 typed data a wallet signs (``eth_signTypedData_v4``), stamped with our clock."""
+    timestamp = int((now or timezone.now()).timestamp())
+    voter = vote_check_input(voter=voter, choice=choice, reason=reason, timestamp=timestamp)
+    if proposal.state != ProposalState.ACTIVE:
+        raise _not_active(proposal.state)
+    message = vote_message(proposal, voter=voter, choice=choice, reason=reason, timestamp=timestamp)
+    return eip712.typed_data(vote_domain(proposal), message)
 
 
 def vote_cast(
@@ -108,97 +103,122 @@ def vote_cast(
     signature: str,
     now: datetime | None = None,
 ) -> tuple[Vote, bool]:
-    """Record a signed vote; returns (receipt, created).
+    """Record a signed vote; returns (receipt, created). The receipt's ``proposal`` is loaded.
 
     Idempotent: the same signed vote (same EIP-712 hash) is stored once and returned with
     created=False. The voter's newest vote (by timestamp, ties by arrival) is the counted one;
-    older ones stay as receipts. The proposal row and the voter's counted vote are locked, and
-    the partial unique index (proposal, voter) WHERE counted backs it: never two counted votes,
-    never a vote counted after the close.
+    older ones stay as receipts. Atomic, under the proposal's row lock (the one proposal_close
+    takes), and backed by the unique indexes on the digest and on (proposal, voter) WHERE
+    counted: never two counted votes, never a vote counted after the close.
     """
     now = now or timezone.now()
-    voter = _check_input(voter, choice, reason, timestamp)
-    args = (voter, choice, reason, timestamp, signature, now)
+    voter = vote_check_input(voter=voter, choice=choice, reason=reason, timestamp=timestamp)
+    vote = _signed_vote(proposal_id, voter, choice, reason, timestamp, signature)
     try:
         with transaction.atomic():
-            return _record(proposal_id, *args)
+            return _record(vote, now)
     except IntegrityError:
-        # A concurrent request stored the same signed vote first: answer like a repeat.
+        # The read raced a concurrent vote of the same voter (see vote_store): read again,
+        # after the lock, and decide on what is committed now.
         with transaction.atomic():
-            return _record(proposal_id, *args)
+            return _record(vote, now, fresh=True)
+    except _StaleTerms:
+        vote_store.forget_terms(vote.proposal_id)
+        return vote_cast(
+            proposal_id=proposal_id,
+            voter=voter,
+            choice=choice,
+            reason=reason,
+            timestamp=timestamp,
+            signature=signature,
+            now=now,
+        )
 
 
-def _record(
-    proposal_id: int,
-    voter: str,
-    choice: int,
-    reason: str,
-    timestamp: int,
-    signature: str,
-    now: datetime,
-) -> tuple[Vote, bool]:
-    # The proposal row lock is the one proposal_close takes: a vote is either counted before
-    # the close or refused after it. Everything below runs under it (a few indexed reads).
-    # The voter's snapshot power rides along in the same query: one round trip fewer per vote.
-    snapshot_power = PowerSnapshotEntry.objects.filter(
-        snapshot__block_number=OuterRef("snapshot_block"), address=voter
-    ).values("power")[:1]
+class _StaleTerms(Exception):
+    """The cached voting terms differ from the proposal row (never in production: they are
+    fixed at publish; a database rebuilt under a running process could do it)."""
+
+
+def _signed_vote(
+    proposal_id: int, voter: str, choice: int, reason: str, timestamp: int, signature: str
+) -> Vote:
+    """The vote, its id the EIP-712 digest, if ``signature`` is the voter's; checked before any
+    lock is taken (recovery is the costliest step of a vote)."""
+    terms = vote_store.voting_terms(proposal_id)
     try:
-        proposal = (
-            Proposal.objects.select_for_update(of=("self",))
-            .only(*_VOTING_FIELDS)
-            .annotate(voter_power=Subquery(snapshot_power))
-            .get(pk=proposal_id)
-        )
-    except (Proposal.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such proposal.", code="proposal_not_found") from None
-    if not proposal.uid:
-        raise Conflict(
-            "This proposal is not open for votes.",
-            code="proposal_not_active",
-            extra={"state": proposal.state},
-        )
-    message = vote_message(proposal, voter=voter, choice=choice, reason=reason, timestamp=timestamp)
-    try:
-        digest = "0x" + eip712.verify_vote(vote_domain(proposal), message, signature).hex()
+        return _verified(terms, voter, choice, reason, timestamp, signature)
     except eip712.SignatureError as exc:
-        raise ApplicationError(
-            exc.message, code=exc.code, field="signature", status=_SIGNATURE_STATUS[exc.code]
-        ) from None
-    # One locked read finds both a stored copy of this vote and the voter's counted vote.
-    rows = list(
-        Vote.objects.select_for_update()
-        .filter(Q(digest=digest) | Q(proposal_id=proposal_id, voter=voter, counted=True))
-        .only("digest", "timestamp", "counted")
+        refusal = exc
+    # Before refusing, make sure the refusal isn't due to stale cached terms.
+    fresh = vote_store.voting_terms(proposal_id, refresh=True)
+    if fresh != terms:
+        try:
+            return _verified(fresh, voter, choice, reason, timestamp, signature)
+        except eip712.SignatureError as exc:
+            refusal = exc
+    raise ApplicationError(
+        refusal.message,
+        code=refusal.code,
+        field="signature",
+        status=_SIGNATURE_STATUS[refusal.code],
     )
-    for row in rows:
-        if row.digest == digest:
-            return Vote.objects.select_related("proposal").get(pk=row.pk), False
-    _check_window(proposal, timestamp, now)
-    voting_power = int(proposal.voter_power or 0)
-    if voting_power <= 0:
-        raise Forbidden(
-            f"{voter} had no veJCT at the proposal's snapshot block.",
-            code="no_voting_power",
-            field="voter",
-        )
-    current = rows[0] if rows else None
-    # Newer timestamp wins; on a tie the later arrival (this one) wins.
-    counts = current is None or timestamp >= current.timestamp
-    if current is not None and counts:
-        Vote.objects.filter(pk=current.pk).update(counted=False)
-    # Fields are validated above (input checks, signature, window, power) and by the database
-    # constraints; full_clean would add two more queries per vote on the ingest path.
-    vote = Vote(
-        digest=digest,
-        proposal_id=proposal_id,
+
+
+def _verified(
+    terms: vote_store.Terms, voter: str, choice: int, reason: str, timestamp: int, signature: str
+) -> Vote:
+    proposal = terms.proposal()
+    message = vote_message(proposal, voter=voter, choice=choice, reason=reason, timestamp=timestamp)
+    digest = eip712.verify_vote(vote_domain(proposal), message, signature)
+    return Vote(
+        digest="0x" + digest.hex(),
+        proposal=proposal,
         voter=voter,
         choice=choice,
         reason=reason,
         timestamp=timestamp,
         signature=signature if signature.startswith("0x") else "0x" + signature,
-        power=voting_power,
-        counted=counts,
     )
-    vote.save(force_insert=True)
+
+
+def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bool]:
+    proposal = vote.proposal
+    ballot = vote_store.read_ballot(proposal.pk, vote.voter, vote.digest, fresh=fresh)
+    if ballot.signed != (proposal.uid, proposal.chain_id, proposal.verifying_contract):
+        raise _StaleTerms()
+    if ballot.same_vote_id is not None:
+        stored = Vote.objects.get(pk=ballot.same_vote_id)
+        stored.proposal = proposal
+        return stored, False
+    _check_window(ballot.state, proposal, vote.timestamp, now)
+    if ballot.power <= 0:
+        raise Forbidden(
+            f"{vote.voter} had no veJCT at the proposal's snapshot block.",
+            code="no_voting_power",
+            field="voter",
+        )
+    # Newer timestamp wins; on a tie the later arrival (this one) wins.
+    vote.counted = ballot.counted_timestamp is None or vote.timestamp >= ballot.counted_timestamp
+    if ballot.counted_id is not None and vote.counted:
+        vote_store.uncount_vote(ballot.counted_id)
+    vote.power = ballot.power
+    vote_store.insert_vote(vote)
     return vote, True
+
+
+def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime) -> None:
+    if state != ProposalState.ACTIVE or now >= proposal.ends_at:
+        raise _not_active(state)
+    if timestamp > now.timestamp() + MAX_CLOCK_AHEAD_S:
+        raise ApplicationError(
+            "The vote's timestamp is more than five minutes ahead of the server's clock.",
+            code="timestamp_in_future",
+            field="timestamp",
+        )
+    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():
+        raise ApplicationError(
+            "The vote's timestamp is outside the voting window.",
+            code="timestamp_out_of_window",
+            field="timestamp",
+        )

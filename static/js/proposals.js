@@ -39,12 +39,19 @@
     return node;
   }
 
+  // Whole tokens with thousands separators and at most two decimals, like the pages' filter.
+  function formatTokens(wei) {
+    const cents = (BigInt(wei) + 5n * 10n ** 15n) / 10n ** 16n;
+    const whole = (cents / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    const rest = cents % 100n;
+    return rest === 0n ? whole : whole + "." + rest.toString().padStart(2, "0");
+  }
+
+  // jct.api throws ApiError {status, code, field, message}; wallets throw plain errors.
   function errorText(error) {
-    if (error && error.body && error.body.error) {
-      const e = error.body.error;
-      return e.message + (e.field ? " (" + e.field + ")" : "");
-    }
-    return (error && error.message) || String(error);
+    if (!error) return "Something went wrong.";
+    const where = error.field ? " (" + error.field + ")" : "";
+    return (error.message || String(error)) + where;
   }
 
   // --- draft form --------------------------------------------------------------------------
@@ -148,8 +155,8 @@
     }
 
     function showError(error) {
-      const e = error.body && error.body.error;
-      const field = e && e.field ? e.field.split(".")[0] : "payload";
+      // "payload.recipients[1].recipient" belongs to the payload; "title" to the title field.
+      const field = error && error.field ? error.field.split(/[.[]/)[0] : "payload";
       const target = form.querySelector(`[data-error-for="${field}"]`) || payloadError;
       target.textContent = errorText(error);
     }
@@ -223,8 +230,26 @@
       method: "POST",
       body: { voter: m.voter, choice: m.choice, reason: m.reason, timestamp: m.timestamp, signature },
     });
-    jct.status(`Vote recorded: ${receipt.choice_label} with ${fromWei(receipt.power)} veJCT.`);
+    jct.status(`Vote recorded: ${receipt.choice_label} with ${formatTokens(receipt.power)} veJCT.`);
     return receipt;
+  }
+
+  function describeVote(receipt) {
+    return `You voted ${receipt.choice_label} with ${formatTokens(receipt.power)} veJCT.`;
+  }
+
+  // Voting needs no sign-in, so the page may not know who the reader is: ask the wallet
+  // (eth_accounts never prompts) and look up that address's counted vote.
+  async function showOwnVote(proposalId, box) {
+    if (!box || box.dataset.known === "1" || !jct.wallet.provider()) return;
+    const voter = await jct.wallet.account();
+    if (!voter) return;
+    const query = new URLSearchParams({ voter, counted: "true" });
+    const found = await jct.api(`/api/v1/proposals/${proposalId}/votes?${query}`);
+    if (found.results.length) {
+      const active = document.getElementById("proposal").dataset.state === "active";
+      box.textContent = describeVote(found.results[0]) + (active ? " A new vote replaces it." : "");
+    }
   }
 
   function setupProposal(article) {
@@ -236,8 +261,7 @@
         buttons.forEach((b) => (b.disabled = true));
         try {
           const receipt = await vote(id, Number(button.dataset.choice), document.getElementById("vote-reason").value, voteError);
-          document.getElementById("my-vote").textContent =
-            `You voted ${receipt.choice_label} with ${fromWei(receipt.power)} veJCT. A new vote replaces it.`;
+          document.getElementById("my-vote").textContent = describeVote(receipt) + " A new vote replaces it.";
           setTimeout(() => window.location.reload(), 600);
         } catch (error) {
           voteError.textContent = errorText(error);
@@ -286,6 +310,7 @@
     document.querySelectorAll("[data-ts]").forEach((cell) => {
       cell.textContent = new Date(Number(cell.dataset.ts) * 1000).toLocaleString();
     });
+    showOwnVote(id, document.getElementById("my-vote")).catch(() => {});
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -295,5 +320,5 @@
     if (article) setupProposal(article);
   });
 
-  window.jctgov.proposals = { toWei, fromWei };
+  window.jctgov.proposals = { toWei, fromWei, formatTokens };
 })();

@@ -1,70 +1,111 @@
 """Fixtures of the proposals tests.
 
-``fake_chain`` replaces the proposals→chain RPC reads (proposals.power) for tests that are about
-governance rules rather than the chain; snapshots are real database rows, as the chain app
-stores them. The chain tests use the real Anvil fixtures instead.
+Nothing here stands in for the chain. Casting a vote, counting and closing read only the
+veJCT snapshot the chain app stored in the database, so tests of those rules store one with
+``stored_snapshot`` (the rows the chain app writes). Everything that does read the chain —
+publishing (veJCT now, the head block), taking the snapshot, verify_tally — runs against the
+real Anvil chain (tests/fixtures/chain.py) through ``governance_chain``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from coincurve import PrivateKey
 
-from proposals import power
-from tests.proposals.factories import ESCROW, Voter
+from jctgov.chain import client as chain_client
+from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
+from jctgov.core.parameters import current_value
+from proposals import services
+from proposals.models import Proposal, ProposalState
+from tests.factories import UserFactory
+from tests.fixtures.chain import ChainHelper
+from tests.proposals.factories import WEI, Voter, make_draft, vote_body
 
 
-@dataclass
-class FakeChain:
-    head: int = 1_000
-    balances: dict[str, int] = field(default_factory=dict)  # veJCT now
-    snapshots: dict[int, dict[str, int]] = field(default_factory=dict)  # block → {addr: power}
-    enqueued: list[int] = field(default_factory=list)
+@pytest.fixture
+def stored_snapshot(db, chain) -> Callable[[int, dict[str, int]], PowerSnapshot]:
+    """Store the veJCT snapshot of ``block`` ({address: power}) as the chain app does.
 
-    def snapshot(self, block: int, powers: dict[str, int]) -> None:
-        """Store the snapshot as the chain app would: real PowerSnapshot rows."""
-        from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
+    The block is a real, confirmed block of the test chain and the row carries its hash, so
+    the re-check before a result is final (``power.snapshot_confirm``) finds it unchanged."""
 
-        self.snapshots[block] = dict(powers)
-        PowerSnapshot.objects.filter(block_number=block).delete()
-        stored = PowerSnapshot.objects.create(
+    def store(block: int, powers: dict[str, int]) -> PowerSnapshot:
+        confirmed = block + current_value("governance.snapshot_confirmations") + 1
+        if chain.head() < confirmed:
+            chain.mine(confirmed - chain.head())
+        snapshot = PowerSnapshot.objects.create(
             block_number=block,
-            block_hash="0x" + f"{block:064x}",
+            block_hash=chain_client.block_hash(block),
             total_supply=sum(powers.values()),
             holders=sum(1 for p in powers.values() if p > 0),
         )
         PowerSnapshotEntry.objects.bulk_create(
-            PowerSnapshotEntry(snapshot=stored, address=a, power=p)
+            PowerSnapshotEntry(snapshot=snapshot, address=a, power=p)
             for a, p in powers.items()
             if p > 0
         )
+        return snapshot
 
-
-@pytest.fixture
-def fake_chain(monkeypatch) -> FakeChain:
-    chain = FakeChain()
-
-    monkeypatch.setattr(power, "head_block", lambda: chain.head)
-    monkeypatch.setattr(power, "vejct_balance", lambda addr: chain.balances.get(addr, 0))
-    monkeypatch.setattr(power, "voting_escrow_address", lambda: power.to_checksum_address(ESCROW))
-    monkeypatch.setattr(power, "enqueue_snapshot", chain.enqueued.append)
-    # The stored snapshot rows are the truth here: no reorg to re-check against.
-    monkeypatch.setattr(power, "snapshot_confirm", lambda block: power.snapshot_at(block))
-    monkeypatch.setattr(
-        power, "vejct_balance_at", lambda addr, block: chain.snapshots.get(block, {}).get(addr, 0)
-    )
-    monkeypatch.setattr(
-        power,
-        "vejct_balances_at",
-        lambda addrs, block: {a: chain.snapshots.get(block, {}).get(a, 0) for a in addrs},
-    )
-    monkeypatch.setattr(
-        power, "vejct_total_supply_at", lambda block: sum(chain.snapshots.get(block, {}).values())
-    )
-    return chain
+    return store
 
 
 @pytest.fixture
 def voters() -> list[Voter]:
     return [Voter() for _ in range(4)]
+
+
+class GovernanceChain:
+    """The dev chain with veJCT locks, and the steps of a proposal's life on it."""
+
+    def __init__(self, chain: ChainHelper, capture_on_commit) -> None:
+        self.chain = chain
+        self.capture_on_commit = capture_on_commit
+
+    def voter(self, index: int) -> Voter:
+        """Dev account ``index`` as a vote signer."""
+        return Voter(PrivateKey(bytes.fromhex(self.chain.keys[index].removeprefix("0x"))))
+
+    def lock(self, powers: dict[int, int]) -> None:
+        """Lock {dev account index: JCT} for two years each, then bury the locks under the
+        snapshot confirmations so a proposal published next sees them."""
+        for index, amount in powers.items():
+            self.chain.lock(index, amount * WEI, weeks=104)
+        self.chain.mine(3)
+
+    def publish(self, author_index: int = 1, **draft) -> Proposal:
+        """Publish a draft by dev account ``author_index``; the snapshot task runs on commit
+        (eagerly, as a worker would) and stores the snapshot."""
+        author = UserFactory(address=self.chain.accounts[author_index])
+        proposal = make_draft(author=author, **draft)
+        with self.capture_on_commit(execute=True):
+            return services.proposal_publish(proposal_id=proposal.pk, actor=author)
+
+    def activate(self, proposal: Proposal) -> Proposal:
+        proposal = services.proposal_activate(proposal_id=proposal.pk)
+        assert proposal.state == ProposalState.ACTIVE
+        return proposal
+
+    def close(self, proposal: Proposal) -> Proposal:
+        proposal.refresh_from_db()
+        return services.proposal_close(
+            proposal_id=proposal.pk, now=proposal.ends_at + timedelta(seconds=1)
+        )
+
+    def cast(self, proposal: Proposal, index: int, choice: int, *, at: int, reason: str = ""):
+        """Dev account ``index`` signs and casts a vote ``at`` seconds into the window."""
+        timestamp = int(proposal.starts_at.timestamp()) + at
+        return services.vote_cast(
+            proposal_id=proposal.pk,
+            now=proposal.starts_at + timedelta(hours=1),
+            **vote_body(
+                proposal, self.voter(index), choice=choice, reason=reason, timestamp=timestamp
+            ),
+        )
+
+
+@pytest.fixture
+def governance_chain(chain, db, django_capture_on_commit_callbacks) -> GovernanceChain:
+    return GovernanceChain(chain, django_capture_on_commit_callbacks)

@@ -78,9 +78,11 @@ def make_active(
     total_supply: int = 1000 * WEI,
     starts_ago: timedelta = timedelta(hours=1),
     ends_in: timedelta = timedelta(hours=1),
+    state: str = ProposalState.ACTIVE,
     **overrides,
 ) -> Proposal:
-    """An active proposal as publish + activate leave it (uid, domain, window, frozen rules)."""
+    """An active proposal as publish + activate leave it (uid, domain, window, frozen rules);
+    ``state=ProposalState.PENDING`` for one whose snapshot is still being taken."""
     proposal = make_draft(**overrides)
     now = timezone.now()
     proposal.chain_id, proposal.verifying_contract = CHAIN_ID, to_checksum_address(ESCROW)
@@ -100,10 +102,10 @@ def make_active(
         )
     )
     proposal.quorum_bps, proposal.voting_period_s = quorum_bps, 7200
-    proposal.snapshot_total_supply = total_supply
+    proposal.snapshot_total_supply = total_supply if state != ProposalState.PENDING else None
     proposal.published_at = proposal.starts_at = now - starts_ago
     proposal.ends_at = now + ends_in
-    proposal.state = ProposalState.ACTIVE
+    proposal.state = state
     proposal.save()
     return proposal
 

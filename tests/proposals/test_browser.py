@@ -1,18 +1,21 @@
-"""In Chromium with the injected test wallet: vote by signing typed data; draft with live validation."""
+"""In Chromium with the injected test wallet: vote by signing typed data; drafts per kind with
+live validation."""
 
 import json
 
 import pytest
+from eth_account import Account
 
 from proposals.models import Proposal, Vote
+from tests.grants.factories import make_program
 from tests.proposals.factories import WEI, make_active
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_voting_in_the_browser_signs_typed_data_and_records_the_vote(page, wallet, fake_chain):
+def test_voting_in_the_browser_signs_typed_data_and_records_the_vote(page, wallet, stored_snapshot):
     proposal = make_active(snapshot_block=100, total_supply=1000 * WEI)
-    fake_chain.snapshot(100, {wallet.address: 120 * WEI})
+    stored_snapshot(100, {wallet.address: 120 * WEI})
     page.goto(f"/proposals/{proposal.pk}/")
     page.get_by_label("Reason (optional)").fill("fees too high")
     page.get_by_role("button", name="Vote For").click()
@@ -21,9 +24,30 @@ def test_voting_in_the_browser_signs_typed_data_and_records_the_vote(page, walle
     assert (vote.choice, vote.reason, vote.counted) == (1, "fees too high", True)
     method, params = wallet.requests[-1]
     assert method == "eth_signTypedData_v4"
+    assert params[0].lower() == wallet.address.lower()
     typed = json.loads(params[1])
     assert typed["primaryType"] == "Vote" and typed["message"]["proposal"] == proposal.uid
-    page.locator("#tally-for").filter(has_text="120").wait_for()  # after the reload
+    assert typed["domain"]["verifyingContract"] == proposal.verifying_contract
+
+    # After the reload: the tally counts it, and the page (no sign-in) finds the wallet's vote.
+    page.locator("#tally-for").filter(has_text="120").wait_for()
+    page.locator("#my-vote").filter(has_text="You voted For with 120 veJCT").wait_for()
+    assert "fees too high" in page.locator("#receipts").inner_text()
+
+    # Changing one's mind: a second signature replaces the first in the tally.
+    page.get_by_role("button", name="Vote Against").click()
+    page.locator("#tally-against").filter(has_text="120").wait_for()
+    assert page.locator("#tally-for").inner_text() == "0"
+    assert Vote.objects.filter(proposal=proposal).count() == 2
+
+
+def test_a_wallet_without_power_sees_the_refusal(page, stored_snapshot):
+    proposal = make_active(snapshot_block=100)
+    stored_snapshot(100, {Account.create().address: WEI})
+    page.goto(f"/proposals/{proposal.pk}/")
+    page.get_by_role("button", name="Abstain").click()
+    page.locator("#vote-error").filter(has_text="no veJCT at the proposal's snapshot").wait_for()
+    assert not Vote.objects.exists()
 
 
 def test_draft_form_validates_live_and_saves(signed_in_page):
@@ -41,3 +65,61 @@ def test_draft_form_validates_live_and_saves(signed_in_page):
     assert "0.25%" in changes.inner_text()
     proposal = Proposal.objects.get(title="Raise the reservation fee")
     assert proposal.payload == {"changes": [{"key": "market.reservation_fee_bps", "value": "40"}]}
+
+
+def test_recognition_draft_refuses_unchecksummed_and_repeated_recipients(signed_in_page):
+    page = signed_in_page
+    alice, bob = Account.create().address, Account.create().address
+    page.goto("/proposals/new/?kind=recognition")
+    page.get_by_label("Title").fill("Thank the docs team")
+    rows = page.locator("#recipients")
+    rows.get_by_label("Recipient address").fill(alice.lower())
+    rows.get_by_label("Amount (JCT)").fill("1500")
+    rows.get_by_label("Reason").fill("docs")
+    error = page.locator("#payload-error")
+    error.filter(has_text=f"Use the EIP-55 checksummed address {alice}").wait_for()
+    rows.get_by_label("Recipient address").fill(alice)
+    page.locator("#payload-ok").filter(has_text="valid").wait_for()
+    page.get_by_role("button", name="Add a recipient").click()
+    rows.get_by_label("Recipient address").nth(1).fill(alice)
+    rows.get_by_label("Amount (JCT)").nth(1).fill("2.5")
+    rows.get_by_label("Reason").nth(1).fill("translations")
+    error.filter(has_text="listed twice").wait_for()
+    rows.get_by_label("Recipient address").nth(1).fill(bob)
+    page.locator("#payload-ok").filter(has_text="valid").wait_for()
+    page.get_by_role("button", name="Save draft").click()
+    page.locator("#recognition-recipients").filter(has_text="1,502.50").wait_for()  # total
+    proposal = Proposal.objects.get(title="Thank the docs team")
+    assert proposal.payload["recipients"][1] == {
+        "recipient": bob,
+        "amount": str(25 * WEI // 10),
+        "reason": "translations",
+    }
+
+
+def test_grant_top_up_draft_needs_an_existing_program(signed_in_page):
+    page = signed_in_page
+    program = make_program(name="GPU research")
+    page.goto("/proposals/new/?kind=grant_budget")
+    page.get_by_label("Title").fill("More GPU research")
+    page.get_by_label("Top up an existing program").check()
+    page.get_by_label("Program id").fill(str(program.pk + 100))
+    page.locator("#grant-amount").fill("5000")
+    page.locator("#payload-error").filter(has_text="no grant program").wait_for()
+    page.get_by_label("Program id").fill(str(program.pk))
+    page.locator("#payload-ok").filter(has_text="valid").wait_for()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text(f"Top up grant program #{program.pk}").wait_for()
+    proposal = Proposal.objects.get(title="More GPU research")
+    assert proposal.payload == {"top_up_program_id": program.pk, "amount": str(5000 * WEI)}
+
+
+def test_a_too_long_title_is_shown_at_the_title_field(signed_in_page):
+    page = signed_in_page
+    page.goto("/proposals/new/")
+    page.get_by_label("Title").evaluate("(node) => node.removeAttribute('maxlength')")
+    page.get_by_label("Title").fill("x" * 300)
+    page.get_by_label("New value").fill("40")
+    page.get_by_role("button", name="Save draft").click()
+    page.locator('[data-error-for="title"]').filter(has_text="256").wait_for()
+    assert not Proposal.objects.exists()

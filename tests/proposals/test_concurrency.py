@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from jctgov.core.errors import ApplicationError
-from proposals import services
+from proposals import selectors, services
 from proposals.models import ProposalState, Vote
 from tests.proposals.factories import Voter, make_active, vote_body
 
@@ -36,10 +36,10 @@ def run_together(*calls):
     return results
 
 
-def test_two_votes_of_one_voter_at_once_leave_one_counted(postgres_only, fake_chain):
+def test_two_votes_of_one_voter_at_once_leave_one_counted(postgres_only, stored_snapshot):
     voter = Voter()
     proposal = make_active(snapshot_block=100)
-    fake_chain.snapshot(100, {voter.address: 10})
+    stored_snapshot(100, {voter.address: 10})
     ts = int(proposal.starts_at.timestamp()) + 60
     for round_ in range(5):
         bodies = [vote_body(proposal, voter, choice=c, timestamp=ts + round_) for c in (1, 2, 3)]
@@ -53,10 +53,10 @@ def test_two_votes_of_one_voter_at_once_leave_one_counted(postgres_only, fake_ch
     assert Vote.objects.filter(proposal=proposal).count() == 15
 
 
-def test_same_signed_vote_sent_twice_at_once_is_stored_once(postgres_only, fake_chain):
+def test_same_signed_vote_sent_twice_at_once_is_stored_once(postgres_only, stored_snapshot):
     voter = Voter()
     proposal = make_active(snapshot_block=100)
-    fake_chain.snapshot(100, {voter.address: 10})
+    stored_snapshot(100, {voter.address: 10})
     body = vote_body(proposal, voter)
     results = run_together(*[lambda: services.vote_cast(proposal_id=proposal.pk, **body)] * 4)
     assert sorted(created for _, created in results) == [False, False, False, True]
@@ -64,11 +64,11 @@ def test_same_signed_vote_sent_twice_at_once_is_stored_once(postgres_only, fake_
 
 
 def test_vote_racing_the_close_is_either_counted_in_the_result_or_refused(
-    postgres_only, fake_chain
+    postgres_only, stored_snapshot
 ):
     voters = [Voter() for _ in range(8)]
     proposal = make_active(snapshot_block=100, total_supply=80, ends_in=timedelta(minutes=5))
-    fake_chain.snapshot(100, {v.address: 10 for v in voters})
+    stored_snapshot(100, {v.address: 10 for v in voters})
     before_end = proposal.ends_at - timedelta(seconds=1)
     ts = int(before_end.timestamp()) - 5
     casts = [
@@ -93,3 +93,30 @@ def test_vote_racing_the_close_is_either_counted_in_the_result_or_refused(
     )
     assert counted == proposal.for_power  # every stored vote is in the result, none after
     assert Vote.objects.count() + len(refused) == len(voters)
+
+
+def test_many_voters_revoting_at_once_leave_each_voters_newest_vote_counted(
+    postgres_only, stored_snapshot
+):
+    """Twelve signed votes (four voters, three each, out of order) arrive at once: each
+    voter's newest vote is the counted one and the live tally is their sum."""
+    voters = [Voter() for _ in range(4)]
+    proposal = make_active(snapshot_block=100, total_supply=40)
+    stored_snapshot(100, {v.address: 10 for v in voters})
+    start = int(proposal.starts_at.timestamp())
+    bodies = [
+        vote_body(proposal, voter, choice=choice, timestamp=start + 10 * choice + index)
+        for index, voter in enumerate(voters)
+        for choice in (3, 1, 2)
+    ]
+    results = run_together(
+        *[(lambda b=b: services.vote_cast(proposal_id=proposal.pk, **b)) for b in bodies]
+    )
+    assert all(isinstance(r, tuple) and r[1] for r in results), results
+    counted = dict(
+        Vote.objects.filter(proposal=proposal, counted=True).values_list("voter", "choice")
+    )
+    assert counted == {v.address: 3 for v in voters}  # choice 3 carries the newest timestamp
+    assert Vote.objects.filter(proposal=proposal).count() == 12
+    tally = selectors.proposal_tally(proposal)
+    assert (tally.for_power, tally.against_power, tally.abstain_power) == (0, 0, 40)

@@ -5,17 +5,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jctgov.core.errors import ApplicationError
 from jctgov.core.models import AuditEvent
 from proposals import services
-from proposals.canonical import content_uid
 from proposals.models import Proposal, ProposalState
-from proposals.services.lifecycle import proposal_content_of
 from tests.factories import UserFactory
-from tests.proposals.factories import WEI, make_active, make_draft, vote_body
+from tests.proposals.factories import make_active, make_draft, vote_body
 
 pytestmark = pytest.mark.django_db
 S = ProposalState
+
+
+@pytest.fixture
+def author():
+    return UserFactory()
 
 
 def audit_actions(proposal):
@@ -24,13 +26,6 @@ def audit_actions(proposal):
             subject_type="proposals.proposal", subject_id=proposal.pk
         ).values_list("action", "from_state", "to_state")
     )
-
-
-@pytest.fixture
-def author(fake_chain):
-    user = UserFactory()
-    fake_chain.balances[user.address] = 150 * WEI
-    return user
 
 
 def test_create_draft_through_api_needs_sign_in(client):
@@ -82,43 +77,9 @@ def test_only_author_edits_a_draft(client, author):
     assert (response.status_code, response.json()["error"]["code"]) == (403, "not_author")
 
 
-def test_publish_fixes_uid_snapshot_and_window_and_enqueues_snapshot(
-    author, fake_chain, django_capture_on_commit_callbacks
-):
-    draft = make_draft(author=author)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        proposal = services.proposal_publish(proposal_id=draft.pk, actor=author)
-    assert len(callbacks) == 1 and fake_chain.enqueued == [998]
-    assert proposal.state == S.PENDING
-    assert proposal.snapshot_block == 1_000 - 2
-    assert proposal.uid == content_uid(proposal_content_of(proposal))
-    assert proposal.ends_at - proposal.starts_at == timedelta(days=3)
-    assert proposal.quorum_bps == 400
-    assert audit_actions(proposal)[-1] == ("published", S.DRAFT, S.PENDING)
-
-
-def test_publish_below_threshold_is_refused(client, author, fake_chain):
-    fake_chain.balances[author.address] = 99 * WEI
-    draft = make_draft(author=author)
-    client.force_login(author)
-    response = client.post(f"/api/v1/proposals/{draft.pk}/publish")
-    assert (response.status_code, response.json()["error"]["code"]) == (
-        403,
-        "below_proposal_threshold",
-    )
-    assert Proposal.objects.get(pk=draft.pk).state == S.DRAFT
-
-
-def test_publish_limits_active_proposals_per_author(author):
-    for _ in range(3):
-        services.proposal_publish(proposal_id=make_draft(author=author).pk, actor=author)
-    with pytest.raises(ApplicationError) as err:
-        services.proposal_publish(proposal_id=make_draft(author=author).pk, actor=author)
-    assert (err.value.status, err.value.code) == (409, "too_many_active_proposals")
-
-
-def test_editing_a_published_proposal_is_refused(client, author):
-    proposal = services.proposal_publish(proposal_id=make_draft(author=author).pk, actor=author)
+@pytest.mark.parametrize("state", [S.PENDING, S.ACTIVE])
+def test_editing_a_published_proposal_is_refused(client, author, state):
+    proposal = make_active(author=author, state=state)
     client.force_login(author)
     response = client.patch(
         f"/api/v1/proposals/{proposal.pk}",
@@ -128,23 +89,13 @@ def test_editing_a_published_proposal_is_refused(client, author):
     assert (response.status_code, response.json()["error"]["code"]) == (409, "invalid_state")
 
 
-def test_activation_waits_for_the_snapshot(author, fake_chain, voters):
-    proposal = services.proposal_publish(proposal_id=make_draft(author=author).pk, actor=author)
-    assert services.proposals_advance() == {"activated": 0, "closed": 0}
-    fake_chain.snapshot(proposal.snapshot_block, {voters[0].address: 700, voters[1].address: 300})
-    assert services.proposals_advance() == {"activated": 1, "closed": 0}
-    proposal.refresh_from_db()
-    assert proposal.state == S.ACTIVE and proposal.snapshot_total_supply == 1000
-    assert audit_actions(proposal)[-1] == ("activated", S.PENDING, S.ACTIVE)
-
-
 @pytest.mark.parametrize(
     ("choices", "outcome"),
     [([1, 2], S.SUCCEEDED), ([2, 1], S.DEFEATED), ([], S.NO_QUORUM)],
 )
-def test_close_at_end_time_records_outcome(fake_chain, voters, choices, outcome):
+def test_close_at_end_time_records_outcome(stored_snapshot, voters, choices, outcome):
     proposal = make_active(snapshot_block=100, total_supply=1000)
-    fake_chain.snapshot(100, {voters[0].address: 700, voters[1].address: 300})
+    stored_snapshot(100, {voters[0].address: 700, voters[1].address: 300})
     for voter, choice in zip(voters, choices, strict=False):
         services.vote_cast(proposal_id=proposal.pk, **vote_body(proposal, voter, choice=choice))
     assert services.proposal_close(proposal_id=proposal.pk).state == S.ACTIVE  # not yet ended
@@ -156,18 +107,23 @@ def test_close_at_end_time_records_outcome(fake_chain, voters, choices, outcome)
     assert services.proposals_advance(now=later)["closed"] == 0  # idempotent
 
 
-def test_author_cancels_before_voting_but_not_after(client, author):
-    draft = make_draft(author=author)
+@pytest.mark.parametrize(
+    ("state", "allowed"), [(S.DRAFT, True), (S.PENDING, True), (S.ACTIVE, False)]
+)
+def test_author_cancels_before_voting_starts_but_not_after(client, author, state, allowed):
+    proposal = (
+        make_draft(author=author) if state == S.DRAFT else make_active(author=author, state=state)
+    )
     client.force_login(author)
     response = client.post(
-        f"/api/v1/proposals/{draft.pk}/cancel", {}, content_type="application/json"
+        f"/api/v1/proposals/{proposal.pk}/cancel", {}, content_type="application/json"
     )
-    assert response.status_code == 200 and response.json()["state"] == S.CANCELLED
-    active = make_active(author=author)
-    response = client.post(
-        f"/api/v1/proposals/{active.pk}/cancel", {}, content_type="application/json"
-    )
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "invalid_state")
+    if allowed:
+        assert response.status_code == 200 and response.json()["state"] == S.CANCELLED
+        assert audit_actions(proposal)[-1] == ("cancelled", state, S.CANCELLED)
+    else:
+        assert (response.status_code, response.json()["error"]["code"]) == (409, "invalid_state")
+        assert Proposal.objects.get(pk=proposal.pk).state == state
 
 
 def test_steward_cancels_active_proposal_only_with_a_reason(client, steward):
@@ -182,6 +138,20 @@ def test_steward_cancels_active_proposal_only_with_a_reason(client, steward):
         and response.json()["cancel_reason"] == "duplicate of #1"
     )
     assert audit_actions(active)[-1] == ("cancelled", S.ACTIVE, S.CANCELLED)
+
+
+def test_steward_cannot_cancel_a_closed_proposal(client, steward, stored_snapshot):
+    proposal = make_active(ends_in=timedelta(seconds=-1))
+    stored_snapshot(proposal.snapshot_block, {})
+    services.proposals_advance()
+    client.force_login(steward)
+    response = client.post(
+        f"/api/v1/proposals/{proposal.pk}/cancel",
+        {"reason": "too late"},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "invalid_state")
+    assert Proposal.objects.get(pk=proposal.pk).state == S.NO_QUORUM
 
 
 def test_stranger_cannot_cancel(client):
@@ -203,16 +173,54 @@ def test_list_filters_by_state_and_kind(client):
     assert len(titles({})) == 3
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("title", "x" * 257, "text_too_long"),
+        ("title", "   ", "field_required"),
+        ("body", "x" * 20_001, "text_too_long"),
+        ("discussion_url", "not a url", "invalid_input"),
+        ("discussion_url", "javascript:alert(1)", "invalid_input"),
+    ],
+)
+def test_title_body_and_discussion_url_limits(client, author, field, value, code):
+    client.force_login(author)
+    body = {
+        "kind": "parameters",
+        "title": "Cheaper JCT",
+        "payload": {"changes": [{"key": "market.jct_fee_bps", "value": 50}]},
+        field: value,
+    }
+    response = client.post("/api/v1/proposals", body, content_type="application/json")
+    assert response.status_code == 400, response.json()
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (code, field)
+    assert not Proposal.objects.exists()
+
+
+def test_longest_title_and_body_are_accepted(client, author):
+    client.force_login(author)
+    body = {
+        "kind": "parameters",
+        "title": "t" * 256,
+        "body": "b" * 20_000,
+        "discussion_url": "https://forum.janction.io/t/cheaper-jct/42",
+        "payload": {"changes": [{"key": "market.jct_fee_bps", "value": 50}]},
+    }
+    response = client.post("/api/v1/proposals", body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+
+
 def test_detail_body_is_rendered_without_script(client):
     proposal = make_draft(body="hi <script>alert(1)</script><img src=x onerror=alert(1)>")
     html = client.get(f"/api/v1/proposals/{proposal.pk}").json()["body_html"]
     assert "<script" not in html and "onerror" not in html
 
 
-def test_beat_task_advances_proposals(fake_chain, voters):
+def test_beat_task_closes_ended_proposals(stored_snapshot):
     from proposals.tasks import advance_proposals
 
     proposal = make_active(snapshot_block=100, ends_in=timedelta(seconds=-1))
+    stored_snapshot(100, {})
     assert advance_proposals() == {"activated": 0, "closed": 1}
     proposal.refresh_from_db()
     assert proposal.state == S.NO_QUORUM

@@ -37,7 +37,7 @@ def test_detail_page_sanitises_markdown(client):
     assert "alert('x')" not in html and "javascript:alert" not in html
 
 
-def test_detail_page_shows_tally_my_vote_and_receipts(client, fake_chain, voters):
+def test_detail_page_shows_tally_my_vote_and_receipts(client, stored_snapshot, voters):
     voter = Account.create()
     proposal = make_active(snapshot_block=100, total_supply=1000 * WEI)
     from coincurve import PrivateKey
@@ -45,7 +45,7 @@ def test_detail_page_shows_tally_my_vote_and_receipts(client, fake_chain, voters
     from tests.proposals.factories import Voter
 
     me = Voter(PrivateKey(bytes(voter.key)))
-    fake_chain.snapshot(100, {me.address: 50 * WEI})
+    stored_snapshot(100, {me.address: 50 * WEI})
     services.vote_cast(
         proposal_id=proposal.pk, **vote_body(proposal, me, choice=1, reason="cheaper GPUs")
     )

@@ -97,16 +97,27 @@ def test_parameters_api_lists_every_parameter_with_its_current_value(client):
 
 @pytest.mark.django_db
 def test_mirrored_chain_value_overrides_the_default():
-    chain_models = pytest.importorskip("jctgov.chain.models")
-    if not hasattr(chain_models, "ParameterMirror"):
-        pytest.skip("chain app has no ParameterMirror yet")
+    from jctgov.chain.models import ParameterMirror
+
     param = parameters.get_parameter("market.jct_fee_bps")
-    fields = {f.name for f in chain_models.ParameterMirror._meta.get_fields()}
-    row = {"key_hash": param.chain_key, "value": 75, "block_number": 10}
-    if "tx_hash" in fields:
-        row["tx_hash"] = "0x" + "ab" * 32
-    if "key" in fields:
-        row["key"] = param.key
-    chain_models.ParameterMirror.objects.create(**row)
+    ParameterMirror.objects.create(
+        key_hash=param.chain_key, value=75, block_number=10, tx_hash="0x" + "ab" * 32
+    )
     assert parameters.current_value("market.jct_fee_bps") == 75
     assert parameters.current_values()["market.jct_fee_bps"] == 75
+    assert parameters.current_values()["market.stablecoin_fee_bps"] == 200  # still the default
+
+
+def test_every_parameter_has_a_unit_and_a_description():
+    for param in parameters.REGISTRY.values():
+        assert param.unit and param.description.endswith(".")
+        assert set(param.as_dict()) == {
+            "key",
+            "kind",
+            "unit",
+            "min",
+            "max",
+            "default",
+            "description",
+            "chain_key",
+        }

@@ -69,14 +69,26 @@ def test_parameter_payload_refusals(payload, code, field):
     assert refusal("parameters", payload) == (code, field)
 
 
-def test_grant_budget_creates_or_tops_up():
+def test_grant_budget_creates_a_program():
     assert validate_payload(
         "grant_budget", {"program_name": " GPU research ", "amount": 10**21}
     ) == {"program_name": "GPU research", "description": "", "amount": str(10**21)}
-    assert validate_payload("grant_budget", {"top_up_program_id": 3, "amount": "5"}) == {
-        "top_up_program_id": 3,
+
+
+@pytest.mark.django_db
+def test_grant_budget_tops_up_an_existing_program_only():
+    from tests.grants.factories import make_program
+
+    program = make_program()
+    assert validate_payload("grant_budget", {"top_up_program_id": program.pk, "amount": "5"}) == {
+        "top_up_program_id": program.pk,
         "amount": "5",
     }
+    for missing in (program.pk + 1, 0):
+        assert refusal("grant_budget", {"top_up_program_id": missing, "amount": "5"}) == (
+            "program_not_found",
+            "payload.top_up_program_id",
+        )
 
 
 @pytest.mark.parametrize(
@@ -91,10 +103,15 @@ def test_grant_budget_creates_or_tops_up():
             "invalid_payload",
             "payload.program_name",
         ),
+        (
+            {"top_up_program_id": "two", "amount": 1},
+            "invalid_integer",
+            "payload.top_up_program_id",
+        ),
         ({"program_name": "x", "amount": 10**40}, "amount_too_large", "payload.amount"),
     ],
 )
-def test_grant_budget_refusals(payload, code, field):
+def test_grant_budget_refusals(payload, code, field):  # none of these reaches the database
     assert refusal("grant_budget", payload) == (code, field)
 
 
@@ -238,6 +255,7 @@ kinds_and_payloads = st.sampled_from(sorted(PAYLOADS)).flatmap(
 )
 
 
+@pytest.mark.django_db  # a top-up names a program, looked up in the database
 @settings(max_examples=400, deadline=None)
 @given(kinds_and_payloads)
 def test_any_json_is_accepted_canonically_or_refused_with_a_code_and_field(kind_and_payload):

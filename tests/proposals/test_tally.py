@@ -70,7 +70,7 @@ def test_passed_implies_quorum_and_more_for_than_against(votes, bps):
 
 
 @pytest.mark.django_db
-def test_sql_tally_is_exact_for_uint256_amounts_on_every_database(fake_chain):
+def test_sql_tally_is_exact_for_uint256_amounts_on_every_database():
     from proposals.models import Vote
     from proposals.selectors import vote_totals
     from tests.proposals.factories import make_active

@@ -1,0 +1,149 @@
+"""OpenAPI documentation of the proposals API: response shapes and error codes.
+
+The views answer with plain dicts built by ``proposals.presenters`` (shared with the pages);
+the serializers here describe those dicts for the schema and are never used to validate or
+render (tests check that every documented field is present in real answers). Error codes are
+a public contract: each operation lists the codes it can answer with.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
+
+PAYLOAD_ERRORS = [
+    "invalid_kind",
+    "invalid_payload",
+    "unknown_parameter",
+    "parameter_out_of_bounds",
+    "duplicate_parameter",
+    "invalid_integer",
+    "invalid_address",
+    "address_not_checksummed",
+    "duplicate_recipient",
+    "amount_not_positive",
+    "amount_too_large",
+    "payload_empty",
+    "payload_too_large",
+    "program_not_found",
+    "field_required",
+    "text_too_long",
+]
+CONTENT_ERRORS = ["max_length", "invalid_input", "invalid_choice", "malformed_request"]
+VOTE_ERRORS = {
+    400: [
+        "bad_signature",
+        "malleable_signature",
+        "field_required",
+        "invalid_input",
+        "invalid_choice",
+        "reason_too_long",
+        "invalid_address",
+        "invalid_timestamp",
+        "timestamp_in_future",
+        "timestamp_out_of_window",
+        "malformed_request",
+    ],
+    401: ["signature_mismatch"],
+    403: ["no_voting_power"],
+    404: ["proposal_not_found"],
+    409: ["proposal_not_active"],
+    429: ["rate_limited"],
+}
+
+
+# Built with type(): "for" is a Python keyword, so it can't be a class attribute.
+TallySerializer = type(
+    "TallySerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The tally (proposals.tally.Tally.as_dict): live while voting, final once closed.",
+        "__module__": __name__,
+        "for": TOKEN(help_text="veJCT wei voting For"),
+        "against": TOKEN(),
+        "abstain": TOKEN(),
+        "total_supply": TOKEN(help_text="total veJCT at the snapshot block"),
+        "quorum_bps": serializers.IntegerField(),
+        "quorum": TOKEN(help_text="For + Abstain needed: ceil(quorum_bps × total_supply / 10,000)"),
+        "participation": TOKEN(help_text="For + Abstain"),
+        "quorum_reached": serializers.BooleanField(),
+        "passed": serializers.BooleanField(help_text="quorum reached and For > Against"),
+        "outcome": serializers.CharField(help_text="succeeded | defeated | no_quorum"),
+    },
+)
+
+
+class ParameterChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    unit = serializers.CharField()
+    description = serializers.CharField()
+    min = TOKEN()
+    max = TOKEN()
+    current = TOKEN(help_text="the value in force now")
+    new = TOKEN(help_text="the value the proposal sets")
+
+
+class ProposalDetailSerializer(serializers.Serializer):
+    """A proposal as GET /proposals/{id} returns it (presenters.proposal_detail_data)."""
+
+    id = serializers.IntegerField()
+    uid = serializers.CharField(
+        allow_null=True, help_text="keccak256 of the canonical JSON of `content`; null in draft"
+    )
+    kind = serializers.CharField(help_text="parameters | grant_budget | recognition")
+    title = serializers.CharField()
+    body = serializers.CharField(help_text="Markdown as written")
+    body_html = serializers.CharField(help_text="the body rendered and sanitised")
+    discussion_url = serializers.CharField()
+    payload = serializers.DictField(help_text="canonical payload of the kind")
+    parameter_changes = ParameterChangeSerializer(many=True)
+    author = serializers.CharField()
+    state = serializers.CharField()
+    chain_id = serializers.IntegerField(allow_null=True)
+    verifying_contract = serializers.CharField(allow_null=True, help_text="the VotingEscrow")
+    snapshot_block = serializers.IntegerField(allow_null=True)
+    quorum_bps = serializers.IntegerField(allow_null=True)
+    voting_period_s = serializers.IntegerField(allow_null=True)
+    proposal_threshold = TOKEN(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    cancel_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    tally = TallySerializer(allow_null=True)
+    content = serializers.DictField(allow_null=True, help_text="what the uid hashes")
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A vote receipt (presenters.vote_data): everything a third party needs to recheck the
+    vote — the typed data the voter signed and the signature (recover the signer from the
+    two), and the power counted."""
+
+    id = serializers.CharField(help_text="the vote's EIP-712 digest (0x + 64 hex)")
+    proposal = serializers.IntegerField()
+    voter = serializers.CharField(help_text="EIP-55 checksummed address")
+    choice = serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain")
+    choice_label = serializers.CharField()
+    reason = serializers.CharField()
+    timestamp = serializers.IntegerField(help_text="Unix seconds, as signed")
+    power = TOKEN(help_text="veJCT wei at the snapshot block (decimal string)")
+    signature = serializers.CharField(help_text="65 bytes r ‖ s ‖ v, hex")
+    counted = serializers.BooleanField(help_text="false once a newer vote replaced it")
+    received_at = serializers.DateTimeField()
+    typed_data = serializers.DictField(help_text="the EIP-712 typed data (eth_signTypedData_v4)")
+
+
+VOTE_REQUEST = inline_serializer(  # component "VoteRequest" (requests get the suffix)
+    "Vote",
+    fields={
+        "voter": serializers.CharField(help_text="0x address; mixed case must be EIP-55"),
+        "choice": serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain"),
+        "reason": serializers.CharField(required=False, help_text="at most 1,000 characters"),
+        "timestamp": serializers.IntegerField(help_text="Unix seconds, from the typed data"),
+        "signature": serializers.CharField(help_text="eth_signTypedData_v4 result, 65 bytes hex"),
+    },
+)
