@@ -35,6 +35,9 @@ from django.middleware.csrf import get_token
 from proposals.models import Proposal
 
 TTL = 10  # seconds
+# How long a process trusts the version it read for signed-out visitors' whole pages: they may
+# see a page up to this old; signed-in people and every API answer see committed state at once.
+VISITOR_VERSION_TTL = 1.0
 # At most ~256 rendered lists/details per process (the largest, the 200-row list, is ~70 kB).
 local = LocMemCache("jctgov-proposals", {"TIMEOUT": TTL, "OPTIONS": {"MAX_ENTRIES": 256}})
 
@@ -83,13 +86,22 @@ def clear() -> None:
     cache.clear()
 
 
+def _reloaded(request: HttpRequest) -> bool:
+    """A reload (the browser sends Cache-Control: max-age=0 or no-cache) wants what is committed
+    now: e.g. the page reloading itself after the visitor voted."""
+    control = request.headers.get("Cache-Control", "")
+    return "no-cache" in control or "max-age=0" in control
+
+
 def whole_page_for_visitors(version_of: Callable[..., str | None]) -> Callable:
     """Serve signed-out visitors a cached copy of the whole page, keyed by ``version_of``.
 
     A signed-out visitor's page has nothing personal in it (the CSRF token travels in its
     cookie, set here as on any page), so one rendering serves them all until the version
-    changes or ``TTL`` passes: the cost is the version query and a memory lookup
-    (bench/load.py). Signed-in requests, non-GETs and non-200 answers pass through.
+    changes or ``TTL`` passes. The version itself is trusted for ``VISITOR_VERSION_TTL``, so
+    most visits cost two memory lookups and no query (bench/load.py): a visitor may see a page
+    up to a second old, unless they reload. Signed-in requests, non-GETs and non-200 answers
+    pass through.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -97,7 +109,12 @@ def whole_page_for_visitors(version_of: Callable[..., str | None]) -> Callable:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method != "GET" or request.user.is_authenticated:
                 return view(request, *args, **kwargs)
-            version = version_of(request, *args, **kwargs)
+            version_key = key("page-version", request.path)
+            version = None if _reloaded(request) else local.get(version_key)
+            if version is None:
+                version = version_of(request, *args, **kwargs)
+                if version is not None:
+                    local.set(version_key, version, VISITOR_VERSION_TTL)
             if version is None:
                 return view(request, *args, **kwargs)
             page_key = key("page", request.get_full_path(), version)
