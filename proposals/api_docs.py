@@ -86,6 +86,31 @@ class ParameterChangeSerializer(serializers.Serializer):
     new = TOKEN(help_text="the value the proposal sets")
 
 
+class ExecutionSerializer(serializers.Serializer):
+    """The execution timeline (presenters.execution_data): approval, timelock schedule, ready
+    time, execution, or the failure a steward can retry."""
+
+    approved_by = serializers.CharField(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    grace_deadline = serializers.DateTimeField(
+        allow_null=True, help_text="succeeded and not queued by then: expired"
+    )
+    waiting_for_executor = serializers.BooleanField(help_text="approved, but no executor key")
+    operation_id = serializers.CharField(allow_null=True, help_text="hashOperationBatch, salt=uid")
+    delay_s = serializers.IntegerField(allow_null=True)
+    schedule_tx = serializers.CharField(allow_null=True)
+    schedule_block = serializers.IntegerField(allow_null=True)
+    queued_at = serializers.DateTimeField(allow_null=True)
+    ready_at = serializers.DateTimeField(allow_null=True, help_text="chain time")
+    execute_tx = serializers.CharField(allow_null=True)
+    execute_block = serializers.IntegerField(allow_null=True)
+    executed_at = serializers.DateTimeField(allow_null=True)
+    cancel_tx = serializers.CharField(allow_null=True)
+    retrying = serializers.BooleanField(help_text="the last attempt could not reach the chain")
+    failure_code = serializers.CharField(allow_null=True)
+    failure_reason = serializers.CharField(allow_null=True)
+
+
 class ProposalDetailSerializer(serializers.Serializer):
     """A proposal as GET /proposals/{id} returns it (presenters.proposal_detail_data)."""
 
@@ -115,6 +140,7 @@ class ProposalDetailSerializer(serializers.Serializer):
     cancel_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     tally = TallySerializer(allow_null=True)
+    execution = ExecutionSerializer(allow_null=True, help_text="null until the vote passed")
     content = serializers.DictField(allow_null=True, help_text="what the uid hashes")
 
 

@@ -11,21 +11,6 @@ from jctgov.core.errors import ApplicationError
 from jctgov.core.schema import error_responses
 from jctgov.wallets import services
 
-# The EIP-4361 refusals of siwe_check and services.siwe_login, by status.
-LOGIN_ERRORS = {
-    400: ["malformed_message"],
-    401: [
-        "domain_mismatch",
-        "uri_mismatch",
-        "chain_mismatch",
-        "message_expired",
-        "message_not_yet_valid",
-        "issued_at_out_of_range",
-        "bad_signature",
-        "invalid_nonce",
-    ],
-}
-
 
 class NonceApi(APIView):
     throttle_classes = [ScopedRateThrottle]
@@ -61,6 +46,7 @@ class NonceApi(APIView):
         return Response(body)
 
 
+# The EIP-4361 refusals of siwe_check and services.siwe_login, by status.
 LOGIN_ERRORS = {
     400: ["malformed_message", "field_required", "invalid_input"],
     401: [
