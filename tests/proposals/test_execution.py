@@ -48,13 +48,16 @@ def approve(proposal, steward, capture) -> Proposal:
     return Proposal.objects.get(pk=proposal.pk)
 
 
-def executed_txs(op_id: str) -> set[str]:
-    logs = (
-        chain_client.contract("TimelockController")
-        .events.CallExecuted()
-        .get_logs(from_block=0, argument_filters={"id": bytes.fromhex(op_id[2:])})
+def timelock_txs(event: str, op_id: str) -> set[str]:
+    """Transactions that emitted ``event`` (CallScheduled, CallExecuted) for the operation."""
+    logs = getattr(chain_client.contract("TimelockController").events, event)().get_logs(
+        from_block=0, argument_filters={"id": bytes.fromhex(op_id[2:])}
     )
     return {"0x" + bytes(log["transactionHash"]).hex() for log in logs}
+
+
+def executed_txs(op_id: str) -> set[str]:
+    return timelock_txs("CallExecuted", op_id)
 
 
 def test_parameter_change_is_scheduled_executed_and_mirrored(

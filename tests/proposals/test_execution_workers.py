@@ -13,19 +13,10 @@ from proposals.services import execution
 from tests.fixtures.worker import wait_until
 from tests.grants.test_concurrency import at_once
 from tests.proposals.factories import WEI, make_succeeded
-from tests.proposals.test_execution import DELAY, executed_txs, recognition
+from tests.proposals.test_execution import DELAY, executed_txs, recognition, timelock_txs
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db(transaction=True)]
 S = ProposalState
-
-
-def scheduled_txs(op_id: str) -> set[str]:
-    logs = (
-        chain_client.contract("TimelockController")
-        .events.CallScheduled()
-        .get_logs(from_block=0, argument_filters={"id": bytes.fromhex(op_id[2:])})
-    )
-    return {"0x" + bytes(log["transactionHash"]).hex() for log in logs}
 
 
 @pytest.mark.postgres
@@ -40,7 +31,7 @@ def test_concurrent_deliveries_schedule_once_and_execute_once(postgres_only, cha
     assert not [r for r in results if isinstance(r, Exception)], results
     queued = Proposal.objects.get(pk=proposal.pk)
     assert queued.state == S.QUEUED
-    assert scheduled_txs(queued.operation_id) == {queued.schedule_tx}
+    assert timelock_txs("CallScheduled", queued.operation_id) == {queued.schedule_tx}
 
     chain.increase_time(DELAY + 1)
     results = at_once([lambda: services.proposal_execute(proposal_id=proposal.pk)] * 4)
