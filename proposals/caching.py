@@ -15,7 +15,8 @@ also expire after ``TTL`` seconds: nothing is served more than ``TTL`` seconds o
 Two tiers: this process's memory first, then the shared cache (Redis in production) that
 lets one web process reuse what another rendered. A version in the key makes a local copy
 exactly as fresh as a shared one, and saves the network round trip (measured by
-bench/load.py). Only the version read remains: one small query per request.
+bench/load.py). Only the version read remains: one small query per request, and none for a
+signed-out visitor's whole page while its version is trusted (``whole_page_for_visitors``).
 """
 
 from __future__ import annotations

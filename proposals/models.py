@@ -8,6 +8,8 @@ on_commit); nothing else assigns ``state``.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -51,6 +53,11 @@ FINAL_STATES = (
     ProposalState.CANCELLED,
     ProposalState.EXPIRED,
 )
+
+
+def execution_lease() -> timedelta:
+    """How long a worker's claim on a proposal's chain step lasts (JCTGOV_CHAIN_LEASE_S)."""
+    return timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
 
 
 class Proposal(models.Model):
@@ -139,6 +146,11 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def execution_claim_live(self, now: datetime) -> bool:
+        """Is a worker sending this proposal's chain step right now (its claim not lapsed)?"""
+        claimed = self.execution_claimed_at
+        return claimed is not None and claimed > now - execution_lease()
 
     @property
     def is_open_for_votes(self) -> bool:

@@ -21,22 +21,30 @@ STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
 
 
 def _list_version(request) -> str:
-    return caching.list_version()
+    """The list's version, read once per request (the visitor cache and the view share it)."""
+    if not hasattr(request, "_proposals_list_version"):
+        request._proposals_list_version = caching.list_version()
+    return request._proposals_list_version
+
+
+def _versioned_proposal(request, proposal_id: int) -> Proposal | None:
+    """The proposal with its cache versions, read once per request."""
+    if not hasattr(request, "_versioned_proposal"):
+        request._versioned_proposal = (
+            selectors.proposal_with_versions().filter(pk=proposal_id).first()
+        )
+    return request._versioned_proposal
 
 
 def _detail_version(request, proposal_id: int) -> str | None:
-    proposal = (
-        selectors.proposal_with_versions(Proposal.objects.only("id", "updated_at"))
-        .filter(pk=proposal_id)
-        .first()
-    )
+    proposal = _versioned_proposal(request, proposal_id)
     return caching.proposal_version(proposal) if proposal else None
 
 
 @caching.whole_page_for_visitors(_list_version)
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
-    key = caching.key("list-page", caching.list_version(), state, kind)
+    key = caching.key("list-page", _list_version(request), state, kind)
     table = caching.cached(
         key,
         lambda: render_to_string(
@@ -63,7 +71,9 @@ def proposal_list(request):
 
 @caching.whole_page_for_visitors(_detail_version)
 def proposal_detail(request, proposal_id: int):
-    proposal = get_object_or_404(selectors.proposal_with_versions(), pk=proposal_id)
+    proposal = _versioned_proposal(request, proposal_id)
+    if proposal is None:
+        raise Http404("No such proposal.")
     data = proposal_detail_cached(proposal)
     my_vote = None
     if request.user.is_authenticated and proposal.uid:

@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.worker",
     "tests.fixtures.rpc_proxy",
+    "tests.fixtures.redis",
 ]
 
 

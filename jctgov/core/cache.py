@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -70,50 +71,32 @@ class ResilientRedisCache(RedisCache):
             )
         return fallback
 
-    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except _UNREACHABLE as exc:
-            return self._unreachable("get", exc, default)
 
-    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
-        try:
-            return super().get_many(keys, version)
-        except _UNREACHABLE as exc:
-            return self._unreachable("get_many", exc, {})
+# What each cache operation answers while Redis is unreachable, from its own arguments.
+_WHILE_UNREACHABLE: dict[str, Callable[..., Any]] = {
+    "get": lambda key, default=None, version=None: default,
+    "get_many": lambda *args, **kwargs: {},
+    "has_key": lambda *args, **kwargs: False,
+    "set": lambda *args, **kwargs: None,
+    "set_many": lambda data, *args, **kwargs: list(data),  # the keys not stored
+    "add": lambda *args, **kwargs: False,  # "not added": callers skip their one-time work
+    "touch": lambda *args, **kwargs: False,
+    "delete": lambda *args, **kwargs: False,
+}
 
-    def set(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> None:
-        try:
-            super().set(key, value, timeout, version)
-        except _UNREACHABLE as exc:
-            self._unreachable("set", exc, None)
 
-    def set_many(self, data: Any, timeout: Any = None, version: int | None = None) -> list[Any]:
-        try:
-            return super().set_many(data, timeout, version)
-        except _UNREACHABLE as exc:
-            return self._unreachable("set_many", exc, list(data))
+def _degrading(name: str, fallback: Callable[..., Any]) -> Callable[..., Any]:
+    parent = getattr(RedisCache, name)
 
-    def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:
+    def operation(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().add(key, value, timeout, version)
+            return parent(self, *args, **kwargs)
         except _UNREACHABLE as exc:
-            return self._unreachable("add", exc, False)
+            return self._unreachable(name, exc, fallback(*args, **kwargs))
 
-    def delete(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().delete(key, version)
-        except _UNREACHABLE as exc:
-            return self._unreachable("delete", exc, False)
+    operation.__name__ = operation.__qualname__ = name
+    return operation
 
-    def touch(self, key: Any, timeout: Any = None, version: int | None = None) -> bool:
-        try:
-            return super().touch(key, timeout, version)
-        except _UNREACHABLE as exc:
-            return self._unreachable("touch", exc, False)
 
-    def has_key(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except _UNREACHABLE as exc:
-            return self._unreachable("has_key", exc, False)
+for _name, _fallback in _WHILE_UNREACHABLE.items():
+    setattr(ResilientRedisCache, _name, _degrading(_name, _fallback))

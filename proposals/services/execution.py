@@ -32,7 +32,6 @@ from proposals.services.timelock_steps import (
     _claim,
     _claim_free,
     _enqueue,
-    _lease,
     _release,
     execution_transition,
 )
@@ -228,8 +227,11 @@ def _enqueue_once(task_name: str, proposal_id: int) -> bool:
 def _expire(proposal_id: int, now: datetime) -> bool:
     with transaction.atomic():
         proposal = _locked(proposal_id)
-        claimed = proposal.execution_claimed_at and proposal.execution_claimed_at > now - _lease()
-        if proposal.state != S.SUCCEEDED or claimed or now <= grace_deadline(proposal):
+        if (
+            proposal.state != S.SUCCEEDED
+            or proposal.execution_claim_live(now)
+            or now <= grace_deadline(proposal)
+        ):
             return False
         execution_transition(proposal, S.EXPIRED, action="expired")
     return True

@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -321,8 +320,7 @@ def proposal_cancel(
             _require_state(
                 proposal, S.DRAFT, S.PENDING, S.ACTIVE, S.SUCCEEDED, S.FAILED, action="cancel"
             )
-            lease = timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
-            if proposal.execution_claimed_at and proposal.execution_claimed_at > now - lease:
+            if proposal.execution_claim_live(now):
                 raise Conflict(
                     "A worker is scheduling this proposal; try again in a moment.",
                     code="execution_in_progress",

@@ -20,10 +20,9 @@ treasury too small) leave the proposal ``failed`` with a code and reason a stewa
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,7 +34,7 @@ from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
 from proposals.batches import escrow_program_id, jct_needed, proposal_batch
-from proposals.models import Proposal, ProposalKind, ProposalState
+from proposals.models import Proposal, ProposalKind, ProposalState, execution_lease
 from proposals.services.lifecycle import _get, _locked
 
 logger = logging.getLogger(__name__)
@@ -46,12 +45,10 @@ OP = OperationState
 # --- claims: at most one worker talks to the timelock for a proposal ------------------------
 
 
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
-
-
 def _claim_free(now: datetime) -> Q:
-    return Q(execution_claimed_at__isnull=True) | Q(execution_claimed_at__lt=now - _lease())
+    return Q(execution_claimed_at__isnull=True) | Q(
+        execution_claimed_at__lt=now - execution_lease()
+    )
 
 
 def _claim(proposal_id: int, state: str, now: datetime) -> bool:
@@ -64,12 +61,14 @@ def _claim(proposal_id: int, state: str, now: datetime) -> bool:
 
 def _release(proposal_id: int, *, outage: ChainUnavailable | None = None) -> None:
     """Give the claim back; after an outage, leave a note the pages show while tasks retry."""
-    note = {}
-    if outage is not None:
-        note = {"failure_code": outage.code, "failure_reason": f"{outage.message} Retrying."}
-    if note:  # shown on the page: bump updated_at, which the page cache keys on
-        note["updated_at"] = timezone.now()
-    Proposal.objects.filter(pk=proposal_id).update(execution_claimed_at=None, **note)
+    fields: dict[str, Any] = {"execution_claimed_at": None}
+    if outage is not None:  # shown on the page: bump updated_at, which the page cache keys on
+        fields.update(
+            failure_code=outage.code,
+            failure_reason=f"{outage.message} Retrying.",
+            updated_at=timezone.now(),
+        )
+    Proposal.objects.filter(pk=proposal_id).update(**fields)
 
 
 def _enqueue(task_name: str, proposal_id: int) -> None:
@@ -96,7 +95,7 @@ def proposal_schedule(*, proposal_id: int, now: datetime | None = None) -> Propo
         batch = proposal_batch(proposal)
         op_id = batch.operation_id
         on_chain = timelock.operation_state(op_id)
-        step = None
+        step, delay = None, None
         if on_chain == OP.UNSET:
             _check_treasury(proposal)
             delay = max(timelock.min_delay(), current_value("governance.timelock_delay_s"))
@@ -113,7 +112,7 @@ def proposal_schedule(*, proposal_id: int, now: datetime | None = None) -> Propo
             op_id,
             step,
             timelock.operation_ready_at(op_id),
-            reconciled=on_chain != OP.UNSET,
+            delay=delay,
         )
     except ChainUnavailable as exc:
         _release(proposal_id, outage=exc)
@@ -220,8 +219,10 @@ def execution_transition(
 
 
 def _record_queued(
-    proposal_id: int, op_id: str, step: dict[str, Any], ready_at: int, *, reconciled: bool
+    proposal_id: int, op_id: str, step: dict[str, Any], ready_at: int, *, delay: int | None
 ) -> Proposal:
+    """``delay`` is the one this worker scheduled with; None when it found the operation
+    already on chain (a reconciled step)."""
     with transaction.atomic():
         proposal = _locked(proposal_id)
         if proposal.state != S.SUCCEEDED:
@@ -230,11 +231,11 @@ def _record_queued(
             proposal,
             S.QUEUED,
             action="scheduled",
-            data={"operation_id": op_id, **step, "reconciled": reconciled},
+            data={"operation_id": op_id, **step, "reconciled": delay is None},
             operation_id=op_id,
             queued_at=timezone.now(),
             ready_at=datetime.fromtimestamp(ready_at, tz=UTC) if ready_at > 1 else None,
-            execution_delay_s=current_value("governance.timelock_delay_s"),
+            execution_delay_s=delay,
             schedule_tx=step["tx_hash"],
             schedule_block=step["block_number"],
         )

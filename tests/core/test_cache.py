@@ -1,16 +1,5 @@
 """The Redis cache (CACHE_URL): shared counters work, with one redis-py client per pool."""
 
-import pytest
-from django.conf import settings
-from django.core.cache import cache
-
-
-@pytest.fixture
-def redis_cache():
-    if not settings.CACHE_URL:
-        pytest.skip("needs Redis: run with CACHE_URL=redis://…")
-    return cache
-
 
 def test_redis_cache_round_trips_and_reuses_one_client(redis_cache):
     redis_cache.set("jctgov-test-key", {"votes": [1, 2]}, 30)

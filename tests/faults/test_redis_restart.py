@@ -8,64 +8,24 @@ answering, and the database holds each vote exactly once with the tally equal to
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 
 import pytest
-import redis
 
-from jctgov.chain.anvil import free_port
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
 from proposals.models import Vote
 from proposals.selectors import proposal_tally
-from tests.fixtures.worker import wait_until
+from tests.fixtures.redis import PrivateRedis, need_redis_server, use_redis_cache
 from tests.proposals.factories import WEI, Voter, make_active, vote_body
 
 pytestmark = [pytest.mark.django_db]
-REDIS = shutil.which("redis-server")
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, so killing it disturbs nobody else."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.dir = tempfile.mkdtemp(prefix="jctgov-redis-")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", self.dir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(self.answers, timeout=10)
-
-    def answers(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
 
 
 @pytest.fixture
 def private_redis(settings) -> Iterator[PrivateRedis]:
-    if REDIS is None:
-        pytest.skip("needs redis-server on PATH")
-    server = PrivateRedis()
-    server.start()
-    settings.CACHES = {
-        "default": {"BACKEND": "jctgov.core.cache.ResilientRedisCache", "LOCATION": server.url}
-    }
+    need_redis_server()
+    server = PrivateRedis().start()
+    use_redis_cache(settings, server.url)
     yield server
     server.kill()
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.checks import Warning
 from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle
@@ -125,10 +124,9 @@ def test_behind_one_trusted_proxy_the_forwarded_client_is_counted(client, rate, 
     assert nonce(client, HTTP_X_FORWARDED_FOR="203.0.113.2", **via_proxy).status_code == 200
 
 
-@pytest.mark.skipif(
-    not settings.CACHE_URL, reason="needs a shared cache: run with CACHE_URL=redis://…"
-)
-def test_another_process_sees_the_same_counters_through_cache_url(client, rate):
+def test_another_process_sees_the_same_counters_through_cache_url(
+    client, rate, redis_cache, redis_url
+):
     rate("auth", "2/min")
     nonce(client), nonce(client)
     code = (
@@ -136,7 +134,12 @@ def test_another_process_sees_the_same_counters_through_cache_url(client, rate):
         "from django.test import Client\n"
         "print(Client().get('/api/v1/auth/nonce').status_code)\n"
     )
-    env = {**os.environ, "JCTGOV_RATE_AUTH": "2/min", "DJANGO_SETTINGS_MODULE": "jctgov.settings"}
+    env = {
+        **os.environ,
+        "CACHE_URL": redis_url,
+        "JCTGOV_RATE_AUTH": "2/min",
+        "DJANGO_SETTINGS_MODULE": "jctgov.settings",
+    }
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
