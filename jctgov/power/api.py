@@ -1,0 +1,67 @@
+"""Voting power API: one holder's JCT, lock, veJCT now, decay curve and delegate. HTTP only."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from eth_utils import is_address, to_checksum_address
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jctgov.core.errors import ApplicationError
+from jctgov.core.schema import error_responses
+from jctgov.power import selectors
+
+
+def address_in_path(value: str, field: str = "address") -> str:
+    """Any case is accepted (all lower, all upper); mixed case must be a valid EIP-55
+    checksum, since a broken one means a typo. Returns the checksummed address."""
+    if not is_address(value):
+        raise ApplicationError(
+            "Not an Ethereum address (or its mixed-case checksum is wrong).",
+            code="invalid_address",
+            field=field,
+        )
+    return to_checksum_address(value)
+
+
+class _LockOut(serializers.Serializer):
+    amount = serializers.CharField(help_text="JCT locked, wei")
+    end = serializers.IntegerField(help_text="unlock time, unix seconds (a whole week)")
+    expired = serializers.BooleanField()
+
+
+class _PointOut(serializers.Serializer):
+    t = serializers.IntegerField(help_text="unix seconds")
+    vejct = serializers.CharField(help_text="veJCT at t, wei")
+
+
+class PowerOut(serializers.Serializer):
+    address = serializers.CharField()
+    block = serializers.IntegerField(help_text="every value is read at this block")
+    chain_time = serializers.IntegerField(help_text="that block's timestamp")
+    jct_balance = serializers.CharField(help_text="wei")
+    allowance = serializers.CharField(help_text="JCT the VotingEscrow may pull, wei")
+    lock = _LockOut(allow_null=True)
+    vejct = serializers.CharField(help_text="veJCT now, wei")
+    curve = _PointOut(many=True, help_text="veJCT from now to the unlock time (exact)")
+    delegate = serializers.CharField(allow_null=True)
+    delegation_available = serializers.BooleanField()
+    week_s = serializers.IntegerField()
+    max_lock_s = serializers.IntegerField()
+
+
+class HolderPowerApi(APIView):
+    authentication_classes: list = []  # public chain data: no session, no CSRF
+    permission_classes: list = []
+
+    @extend_schema(
+        responses={
+            200: PowerOut,
+            **error_responses({400: ["invalid_address"], 503: ["chain_unavailable"]}),
+        },
+        summary="A holder's JCT, veJCT lock, veJCT now and its decay, and current delegate",
+    )
+    def get(self, request, address: str):
+        holder = address_in_path(address)
+        return Response(PowerOut(selectors.holder_power(holder)).data)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from jctgov.power import api
+
+app_name = "power-api"
+
+urlpatterns = [
+    path("power/<str:address>", api.HolderPowerApi.as_view(), name="holder-power"),
+]
