@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from eth_utils import is_address, to_checksum_address
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jctgov.core.errors import ApplicationError
+from jctgov.core.addresses import address_any_case
 from jctgov.core.schema import error_responses
 from jctgov.power import selectors
-
-
-def address_in_path(value: str, field: str = "address") -> str:
-    """Any case is accepted (all lower, all upper); mixed case must be a valid EIP-55
-    checksum, since a broken one means a typo. Returns the checksummed address."""
-    if not is_address(value):
-        raise ApplicationError(
-            "Not an Ethereum address (or its mixed-case checksum is wrong).",
-            code="invalid_address",
-            field=field,
-        )
-    return to_checksum_address(value)
 
 
 class _LockOut(serializers.Serializer):
@@ -63,5 +50,5 @@ class HolderPowerApi(APIView):
         summary="A holder's JCT, veJCT lock, veJCT now and its decay, and current delegate",
     )
     def get(self, request, address: str):
-        holder = address_in_path(address)
+        holder = address_any_case(address)
         return Response(PowerOut(selectors.holder_power(holder)).data)

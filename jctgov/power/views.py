@@ -2,10 +2,10 @@
 page only serves what the script needs to build and explain them."""
 
 from django.shortcuts import render
-from eth_utils import is_address, to_checksum_address
 
 from jctgov.chain import locks
 from jctgov.chain.client import ChainError, ChainUnavailable
+from jctgov.core.addresses import address_any_case, is_address_any_case
 
 
 def lock_page(request):
@@ -17,7 +17,7 @@ def lock_page(request):
     prefill = request.GET.get("delegate", "")
     context = {
         "wallet_abi": wallet_abi,
-        "prefill_delegate": to_checksum_address(prefill) if is_address(prefill) else "",
+        "prefill_delegate": address_any_case(prefill) if is_address_any_case(prefill) else "",
         "week_s": locks.WEEK_S,
         "max_lock_s": locks.MAX_LOCK_S,
     }
