@@ -84,9 +84,9 @@ def _selectors(name: str) -> tuple[dict[str, str], dict[str, Any]]:
         if item["type"] not in ("function", "error"):
             continue
         types = [i["type"] for i in item["inputs"]]
-        selector = "0x" + function_signature_to_4byte_selector(
-            f"{item['name']}({','.join(types)})"
-        ).hex()
+        selector = (
+            "0x" + function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})").hex()
+        )
         if item["type"] == "function":
             functions[item["name"]] = selector
         else:

@@ -168,6 +168,19 @@
     }
   }
 
+  // VotingEscrow and VoteDelegation write a NEW history point in a new block but overwrite
+  // the point of a block they already touched, so an estimate against "latest" right after
+  // the user's previous transaction is ~90k gas short. Estimate against the pending block,
+  // with the same margin the server's chain client uses; let the wallet estimate if it can't.
+  async function gasLimit(request) {
+    try {
+      const estimate = BigInt(await provider().request({ method: "eth_estimateGas", params: [request, "pending"] }));
+      return "0x" + ((estimate * 6n) / 5n + 20000n).toString(16);
+    } catch (e) {
+      return null;
+    }
+  }
+
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   async function waitReceipt(hash) {
@@ -189,8 +202,11 @@
       await ensureChain();
       step("simulating");
       await simulate(from, tx);
+      const request = { from, to: tx.to, data: tx.data };
+      const gas = await gasLimit(request);
+      if (gas) request.gas = gas;
       step("wallet");
-      const hash = await provider().request({ method: "eth_sendTransaction", params: [{ from, to: tx.to, data: tx.data }] });
+      const hash = await provider().request({ method: "eth_sendTransaction", params: [request] });
       step("pending", hash);
       const receipt = await waitReceipt(hash);
       if (BigInt(receipt.status) !== 1n) {

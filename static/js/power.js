@@ -67,7 +67,7 @@
     if (!curve.length) return;
     const width = 600;
     const height = 220;
-    const pad = { left: 8, right: 8, top: 28, bottom: 28 };
+    const pad = { left: 2, right: 2, top: 4, bottom: 2 };
     const t0 = BigInt(curve[0].t);
     const t1 = BigInt(curve[curve.length - 1].t);
     const top = curve.reduce((m, p) => (BigInt(p.vejct) > m ? BigInt(p.vejct) : m), 1n);
@@ -78,18 +78,11 @@
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
     svg.setAttribute("class", "plot-svg");
+    svg.setAttribute("preserveAspectRatio", "none");
     const line = (x1, y1, x2, y2, cls) => {
       const l = document.createElementNS(SVG, "line");
       Object.entries({ x1, y1, x2, y2, class: cls }).forEach(([k, v]) => l.setAttribute(k, v));
       svg.append(l);
-    };
-    const text = (tx0, ty, content, anchor) => {
-      const t = document.createElementNS(SVG, "text");
-      t.setAttribute("x", tx0);
-      t.setAttribute("y", ty);
-      t.setAttribute("text-anchor", anchor || "start");
-      t.textContent = content;
-      svg.append(t);
     };
     line(pad.left, height - pad.bottom, width - pad.right, height - pad.bottom, "axis");
     const area = document.createElementNS(SVG, "polygon");
@@ -101,10 +94,18 @@
     poly.setAttribute("points", points.join(" "));
     poly.setAttribute("class", "curve");
     svg.append(poly);
-    text(pad.left, 18, vejctText(curve[0].vejct) + " today");
-    text(pad.left, height - 8, units.unixToDate(curve[0].t));
-    text(width - pad.right, height - 8, units.unixToDate(t1) + ": 0", "end");
-    box.append(svg);
+    // Labels in HTML, not in the stretched SVG, so they keep their size on every screen.
+    const label = (cls, content) => {
+      const span = document.createElement("span");
+      span.className = cls;
+      span.textContent = content;
+      return span;
+    };
+    const top0 = label("plot-top", vejctText(curve[0].vejct) + " today");
+    const axis = document.createElement("div");
+    axis.className = "plot-axis";
+    axis.append(label("", units.unixToDate(curve[0].t)), label("", units.unixToDate(t1) + ": 0 veJCT"));
+    box.append(top0, svg, axis);
   }
 
   // --- what each action will do ---------------------------------------------------------
@@ -261,6 +262,7 @@
 
   async function submit(form, build) {
     if (busy) return;
+    showTx("Preparing…", "", ""); // clears the last outcome at once, before any await
     try {
       const steps = await build();
       await run(steps.steps, steps.done);

@@ -109,7 +109,9 @@ def test_week_rounding_and_vejct_match_the_contract_arithmetic():
     end = end_picked // WEEK_S * WEEK_S
     assert got[0] == str(end) and end % WEEK_S == 0 and end < end_picked
     for a, value in zip(amounts, got[1 : 1 + len(amounts)], strict=True):
-        assert value == str((a // MAX_LOCK_S) * (end - now)) == str(vejct_at(amount=a, end=end, t=now))
+        assert (
+            value == str((a // MAX_LOCK_S) * (end - now)) == str(vejct_at(amount=a, end=end, t=now))
+        )
     assert got[-2:] == ["0", "0"]
 
 
