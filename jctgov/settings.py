@@ -7,6 +7,7 @@ Production and CI: DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), CHAIN_R
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from jctgov.env import env, envbool, envint, envlist
 
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "jctgov.core",
     "jctgov.wallets",
     "jctgov.chain",
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jctgov.core.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,6 +123,26 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
 SESSION_COOKIE_AGE = 7 * 24 * 3600
+
+# --- Content-Security-Policy (django-csp 4) --------------------------------------------
+# Every response: scripts and styles only from our own origin (static/), no inline script, no
+# inline style attribute, no plugin, no <base>, never framed. Wallet icons arrive as data: URIs
+# (EIP-6963). The API docs page relaxes style-src alone (jctgov/core/apidocs.py): ReDoc and
+# Swagger UI inject <style> elements at run time.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
@@ -171,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jctgov.core.schema.add_error_responses",

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
+
+from jctgov.core.apidocs import RedocView, SwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/docs", RedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/docs/swagger", SwaggerView.as_view(url_name="schema"), name="api-docs-swagger"),
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("api/v1/auth/", include("jctgov.wallets.urls")),
     path("api/v1/", include("jctgov.chain.urls")),
     path("api/v1/", include("jctgov.power.api_urls")),

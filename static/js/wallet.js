@@ -213,7 +213,28 @@
     window.location.reload();
   }
 
-  window.jctgov = { api, ApiError, status, wallet: { connect, account, requestAccount, signTypedData, logout, provider } };
+  /** Show ``button`` busy (disabled, aria-busy, a spinner in CSS) while the wallet or a
+   *  request works; returns the function that gives the button back. */
+  function busy(button) {
+    if (!button) return () => {};
+    const wasDisabled = button.disabled;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    button.classList.add("busy");
+    return () => {
+      button.disabled = wasDisabled;
+      button.removeAttribute("aria-busy");
+      button.classList.remove("busy");
+    };
+  }
+
+  window.jctgov = Object.assign(window.jctgov || {}, {
+    api,
+    ApiError,
+    status,
+    busy,
+    wallet: { connect, account, requestAccount, signTypedData, logout, provider },
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     const connectButton = document.getElementById("wallet-connect");

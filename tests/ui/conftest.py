@@ -1,0 +1,90 @@
+"""Fixtures of the page-wide browser checks: a world with an object in every state the pages
+show, the list of main pages, and a Chromium context signed in as the world's steward."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from tests.hostile.world import build_world
+
+SCREENSHOTS = os.environ.get("JCTGOV_SCREENSHOTS")  # a folder: save every page at each width
+
+# Records every CSP violation the page reports, before any page script runs.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+                              + " at " + (e.sourceFile || "") + ":" + e.lineNumber));
+"""
+
+
+def main_pages(ids: dict) -> list[str]:
+    """Every main page, with the world's objects: what a visitor, holder, applicant, reviewer
+    and steward open."""
+    draft, _recognition, active, _theirs = ids["proposal_id"]
+    program, _open = ids["program_id"]
+    mine, _submitted, approved = ids["application_id"]
+    return [
+        "/",
+        "/proposals/",
+        f"/proposals/{active}/",
+        f"/proposals/{draft}/",
+        "/proposals/new/",
+        f"/proposals/{draft}/edit/",
+        "/proposals/steward/",
+        "/grants/",
+        f"/grants/{program}/",
+        f"/grants/{program}/apply/",
+        f"/grants/applications/{mine}/",
+        f"/grants/applications/{approved}/",
+        "/grants/applications/",
+        "/grants/reviews/",
+        "/grants/steward/",
+        "/grants/recognitions/",
+        "/market/",
+        "/market/provider/",
+        "/market/jobs/new",
+        "/power/",
+        "/no-such-page/",
+    ]
+
+
+@pytest.fixture
+def ui_world(transactional_db, wallet):
+    """The hostile-test world, owned by the injected wallet's address (a steward)."""
+    return build_world(wallet.address)
+
+
+@pytest.fixture
+def steward_context(browser, live_server, ui_world):
+    """A browser context signed in as the world's steward through a real session cookie (no
+    page load spent on signing in), recording CSP violations."""
+    client = Client()
+    client.force_login(ui_world["user"])
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    context.add_init_script(CSP_LISTENER)
+    yield context
+    context.close()
+
+
+def screenshot(page, path: str, width: int) -> None:
+    if not SCREENSHOTS:
+        return
+    name = path.strip("/").replace("/", "_") or "home"
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
