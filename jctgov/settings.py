@@ -212,6 +212,10 @@ SIWE_MAX_CLOCK_SKEW_S = 600
 # --- Chain ------------------------------------------------------------------------------
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", "http://127.0.0.1:8545")
 CHAIN_ID = envint("CHAIN_ID", 31337)
+# What a wallet is told when the page offers to add this chain (wallet_addEthereumChain): a
+# name and an RPC URL the user's browser can reach (CHAIN_RPC_URL may be a private address).
+CHAIN_NAME = env("CHAIN_NAME", "Janction local chain" if CHAIN_ID == 31337 else f"Chain {CHAIN_ID}")
+CHAIN_PUBLIC_RPC_URL = env("CHAIN_PUBLIC_RPC_URL", CHAIN_RPC_URL)
 CHAIN_RPC_TIMEOUT_S = envint("CHAIN_RPC_TIMEOUT_S", 10)
 CHAIN_DEPLOYMENTS_FILE = Path(env("CHAIN_DEPLOYMENTS_FILE", str(VAR_DIR / "deployments.json")))
 

@@ -217,10 +217,7 @@
   async function vote(proposalId, choice, reason, errorBox) {
     errorBox.textContent = "";
     let voter = await jct.wallet.account();
-    if (!voter) {
-      const accounts = await jct.wallet.provider().request({ method: "eth_requestAccounts" });
-      voter = accounts[0];
-    }
+    if (!voter) voter = await jct.wallet.requestAccount(); // a plain error without a wallet
     const query = new URLSearchParams({ voter, choice: String(choice), reason });
     const typedData = await jct.api(`/api/v1/proposals/${proposalId}/typed-data?${query}`);
     jct.status("Sign your vote in the wallet…");
@@ -259,14 +256,17 @@
       button.addEventListener("click", async () => {
         const buttons = document.querySelectorAll(".vote-button");
         buttons.forEach((b) => (b.disabled = true));
+        const done = jct.busy(button);
         try {
           const receipt = await vote(id, Number(button.dataset.choice), document.getElementById("vote-reason").value, voteError);
           document.getElementById("my-vote").textContent = describeVote(receipt) + " A new vote replaces it.";
           setTimeout(() => window.location.reload(), 600);
         } catch (error) {
           voteError.textContent = errorText(error);
-          jct.status("", false);
+          if (error instanceof jct.WalletError) jct.showError(error); // with its help link or switch button
+          else jct.status("", false);
         } finally {
+          done();
           buttons.forEach((b) => (b.disabled = false));
         }
       });

@@ -138,20 +138,167 @@
     return body;
   }
 
-  function status(message, isError) {
+  /** The status line under the header: a message, and optionally a help link or an action
+   *  button (``extra``: {href, text} or {button, onClick}). Text only, never HTML. */
+  function status(message, isError, extra) {
     const box = document.getElementById("wallet-status");
     if (!box) return;
-    box.textContent = message || "";
+    box.replaceChildren(document.createTextNode(message || ""));
     box.className = "status" + (isError ? " error" : message ? " info" : "");
+    if (extra && extra.href) {
+      const link = document.createElement("a");
+      link.href = extra.href;
+      link.rel = "noopener";
+      link.target = "_blank";
+      link.textContent = extra.text;
+      box.append(" ", link);
+    } else if (extra && extra.button) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn";
+      button.id = extra.id || "";
+      button.textContent = extra.button;
+      button.addEventListener("click", () => extra.onClick(button));
+      box.append(" ", button);
+    }
+  }
+
+  // --- plain errors -------------------------------------------------------------------------
+  const WALLET_HELP = "https://ethereum.org/en/wallets/find-wallet/";
+
+  /** An error a person can act on; ``help``/``action`` say how (see showError). */
+  class WalletError extends Error {
+    constructor(code, message, extra) {
+      super(message);
+      this.code = code;
+      this.extra = extra || null;
+    }
+  }
+
+  function noWallet() {
+    return new WalletError(
+      "no_wallet",
+      "No Ethereum wallet found in this browser. Install a browser wallet (MetaMask, Rabby, " +
+        "Coinbase Wallet…) or open this page in a wallet's browser, then reload.",
+      { href: WALLET_HELP, text: "How to get a wallet" }
+    );
+  }
+
+  /** EIP-1193 provider errors in plain words; other errors pass through. */
+  function plain(error) {
+    if (error instanceof WalletError) return error;
+    const code = error && (error.code !== undefined ? error.code : error.data && error.data.code);
+    if (code === 4001 || code === "ACTION_REJECTED") {
+      return new WalletError("rejected", "You declined the request in your wallet: nothing was signed or sent.");
+    }
+    if (code === -32002) {
+      return new WalletError("pending", "Your wallet already has a request waiting: open the wallet to answer it.");
+    }
+    if (code === 4100) {
+      return new WalletError("locked", "Your wallet is locked or has not shared this account: unlock it and try again.");
+    }
+    if (code === 4900 || code === 4901) {
+      return new WalletError("disconnected", "Your wallet is not connected to a network: reconnect it and try again.");
+    }
+    return error;
+  }
+
+  /** Show an error in the status line with its help link or action, and return its text. */
+  function showError(error) {
+    const e = plain(error);
+    const message = (e && e.message) || String(e);
+    status(message, true, e && e.extra);
+    return message;
+  }
+
+  function requireProvider(p) {
+    p = p || provider();
+    if (!p) throw noWallet();
+    return p;
   }
 
   async function requestAccount(p) {
-    p = p || provider();
-    if (!p) throw new Error("No Ethereum wallet found. Install a browser wallet to continue.");
-    const accounts = await p.request({ method: "eth_requestAccounts" });
-    if (!accounts || !accounts.length) throw new Error("The wallet shared no account.");
+    p = requireProvider(p);
+    let accounts;
+    try {
+      accounts = await p.request({ method: "eth_requestAccounts" });
+    } catch (error) {
+      throw plain(error);
+    }
+    if (!accounts || !accounts.length) {
+      throw new WalletError("locked", "Your wallet shared no account: unlock it, choose an account and try again.");
+    }
     activeAccount = accounts[0];
     return activeAccount;
+  }
+
+  // --- network ------------------------------------------------------------------------------
+  function expectedChain() {
+    const data = document.body.dataset;
+    return { id: Number(data.chainId), name: data.chainName || "chain " + data.chainId, rpc: data.chainRpc || "" };
+  }
+
+  /** Ask the wallet to switch to this site's chain, adding it first if the wallet lacks it. */
+  async function switchChain(p) {
+    p = requireProvider(p);
+    const chain = expectedChain();
+    const chainId = "0x" + chain.id.toString(16);
+    try {
+      await p.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+    } catch (error) {
+      const unknown = error && (error.code === 4902 || (error.data && error.data.originalError && error.data.originalError.code === 4902));
+      if (!unknown) throw plain(error);
+      try {
+        await p.request({
+          method: "wallet_addEthereumChain",
+          params: [
+            {
+              chainId,
+              chainName: chain.name,
+              rpcUrls: chain.rpc ? [chain.rpc] : [],
+              nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+            },
+          ],
+        });
+      } catch (addError) {
+        throw plain(addError);
+      }
+    }
+    await ensureChain(p, { offer: false });
+  }
+
+  /** Refuse (with an offer to switch) when the wallet is on another chain than the site's. */
+  async function ensureChain(p, options) {
+    p = requireProvider(p);
+    const chain = expectedChain();
+    let current;
+    try {
+      current = Number.parseInt(await p.request({ method: "eth_chainId" }), 16);
+    } catch (error) {
+      throw plain(error);
+    }
+    if (current === chain.id) return;
+    const offer = !options || options.offer !== false;
+    throw new WalletError(
+      "wrong_network",
+      `Your wallet is on chain ${current}; this site uses ${chain.name} (chain ${chain.id}).`,
+      offer
+        ? {
+            button: "Switch to " + chain.name,
+            id: "switch-network",
+            onClick: async (button) => {
+              const done = busy(button);
+              try {
+                await switchChain(p);
+                status(`Your wallet is now on ${chain.name}. Try again.`);
+              } catch (error) {
+                done();
+                showError(error);
+              }
+            },
+          }
+        : null
+    );
   }
 
   function siweMessage(fields) {
@@ -171,9 +318,11 @@
   }
 
   async function connect() {
+    if (!providers.length && !window.ethereum) throw noWallet();
     const chosen = await pickProvider();
     status("Waiting for the wallet…");
     const account = await requestAccount(chosen);
+    await ensureChain(chosen);
     const issued = await api("/api/v1/auth/nonce?address=" + encodeURIComponent(account));
     const message = siweMessage({
       domain: window.location.host,
@@ -185,7 +334,12 @@
       issuedAt: new Date().toISOString(),
     });
     status("Sign the message in your wallet…");
-    const signature = await provider().request({ method: "personal_sign", params: [message, account] });
+    let signature;
+    try {
+      signature = await provider().request({ method: "personal_sign", params: [message, account] });
+    } catch (error) {
+      throw plain(error);
+    }
     const me = await api("/api/v1/auth/login", { method: "POST", body: { message, signature } });
     status("Signed in as " + me.address);
     return me.address;
@@ -193,10 +347,15 @@
 
   async function signTypedData(typedData) {
     const account = activeAccount || (await requestAccount());
-    return provider().request({
-      method: "eth_signTypedData_v4",
-      params: [account, JSON.stringify(typedData)],
-    });
+    await ensureChain();
+    try {
+      return await provider().request({
+        method: "eth_signTypedData_v4",
+        params: [account, JSON.stringify(typedData)],
+      });
+    } catch (error) {
+      throw plain(error);
+    }
   }
 
   async function account() {
@@ -233,20 +392,22 @@
     ApiError,
     status,
     busy,
-    wallet: { connect, account, requestAccount, signTypedData, logout, provider },
+    WalletError,
+    showError,
+    wallet: { connect, account, requestAccount, signTypedData, logout, provider, ensureChain, switchChain, plain },
   });
 
   document.addEventListener("DOMContentLoaded", () => {
     const connectButton = document.getElementById("wallet-connect");
     if (connectButton) {
       connectButton.addEventListener("click", async () => {
-        connectButton.disabled = true;
+        const done = busy(connectButton);
         try {
           await connect();
           window.location.reload();
         } catch (error) {
-          status(error.message || String(error), true);
-          connectButton.disabled = false;
+          showError(error);
+          done();
         }
       });
     }
