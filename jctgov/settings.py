@@ -99,7 +99,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "wallets.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_URL = "/"
+LOGIN_URL = "/signin/"  # asks to sign in, then returns to ?next=
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

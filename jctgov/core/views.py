@@ -1,12 +1,26 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from jctgov.core.errors import error_body
 
 
 def home(request):
     return render(request, "home.html")
+
+
+def signin(request):
+    """/signin/?next=…: where sign-in-only pages send a visitor. It asks to sign in with the
+    wallet on the spot, and wallet.js returns to ``next`` (a path on this site) afterwards."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not target.startswith("/"):
+        target = "/"
+    if request.user.is_authenticated:
+        return redirect(target)
+    return render(request, "signin.html", {"next": target})
 
 
 def livez(request):

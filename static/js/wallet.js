@@ -398,13 +398,16 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
-    const connectButton = document.getElementById("wallet-connect");
-    if (connectButton) {
+    // Every "Connect wallet" / "Sign in" button; after signing in, back to where the reader
+    // was: the sign-in page's data-next (a path the server checked), else this page.
+    for (const connectButton of document.querySelectorAll("[data-wallet-connect]")) {
       connectButton.addEventListener("click", async () => {
         const done = busy(connectButton);
         try {
           await connect();
-          window.location.reload();
+          const next = document.body.dataset.next;
+          if (next && next.startsWith("/") && !next.startsWith("//")) window.location.assign(next);
+          else window.location.reload();
         } catch (error) {
           showError(error);
           done();
