@@ -20,6 +20,7 @@ from typing import Any
 from django.apps import apps
 from eth_utils import to_checksum_address
 
+from jctgov.core.addresses import MIXED_CASE_TYPO
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import coerce_int, get_parameter, validate_value
 from jctgov.core.text import UNSTORABLE_MESSAGE, is_storable
@@ -150,13 +151,11 @@ def _checksummed(value: Any, field: str) -> str:
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise _invalid("Not an Ethereum address.", field, code="invalid_address")
     checksummed = to_checksum_address(value)
-    if value != checksummed:
-        # EIP-55: the mixed case is a checksum; a typo in a payout address must not pass.
-        raise _invalid(
-            f"Use the EIP-55 checksummed address {checksummed}.",
-            field,
-            code="address_not_checksummed",
-        )
+    digits = value[2:]
+    if value != checksummed and digits not in (digits.lower(), digits.upper()):
+        # EIP-55: a mixed case IS a checksum; one that fails it is a typo and must not pass.
+        # All-lower or all-upper hex carries no checksum: accepted, stored checksummed.
+        raise _invalid(MIXED_CASE_TYPO, field, code="address_not_checksummed")
     return checksummed
 
 

@@ -118,7 +118,15 @@ def proposal_form(request, proposal_id: int | None = None):
     if kind not in ProposalKind.values:
         kind = ProposalKind.PARAMETERS
     values = registry.current_values()
-    params = [{**p.as_dict(), "current": values[p.key]} for p in registry.REGISTRY.values()]
+    # Numbers as strings: token bounds reach 10^27 wei, beyond a JS number's exact range.
+    params = [
+        {
+            **p.as_dict(),
+            **{k: str(v) for k, v in p.as_dict().items() if k in ("min", "max", "default")},
+            "current": str(values[p.key]),
+        }
+        for p in registry.REGISTRY.values()
+    ]
     return render(
         request,
         "proposals/form.html",

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.db import models
 from eth_utils import to_checksum_address
 
+from jctgov.core.addresses import MIXED_CASE_TYPO
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound, Unauthorized
 
 M = TypeVar("M", bound=models.Model)
@@ -44,16 +45,14 @@ def require_steward(actor: Any) -> None:
 
 
 def checksummed_address(value: Any, field: str) -> str:
-    """EIP-55: the mixed case is a checksum, so a typo in a payout address can't pass."""
+    """The EIP-55 form of ``value``. All-lower or all-upper hex is accepted (it carries no
+    checksum); a mixed case IS a checksum, so one that fails it (a typo) can't pass."""
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise ApplicationError("Not an Ethereum address.", code="invalid_address", field=field)
     checksummed = to_checksum_address(value)
-    if value != checksummed:
-        raise ApplicationError(
-            f"Use the EIP-55 checksummed address {checksummed}.",
-            code="address_not_checksummed",
-            field=field,
-        )
+    digits = value[2:]
+    if value != checksummed and digits not in (digits.lower(), digits.upper()):
+        raise ApplicationError(MIXED_CASE_TYPO, code="address_not_checksummed", field=field)
     return checksummed
 
 

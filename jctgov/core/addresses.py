@@ -11,6 +11,12 @@ from jctgov.core.errors import ApplicationError
 
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
+# The refusal of a mixed-case address whose EIP-55 checksum fails (a typo, not a case choice).
+MIXED_CASE_TYPO = (
+    "This address's mixed-case checksum (EIP-55) does not match: it probably has a typo. "
+    "Copy it again, or type it all in lowercase."
+)
+
 
 def address_any_case(value: Any, field: str = "address") -> str:
     """The EIP-55 checksummed form of ``value``. All-lower and all-upper hex are accepted as

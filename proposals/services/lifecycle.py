@@ -19,6 +19,7 @@ from django.utils import timezone
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
+from jctgov.core.units import exact_tokens
 from jctgov.wallets.models import User
 from proposals import power
 from proposals.canonical import content_uid, proposal_content
@@ -128,7 +129,8 @@ def proposal_publish(*, proposal_id: int, actor: User, now: datetime | None = No
             )
         if author_power < threshold:
             raise Forbidden(
-                f"Publishing needs {threshold} veJCT wei; this wallet has {author_power}.",
+                f"Publishing needs {exact_tokens(threshold)} veJCT; this wallet has "
+                f"{exact_tokens(author_power)} veJCT.",
                 code="below_proposal_threshold",
                 extra={"threshold": str(threshold), "power": str(author_power)},
             )

@@ -11,15 +11,13 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from jctgov.core.parameters import REGISTRY
+from jctgov.core.units import format_tokens, tokens
 
 register = template.Library()
 WEI = Decimal(10) ** 18
 
 
-def _tokens(wei: int) -> str:
-    value = (Decimal(int(wei)) / WEI).quantize(Decimal("0.01"))
-    text = f"{value:,.2f}"
-    return text[:-3] if text.endswith(".00") else text
+_tokens = format_tokens
 
 
 @register.filter
@@ -59,9 +57,7 @@ def time_left(ends_at: datetime | None) -> str:
     return "ended" if remaining <= 0 else f"{duration(remaining)} left"
 
 
-@register.filter
-def tokens(wei) -> str:
-    return "—" if wei in (None, "") else _tokens(int(wei))
+register.filter("tokens", tokens)  # the one implementation: jctgov.core.units
 
 
 @register.filter

@@ -3,23 +3,17 @@
 (function () {
   "use strict";
   const jct = window.jctgov;
-  const WEI_DIGITS = 18;
 
-  // --- amounts: JCT as decimal text <-> wei as integer strings (exact, BigInt) -------------
+  // --- amounts: JCT as decimal text <-> wei as integer strings, through the one units module
+  // (static/js/units.js, exact BigInt). null: not a number of JCT (the server names the error).
   function toWei(text) {
-    const value = String(text || "").trim().replace(/,/g, "");
-    const match = /^(\d+)(?:\.(\d{0,18}))?$/.exec(value);
-    if (!match) return null;
-    const fraction = (match[2] || "").padEnd(WEI_DIGITS, "0");
-    return (BigInt(match[1]) * 10n ** 18n + BigInt(fraction || "0")).toString();
+    try {
+      return jct.units.toWei(text).toString();
+    } catch (error) {
+      return null;
+    }
   }
-
-  function fromWei(wei) {
-    const value = BigInt(wei);
-    const whole = value / 10n ** 18n;
-    const fraction = (value % 10n ** 18n).toString().padStart(WEI_DIGITS, "0").replace(/0+$/, "");
-    return whole.toString() + (fraction ? "." + fraction : "");
-  }
+  const fromWei = (wei) => jct.units.fromWei(wei);
 
   function debounce(fn, ms) {
     let timer = null;
@@ -286,6 +280,8 @@
     const cancel = document.getElementById("cancel-button");
     if (cancel) {
       cancel.addEventListener("click", () => {
+        // Irreversible: a cancelled proposal can't be published or reopened.
+        if (!window.confirm(cancel.dataset.confirm || "Cancel this proposal? This cannot be undone.")) return;
         const reasonInput = document.getElementById("cancel-reason");
         act("cancel", { reason: reasonInput ? reasonInput.value : "" });
       });

@@ -87,9 +87,18 @@ def test_submission_outside_the_window_is_refused(program, applicant):
     )
 
 
-def test_payout_address_must_be_checksummed(program, applicant):
+def test_payout_address_in_lowercase_is_stored_checksummed(program, applicant):
     fields = application_fields(applicant)
     fields["payout_address"] = applicant.address.lower()
+    application = services.application_create_draft(
+        program_id=program.pk, applicant=applicant, **fields
+    )
+    assert application.payout_address == applicant.address
+
+
+def test_payout_address_with_a_broken_checksum_is_refused(program, applicant):
+    fields = application_fields(applicant)
+    fields["payout_address"] = "0x" + applicant.address[2:].swapcase()
     assert (
         _code(
             services.application_create_draft, program_id=program.pk, applicant=applicant, **fields

@@ -67,19 +67,20 @@ def test_draft_form_validates_live_and_saves(signed_in_page):
     assert proposal.payload == {"changes": [{"key": "market.reservation_fee_bps", "value": "40"}]}
 
 
-def test_recognition_draft_refuses_unchecksummed_and_repeated_recipients(signed_in_page):
+def test_recognition_draft_checksums_lowercase_and_refuses_repeated_recipients(signed_in_page):
     page = signed_in_page
     alice, bob = Account.create().address, Account.create().address
     page.goto("/proposals/new/?kind=recognition")
     page.get_by_label("Title").fill("Thank the docs team")
     rows = page.locator("#recipients")
-    rows.get_by_label("Recipient address").fill(alice.lower())
+    rows.get_by_label("Recipient address").fill("0x" + alice[2:].swapcase())  # a typo'd checksum
     rows.get_by_label("Amount (JCT)").fill("1500")
     rows.get_by_label("Reason").fill("docs")
     error = page.locator("#payload-error")
-    error.filter(has_text=f"Use the EIP-55 checksummed address {alice}").wait_for()
-    rows.get_by_label("Recipient address").fill(alice)
+    error.filter(has_text="mixed-case checksum (EIP-55) does not match").wait_for()
+    rows.get_by_label("Recipient address").fill(alice.lower())  # accepted, stored checksummed
     page.locator("#payload-ok").filter(has_text="valid").wait_for()
+    error = page.locator("#payload-error")
     page.get_by_role("button", name="Add a recipient").click()
     rows.get_by_label("Recipient address").nth(1).fill(alice)
     rows.get_by_label("Amount (JCT)").nth(1).fill("2.5")
@@ -90,6 +91,7 @@ def test_recognition_draft_refuses_unchecksummed_and_repeated_recipients(signed_
     page.get_by_role("button", name="Save draft").click()
     page.locator("#recognition-recipients").filter(has_text="1,502.50").wait_for()  # total
     proposal = Proposal.objects.get(title="Thank the docs team")
+    assert proposal.payload["recipients"][0]["recipient"] == alice
     assert proposal.payload["recipients"][1] == {
         "recipient": bob,
         "amount": str(25 * WEI // 10),

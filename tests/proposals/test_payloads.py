@@ -143,11 +143,6 @@ def test_recognition_sums_total_and_keeps_checksummed_recipients():
             "payload.recipients[0].recipient",
         ),
         (
-            [{"recipient": A.lower(), "amount": 1, "reason": "r"}],
-            "address_not_checksummed",
-            "payload.recipients[0].recipient",
-        ),
-        (
             [
                 {"recipient": A, "amount": 1, "reason": "r"},
                 {"recipient": A, "amount": 2, "reason": "r"},

@@ -33,6 +33,9 @@ def test_publishing_needs_the_threshold_in_veJCT_now(governance_chain, client):
     refused = publish_refusal(governance_chain)
     assert (refused.status, refused.code) == (403, "below_proposal_threshold")
     assert int(refused.extra["power"]) == client_balance(governance_chain, 1) > 0
+    threshold = int(refused.extra["threshold"])
+    assert str(refused).startswith(f"Publishing needs {threshold // WEI:,} veJCT; this wallet has ")
+    assert "wei" not in str(refused)
     assert not Proposal.objects.exclude(state=S.DRAFT).exists()
 
     # Add to the lock: the very next publish sees it (veJCT now, no confirmations).

@@ -4,18 +4,13 @@ from decimal import Decimal
 
 from django import template
 
+from jctgov.core.units import tokens
+
 register = template.Library()
 WEI = Decimal(10) ** 18
 
 
-@register.filter
-def tokens(wei) -> str:
-    """Integer wei as whole tokens with up to 2 decimals, thousands separated: 1,234.5."""
-    if wei in (None, ""):
-        return "—"
-    value = (Decimal(int(wei)) / WEI).quantize(Decimal("0.01"))
-    text = f"{value:,.2f}"
-    return text[:-3] if text.endswith(".00") else text
+register.filter("tokens", tokens)  # the one implementation: jctgov.core.units
 
 
 @register.filter
