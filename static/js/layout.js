@@ -37,6 +37,19 @@
   }
   focusableWhenScrolling();
   window.addEventListener("resize", focusableWhenScrolling);
+  // Tables that scripts add later (quotes, previews) too, once per frame at most.
+  let queued = false;
+  const main = document.getElementById("main");
+  if (main) {
+    new MutationObserver(() => {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(() => {
+        queued = false;
+        focusableWhenScrolling();
+      });
+    }).observe(main, { childList: true, subtree: true });
+  }
 
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
     form.addEventListener("change", (event) => {
