@@ -387,7 +387,8 @@ class VotesApi(APIView):
             qs = qs.filter(counted=True)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response([vote_data(v, proposal) for v in page])
+        carried = selectors.delegators_counted(proposal, [v.voter for v in page if v.counted])
+        return paginator.get_paginated_response([vote_data(v, proposal, carried) for v in page])
 
     @extend_schema(
         request=VOTE_REQUEST,

@@ -86,7 +86,16 @@ def proposal_detail(request, proposal_id: int):
                 "proposal": proposal,
                 "receipts": selectors.vote_receipts(proposal)
                 .order_by("-id")
-                .only("voter", "choice", "power", "reason", "timestamp", "counted")[:100],
+                .only(
+                    "voter",
+                    "choice",
+                    "power",
+                    "delegated_power",
+                    "delegators",
+                    "reason",
+                    "timestamp",
+                    "counted",
+                )[:100],
             },
         ),
     )
