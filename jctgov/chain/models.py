@@ -37,6 +37,19 @@ class VeLock(models.Model):
     def __str__(self) -> str:
         return f"{self.address}: {self.amount} until {self.unlock_time}"
 
+    def power_at(self, t: int) -> int:
+        """veJCT at chain time ``t`` as VotingEscrow.balanceOfAtTime computes it for a lock
+        unchanged since: ``slope * (end - t)`` with ``slope = amount // MAXTIME``."""
+        return vejct_power(int(self.amount), int(self.unlock_time), t)
+
+
+MAXTIME = 4 * 365 * 24 * 3600  # VotingEscrow.MAXTIME
+
+
+def vejct_power(amount: int, unlock_time: int, t: int) -> int:
+    """veJCT of a lock of ``amount`` wei until ``unlock_time`` at time ``t`` (0 once expired)."""
+    return (amount // MAXTIME) * max(0, unlock_time - int(t))
+
 
 class ParameterMirror(models.Model):
     """Latest ParameterStore value per key hash (0x + 64 lower-case hex of keccak256(name))."""
