@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from jctgov.chain.models import ParameterMirror, PowerSnapshotEntry
+from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
 from proposals.models import Proposal, Vote
 from proposals.sums import combine_sums, exact_sums
 from proposals.tally import Tally, tally_from_totals
@@ -83,6 +83,38 @@ def delegators_counted(proposal: Proposal, voters: Iterable[str]) -> dict[str, l
     for delegate, address, power in rows:
         found.setdefault(delegate, []).append({"address": address, "power": str(int(power))})
     return found
+
+
+def voting_power_of(proposal: Proposal, address: str) -> dict | None:
+    """``address``'s power on the proposal, from its stored snapshot (None while it is being
+    taken): own veJCT, whom they had delegated to, and the veJCT delegated to them — all of it,
+    and what their vote carries now (the delegators who have not voted themselves)."""
+    if proposal.snapshot_block is None:
+        return None
+    snapshot = PowerSnapshot.objects.filter(block_number=proposal.snapshot_block).first()
+    if snapshot is None:
+        return None
+    entries = PowerSnapshotEntry.objects.filter(snapshot=snapshot)
+    own = entries.filter(address=address).values_list("power", "delegate").first()
+    delegators = list(
+        entries.filter(delegate=address).order_by("address").values_list("address", "power")
+    )
+    voted = set(
+        Vote.objects.filter(
+            proposal=proposal, counted=True, voter__in=[a for a, _ in delegators]
+        ).values_list("voter", flat=True)
+    )
+    carried = [(a, int(p)) for a, p in delegators if a not in voted]
+    return {
+        "address": address,
+        "snapshot_block": proposal.snapshot_block,
+        "power": int(own[0]) if own else 0,
+        "delegate": (own[1] or None) if own else None,
+        "delegated_power": sum(p for _, p in carried),
+        "delegators": len(carried),
+        "delegated_power_total": sum(int(p) for _, p in delegators),
+        "delegators_total": len(delegators),
+    }
 
 
 def vote_receipts(proposal: Proposal) -> QuerySet[Vote]:

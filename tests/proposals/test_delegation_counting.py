@@ -179,3 +179,29 @@ def test_stored_tally_matches_the_rule_whatever_the_order_of_votes(
             continue  # refused: no power, no delegations
         w.cast(index, choice)
         assert w.tally() == w.expected_tally()
+
+
+def test_power_api_and_page_show_a_wallets_delegated_power(client, stored_snapshot):
+    from jctgov.wallets.models import User
+
+    w = World(stored_snapshot, [100, 20, 30], {1: 0, 2: 0})
+    w.cast(2, AGAINST)
+    url = f"/api/v1/proposals/{w.proposal.pk}/power"
+    power = client.get(url, {"address": w.voters[0].address.lower()}).json()
+    assert power["power"] == str(100 * WEI)
+    assert (power["delegated_power"], power["delegators"]) == (str(20 * WEI), 1)
+    assert (power["delegated_power_total"], power["delegators_total"]) == (str(50 * WEI), 2)
+    assert client.get(url, {"address": w.voters[1].address}).json()["delegate"] == (
+        w.voters[0].address
+    )
+    bad = client.get(url, {"address": "nope"})
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_address")
+    client.force_login(User.objects.get_or_create_for_address(w.voters[0].address))
+    page = client.get(f"/proposals/{w.proposal.pk}/").content.decode()
+    assert "delegated to you by 1 of your 2 delegators" in page
+
+
+def test_power_api_waits_for_the_snapshot(client, db):
+    proposal = make_active(snapshot_block=99)
+    response = client.get(f"/api/v1/proposals/{proposal.pk}/power", {"address": "0x" + "ab" * 20})
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "snapshot_pending")
