@@ -99,6 +99,11 @@ def test_profile_shows_statement_figures_and_votes_with_reasons(page, delegation
     history = page.locator(f'#voting-history tr[data-proposal="{proposal.pk}"]').inner_text()
     assert "Fund the GPU grants" in history and "For" in history and "good value" in history
     assert "10 (1 delegator)" in history
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(screenshot_dir() / f"delegate-votes-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"/delegates/{a[5]}/")
     assert page.locator("#statement-html strong").inner_text() == "for"
