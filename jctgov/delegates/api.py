@@ -46,12 +46,12 @@ def summary_data(row: selectors.DelegateSummary) -> dict[str, Any]:
     }
 
 
-class DelegatorSerializer(serializers.Serializer):
+class DelegatorNowSerializer(serializers.Serializer):
     address = serializers.CharField()
     power = TOKEN(help_text="veJCT wei now")
 
 
-class HistorySerializer(serializers.Serializer):
+class DelegateVoteSerializer(serializers.Serializer):
     proposal = serializers.IntegerField()
     title = serializers.CharField()
     state = serializers.CharField()
@@ -70,12 +70,12 @@ class DelegateProfileSerializer(serializers.Serializer):
     statement_html = serializers.CharField(help_text="the statement rendered and sanitized")
     statement_updated_at = serializers.DateTimeField(allow_null=True)
     delegated_power = TOKEN(help_text="veJCT wei now of the current delegators")
-    delegators = DelegatorSerializer(many=True)
+    delegators = DelegatorNowSerializer(many=True)
     delegate = serializers.CharField(
         allow_null=True, help_text="whom this address delegates its own veJCT to (null: nobody)"
     )
     participation = ParticipationSerializer()
-    votes = HistorySerializer(many=True, help_text="counted votes, newest first (at most 100)")
+    votes = DelegateVoteSerializer(many=True, help_text="counted votes, newest first (at most 100)")
     as_of = serializers.IntegerField(help_text="the chain time (Unix seconds) of 'now'")
 
 

@@ -196,7 +196,8 @@ def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bo
     _check_window(ballot.state, proposal, vote.timestamp, now)
     if ballot.power <= 0 and not ballot.has_delegators:
         raise Forbidden(
-            f"{vote.voter} had no veJCT and no delegations at the proposal's snapshot block.",
+            f"{vote.voter} had no veJCT at the proposal's snapshot block, and nobody had "
+            "delegated to them there.",
             code="no_voting_power",
             field="voter",
         )
