@@ -7,14 +7,17 @@ import pytest
 
 from jctgov.chain import client as chain_client
 from jctgov.chain.devkeys import DEV_KEYS
-from jctgov.chain.indexer import index_events
 from jctgov.delegates.models import DelegateStatement
 from proposals import services
 from tests.fixtures.chain import WEI
 from tests.power.test_browser import screenshot_dir, wait_outcome
 from tests.proposals.factories import Voter, make_active, vote_body
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("deployed_first"),
+]
 
 
 @pytest.fixture
@@ -23,19 +26,13 @@ def wallet_key() -> str:
 
 
 @pytest.fixture
-def delegations(chain):
-    """1 (1,000 JCT) and 2 (400) delegate to 5; 3 (50) to 6; 7 wrote a statement only."""
-    a = chain.accounts
-    chain.lock(1, 1_000 * WEI, 100)
-    chain.lock(2, 400 * WEI, 50)
-    chain.lock(3, 50 * WEI, 20)
-    chain.delegate(1, a[5])
-    chain.delegate(2, a[5])
-    chain.delegate(3, a[6])
-    index_events(confirmations=0)
-    DelegateStatement.objects.create(address=a[5], text="# Why me\nI vote **for** open grants.")
-    DelegateStatement.objects.create(address=a[7], text="I read every proposal.")
-    return a
+def delegations(delegations):
+    """The delegates API tests' delegations (1 and 2 to 5; 3 and 4 to 6; 7 has a statement),
+    and a statement for 5."""
+    DelegateStatement.objects.create(
+        address=delegations[5], text="# Why me\nI vote **for** open grants."
+    )
+    return delegations
 
 
 def shows_about(text: str, wei: int) -> bool:
@@ -51,7 +48,7 @@ def rows(page) -> list[str]:
     )
 
 
-def test_directory_sorts_by_power_and_searches_by_address(page, delegations):
+def test_directory_sorts_by_power_and_searches_by_address(delegations, page):
     a = delegations
     page.goto("/delegates/")
     assert rows(page) == [a[5], a[6], a[7]]
@@ -68,7 +65,7 @@ def test_directory_sorts_by_power_and_searches_by_address(page, delegations):
     assert "hexadecimal" in page.locator("#directory-error").inner_text()
 
 
-def test_directory_sorts_by_participation_and_pages(page, delegations, stored_snapshot):
+def test_directory_sorts_by_participation_and_pages(delegations, page, stored_snapshot):
     a = delegations
     keen, delegator = Voter(), Voter()  # no delegated veJCT now, but voted when it had some
     DelegateStatement.objects.create(address=keen.address, text="I always vote.")
@@ -93,7 +90,7 @@ def test_directory_sorts_by_participation_and_pages(page, delegations, stored_sn
     assert page.get_by_label("Sort by").input_value() == "participation"
 
 
-def test_profile_shows_statement_figures_and_votes_with_reasons(page, delegations, stored_snapshot):
+def test_profile_shows_statement_figures_and_votes_with_reasons(delegations, page, stored_snapshot):
     a = delegations
     delegate, delegator = Voter(), Voter()
     proposal = make_active(snapshot_block=30, title="Fund the GPU grants")
@@ -122,7 +119,7 @@ def test_profile_shows_statement_figures_and_votes_with_reasons(page, delegation
     assert page.locator("#no-votes").is_visible()
 
 
-def test_delegate_to_this_address_from_a_profile(page, wallet, delegations, chain):
+def test_delegate_to_this_address_from_a_profile(delegations, chain, page, wallet):
     a = delegations
     page.goto(f"/delegates/{a[7]}/")
     page.get_by_role("link", name="Delegate to this address").click()
@@ -159,14 +156,14 @@ def test_signed_in_delegate_previews_and_saves_their_statement(signed_in_page, w
     assert page.locator("#statement-html h2").inner_text() == "Priorities"
 
 
-def test_only_the_delegate_sees_the_editor(page, delegations):
+def test_only_the_delegate_sees_the_editor(delegations, page):
     page.goto(f"/delegates/{delegations[5]}/")
     assert page.locator("#statement-editor").count() == 0
     assert page.locator("#delegate-here").is_visible()
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_delegates_pages_fit_the_screen(page, delegations, stored_snapshot, width):
+def test_delegates_pages_fit_the_screen(delegations, page, stored_snapshot, width):
     a = delegations
     proposal = make_active(snapshot_block=30, title="Raise the reservation fee to 0.5 %")
     stored_snapshot(30, {a[1]: 10 * WEI}, {a[1]: a[5]})
