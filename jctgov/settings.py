@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jctgov.chain",
     "jctgov.market",
     "jctgov.power",
+    "jctgov.delegates",
     "proposals",
     "grants",
 ]

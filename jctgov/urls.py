@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("jctgov.chain.urls")),
     path("api/v1/", include("jctgov.power.api_urls")),
     path("api/v1/", include("proposals.api_urls")),
+    path("api/v1/", include("jctgov.delegates.api_urls")),
     path("api/v1/market/", include("jctgov.market.api_urls")),
     path("api/v1/grants/", include("grants.api_urls")),
     path("market/", include("jctgov.market.urls")),

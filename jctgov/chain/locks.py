@@ -13,7 +13,7 @@ from typing import Any
 
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
-from jctgov.chain import client
+from jctgov.chain import client, delegation
 
 WEEK_S = 7 * 24 * 3600  # VotingEscrow.WEEK
 MAX_LOCK_S = 4 * 365 * 24 * 3600  # VotingEscrow.MAXTIME
@@ -38,7 +38,7 @@ class HolderState:
 
 
 def delegation_deployed() -> bool:
-    return "VoteDelegation" in client.deployments()
+    return delegation.deployed() is not None
 
 
 def holder_state(address: str) -> HolderState:
@@ -54,14 +54,7 @@ def holder_state(address: str) -> HolderState:
         allowance = jct.functions.allowance(holder, escrow.address).call(block_identifier=block)
         amount, end = escrow.functions.locked(holder).call(block_identifier=block)
         vejct = escrow.functions.balanceOf(holder).call(block_identifier=block)
-        delegate = None
-        if delegation_deployed():
-            found = (
-                client.contract("VoteDelegation")
-                .functions.delegateOf(holder)
-                .call(block_identifier=block)
-            )
-            delegate = None if int(found, 16) == 0 else to_checksum_address(found)
+    delegate = delegation.delegate_of_at(holder, block) or None
     return HolderState(
         address=holder,
         block=block,

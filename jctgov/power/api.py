@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jctgov.core.addresses import address_any_case
 from jctgov.core.schema import error_responses
+from jctgov.delegates.models import MAX_STATEMENT
 from jctgov.power import selectors
+from proposals.rendering import render_markdown
 
 
 class _LockOut(serializers.Serializer):
@@ -52,3 +55,35 @@ class HolderPowerApi(APIView):
     def get(self, request, address: str):
         holder = address_any_case(address)
         return Response(PowerOut(selectors.holder_power(holder)).data)
+
+
+class MarkdownPreviewApi(APIView):
+    """Render Markdown exactly as a saved statement will be shown (sanitized), saving nothing."""
+
+    permission_classes = [IsAuthenticated]  # keeps rendering work to signed-in wallets
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(
+            max_length=MAX_STATEMENT, allow_blank=True, trim_whitespace=False
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        html = serializers.CharField(help_text="sanitized HTML")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            **error_responses(
+                {
+                    400: ["text_too_long", "invalid_text", "field_required"],
+                    401: ["not_authenticated"],
+                }
+            ),
+        },
+        summary="Preview Markdown as a delegate statement is rendered (nothing is saved)",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"html": render_markdown(data.validated_data["text"])})

@@ -326,6 +326,7 @@
     $("delegate-form").hidden = !available;
     $("current-delegate").textContent = state.delegate || "none";
     $("undelegate-button").hidden = !state.delegate;
+    $("undelegate-note").hidden = !state.delegate;
     $("delegate-button").textContent = state.delegate ? "Change delegate" : "Delegate";
   }
 

@@ -12,7 +12,11 @@ from jctgov.chain.devkeys import DEV_KEYS
 from jctgov.chain.locks import MAX_LOCK_S, WEEK_S
 from tests.fixtures.chain import WEI
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("deployed_first"),
+]
 
 HOLDER = 3  # dev account: 1,000,000 JCT and ether from the deployment
 CONFIRMED = "Confirmed in block"
@@ -55,7 +59,7 @@ def locked(chain, who: int = HOLDER) -> tuple[int, int]:
     return int(amount), int(end)
 
 
-def test_create_lock_shows_the_outcome_then_approves_and_locks(page, wallet, chain):
+def test_create_lock_shows_the_outcome_then_approves_and_locks(chain, page, wallet):
     page = open_power(page)
     assert page.locator("#jct-balance").inner_text() == "1,000,000 JCT"
     assert page.locator("#lock-end").inner_text() == "No lock."
@@ -96,7 +100,7 @@ def test_create_lock_shows_the_outcome_then_approves_and_locks(page, wallet, cha
     page.screenshot(path=str(screenshot_dir() / "power-confirmed.png"), full_page=True)
 
 
-def test_create_refusals_are_explained_before_any_wallet_opens(page, wallet, chain):
+def test_create_refusals_are_explained_before_any_wallet_opens(chain, page, wallet):
     page = open_power(page)
     now = chain.now()
     page.get_by_label("Amount (JCT)").fill("2,000,000")
@@ -112,7 +116,7 @@ def test_create_refusals_are_explained_before_any_wallet_opens(page, wallet, cha
     assert wallet.sent_transactions() == []
 
 
-def test_rejecting_in_the_wallet_is_said_plainly(page, wallet, chain):
+def test_rejecting_in_the_wallet_is_said_plainly(chain, page, wallet):
     page = open_power(page)
     wallet.reject_transactions = True
     page.get_by_label("Amount (JCT)").fill("5")
@@ -122,7 +126,7 @@ def test_rejecting_in_the_wallet_is_said_plainly(page, wallet, chain):
     assert locked(chain) == (0, 0)
 
 
-def test_add_jct_and_extend_the_lock(page, wallet, chain):
+def test_add_jct_and_extend_the_lock(chain, page, wallet):
     chain.lock(HOLDER, 1000 * WEI, weeks=52)
     _, end = locked(chain)
     page = open_power(page)
@@ -151,7 +155,7 @@ def test_add_jct_and_extend_the_lock(page, wallet, chain):
     assert len(wallet.sent_transactions()) == 3
 
 
-def test_withdraw_before_expiry_is_refused_with_the_contract_reason(page, wallet, chain):
+def test_withdraw_before_expiry_is_refused_with_the_contract_reason(chain, page, wallet):
     chain.lock(HOLDER, 1000 * WEI, weeks=10)
     page = open_power(page)
     page.get_by_role("button", name="Withdraw").click()
@@ -162,7 +166,7 @@ def test_withdraw_before_expiry_is_refused_with_the_contract_reason(page, wallet
     assert locked(chain)[0] == 1000 * WEI
 
 
-def test_after_expiry_adding_is_refused_and_withdraw_returns_the_jct(page, wallet, chain):
+def test_after_expiry_adding_is_refused_and_withdraw_returns_the_jct(chain, page, wallet):
     chain.lock(HOLDER, 1000 * WEI, weeks=2)
     chain.increase_time(3 * WEEK_S)
     page = open_power(page)
@@ -182,7 +186,7 @@ def test_after_expiry_adding_is_refused_and_withdraw_returns_the_jct(page, walle
     assert page.locator("#create-section").is_visible()
 
 
-def test_delegate_change_and_remove_from_the_lock_page(page, wallet, chain):
+def test_delegate_change_and_remove_from_the_lock_page(chain, page, wallet):
     chain.lock(HOLDER, 1000 * WEI, weeks=52)
     delegation = chain.contract("VoteDelegation")
     first, second = chain.accounts[5], chain.accounts[6]
@@ -218,7 +222,7 @@ def test_delegate_change_and_remove_from_the_lock_page(page, wallet, chain):
     assert len(wallet.sent_transactions()) == 3
 
 
-def test_a_typo_in_the_delegate_address_is_caught(page, wallet, chain):
+def test_a_typo_in_the_delegate_address_is_caught(chain, page, wallet):
     page = open_power(page)
     broken = "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55 checksum broken
     page.get_by_label("Delegate to (address, any case)").fill(broken)
@@ -227,14 +231,14 @@ def test_a_typo_in_the_delegate_address_is_caught(page, wallet, chain):
     assert wallet.sent_transactions() == []
 
 
-def test_a_profile_link_prefills_the_delegate(page, chain):
+def test_a_profile_link_prefills_the_delegate(chain, page):
     target = chain.accounts[7]
     page = open_power(page, "?delegate=" + target.lower())
     assert page.get_by_label("Delegate to (address, any case)").input_value() == target
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_lock_page_fits_the_screen(page, chain, width):
+def test_lock_page_fits_the_screen(chain, page, width):
     chain.lock(HOLDER, 1000 * WEI, weeks=100)
     page.set_viewport_size({"width": width, "height": 900})
     page = open_power(page)

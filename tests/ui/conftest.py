@@ -50,8 +50,29 @@ def main_pages(ids: dict) -> list[str]:
         "/market/provider/",
         "/market/jobs/new",
         "/power/",
+        "/delegates/",
+        f"/delegates/{ids['user'].address}/",
         "/no-such-page/",
-    ]
+    ] + [path for path in OTHER_PAGES if _routed(path)]
+
+
+# Pages other branches add; each is visited once it is routed on this branch.
+OTHER_PAGES = [
+    "/parameters/",
+    "/notifications/",
+    "/notifications/inbox/",
+    "/notifications/settings/",
+]
+
+
+def _routed(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
 
 
 @pytest.fixture
