@@ -31,7 +31,10 @@ def test_applicant_applies_and_sees_the_status(signed_in_page, wallet):
     page.goto(f"/grants/{program.pk}/")
     page.get_by_role("link", name="Apply").click()
     page.get_by_label("Description (Markdown)").fill("Measures **real** throughput.")
-    assert page.get_by_label("Payout address (0x…, any case: stored checksummed)").input_value() == wallet.address
+    assert (
+        page.get_by_label("Payout address (0x…, any case: stored checksummed)").input_value()
+        == wallet.address
+    )
     fill_application(
         page,
         title="GPU benchmark suite",
