@@ -4,6 +4,7 @@ loopback, each on a free port."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections import Counter
 from email import message_from_bytes, policy
@@ -35,14 +36,14 @@ def smtp_server(settings):
     """An SMTP server on 127.0.0.1; Django's SMTP backend is pointed at it."""
     from aiosmtpd.controller import Controller
 
+    with socket.socket() as probe:  # a free port (the controller's start() needs a real one)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     inbox = SmtpInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = (
-        "127.0.0.1",
-        controller.server.sockets[0].getsockname()[1],
-    )
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     inbox.port = settings.EMAIL_PORT
