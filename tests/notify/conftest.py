@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +87,7 @@ class Receiver:
                     "valid": valid,
                     "status": status,
                     "json": json.loads(body),
+                    "at": time.monotonic(),
                 }
             )
         return status if valid else 401
