@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,7 +29,6 @@ from jctgov.notify.models import Channel, Delivery, Event
 from jctgov.notify.services import emit, inboxes_ensure, site_url
 
 K, S = Channel.Kind, Delivery.Status
-_executor: ThreadPoolExecutor | None = None
 
 
 def _channels(event: Event):
@@ -42,11 +40,34 @@ def _channels(event: Event):
     qs = qs.exclude(kind=K.EMAIL, verified_at__isnull=True)  # verified addresses only
     if event.audience is not None:
         qs = qs.filter(user__address__in=event.audience)
-    return qs.order_by("id").values_list("id", "user_id", "kind")
+    return qs.order_by("id")
+
+
+def _insert_deliveries(event: Event, channel_ids: list[int], now: datetime) -> int:
+    """One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` for a chunk of channels: no Python
+    object per row, and a row that exists already (an earlier run) is skipped. Returns rows
+    inserted."""
+    q = connection.ops.quote_name
+    when = connection.ops.adapt_datetimefield_value(now)
+    marks = ", ".join(["%s"] * len(channel_ids))
+    sql = (
+        f"INSERT INTO {q(Delivery._meta.db_table)} (event_id, channel_id, user_id, kind, status, "
+        "attempts, next_attempt_at, claim, last_error, sent_at, created_at) "
+        f"SELECT %s, c.id, c.user_id, c.kind, "
+        "CASE WHEN c.kind = 'inbox' THEN 'sent' ELSE 'pending' END, 0, "
+        "CASE WHEN c.kind = 'inbox' THEN NULL ELSE %s END, '', '', "
+        "CASE WHEN c.kind = 'inbox' THEN %s ELSE NULL END, %s "
+        f"FROM {q(Channel._meta.db_table)} c WHERE c.id IN ({marks}) "
+        "ON CONFLICT (event_id, channel_id) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk, when, when, when, *channel_ids])
+        return cursor.rowcount
 
 
 def event_fan_out(*, event_id: int, now: datetime | None = None) -> int:
-    """Create the event's deliveries; idempotent and safe after a crash. Returns rows added."""
+    """Create the event's deliveries; idempotent and safe after a crash (each chunk commits on
+    its own; a rerun inserts only what is missing). Returns rows added."""
     now = now or timezone.now()
     event = Event.objects.filter(pk=event_id).first()
     if event is None or event.fanned_out_at:
@@ -55,32 +76,11 @@ def event_fan_out(*, event_id: int, now: datetime | None = None) -> int:
         inboxes_ensure(addresses=event.audience)  # a named recipient always has an inbox
     chunk, last, added = settings.NOTIFY_FANOUT_CHUNK, 0, 0
     while True:
-        rows = list(_channels(event).filter(id__gt=last)[:chunk])
-        if not rows:
+        ids = list(_channels(event).filter(id__gt=last).values_list("id", flat=True)[:chunk])
+        if not ids:
             break
-        present = set(
-            Delivery.objects.filter(event=event, channel_id__in=[r[0] for r in rows]).values_list(
-                "channel_id", flat=True
-            )
-        )
-        created = Delivery.objects.bulk_create(
-            [
-                Delivery(
-                    event_id=event.pk,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    kind=kind,
-                    status=S.SENT if kind == K.INBOX else S.PENDING,
-                    sent_at=now if kind == K.INBOX else None,
-                    next_attempt_at=None if kind == K.INBOX else now,
-                )
-                for channel_id, user_id, kind in rows
-                if channel_id not in present
-            ],
-            ignore_conflicts=True,
-        )
-        added += len(created)
-        last = rows[-1][0]
+        added += _insert_deliveries(event, ids, now)
+        last = ids[-1]
     Event.objects.filter(pk=event.pk, fanned_out_at__isnull=True).update(fanned_out_at=now)
     return added
 
@@ -91,7 +91,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def _claim(now: datetime, size: int) -> list[Delivery]:
+@dataclass
+class Claimed:
+    """A claimed delivery as the sender needs it: plain values, no model objects."""
+
+    pk: int
+    event_id: int
+    channel_id: int
+    kind: str
+    attempts: int
+    target: str
+    secret: str
+    format: str
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"jctgov-{self.event_id}-{self.channel_id}"
+
+
+def _claim(now: datetime, size: int) -> list[Claimed]:
+    """Take up to ``size`` due deliveries: locked rows another sender holds are skipped, and
+    the claim token marks ours."""
     token = secrets.token_hex(8)
     with transaction.atomic():
         ids = list(
@@ -105,71 +125,89 @@ def _claim(now: datetime, size: int) -> list[Delivery]:
         Delivery.objects.filter(pk__in=ids, status=S.PENDING).update(
             status=S.SENDING, claim=token, claimed_at=now
         )
-    return list(Delivery.objects.filter(claim=token).select_related("event", "channel"))
+    rows = Delivery.objects.filter(claim=token).values_list(
+        "pk", "event_id", "channel_id", "kind", "attempts",
+        "channel__target", "channel__secret", "channel__format",
+    )  # fmt: skip
+    return [Claimed(*row) for row in rows]
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(settings.NOTIFY_SEND_CONCURRENCY, "notify-send")
-    return _executor
+def _send_webhooks(items: list[Claimed]) -> dict[int, webhooks.Result]:
+    """Sign and POST every webhook delivery of a batch concurrently. The body is built once
+    per (event, format); each request has its own key and signature."""
+    if not items:
+        return {}
+    events_by_id = Event.objects.in_bulk({d.event_id for d in items})
+    bodies: dict[tuple[int, str], bytes] = {}
+    requests = []
+    timestamp = int(time.time())
+    for d in items:
+        event = events_by_id[d.event_id]
+        payload = bodies.get((d.event_id, d.format))
+        if payload is None:
+            payload = webhooks.body(d.format, event, site_url(event.url))
+            bodies[(d.event_id, d.format)] = payload
+        headers = {
+            webhooks.IDEMPOTENCY_HEADER: d.idempotency_key,
+            webhooks.SIGNATURE_HEADER: webhooks.sign(d.secret, timestamp, payload),
+            "X-Jctgov-Event": event.type,
+            "User-Agent": "jctgov-webhooks/1",
+        }
+        requests.append((d.target, payload, headers))
+    return dict(zip([d.pk for d in items], webhooks.post_many(requests), strict=True))
 
 
-def _send_webhook(delivery: Delivery, links: dict) -> webhooks.Result:
-    event, channel = delivery.event, delivery.channel
-    key = delivery.idempotency_key
-    payload = webhooks.body(
-        channel.format, event, key, links.setdefault(event.pk, site_url(event.url))
-    )
-    headers = {
-        webhooks.IDEMPOTENCY_HEADER: key,
-        webhooks.SIGNATURE_HEADER: webhooks.sign(channel.secret, int(time.time()), payload),
-        "X-Jctgov-Event": event.type,
-        "User-Agent": "jctgov-webhooks/1",
-    }
-    return webhooks.post(channel.target, payload, headers)
-
-
-def _send_emails(items: list[Delivery]) -> dict[int, webhooks.Result]:
+def _send_emails(items: list[Claimed]) -> dict[int, webhooks.Result]:
     from jctgov.notify import emails
 
     results: dict[int, webhooks.Result] = {}
     if not items:
         return results
+    deliveries = Delivery.objects.filter(pk__in=[d.pk for d in items]).select_related(
+        "event", "channel"
+    )
     try:
         with emails.connection() as conn:
-            for delivery in items:
+            for delivery in deliveries:
                 try:
                     emails.event_message(delivery, connection=conn).send()
                     results[delivery.pk] = webhooks.Result(True)
                 except Exception as exc:  # noqa: BLE001 - any SMTP failure is retried
-                    results[delivery.pk] = webhooks.Result(
-                        False, None, f"{type(exc).__name__}: {exc}"[:300]
-                    )
+                    results[delivery.pk] = _failure(exc)
     except Exception as exc:  # noqa: BLE001 - the server was unreachable
-        for delivery in items:
-            results.setdefault(
-                delivery.pk, webhooks.Result(False, None, f"{type(exc).__name__}: {exc}"[:300])
-            )
+        for d in items:
+            results.setdefault(d.pk, _failure(exc))
     return results
 
 
-def _record(batch: list[Delivery], results: dict[int, webhooks.Result], now: datetime) -> None:
+def _failure(exc: Exception) -> webhooks.Result:
+    return webhooks.Result(False, None, f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _record(batch: list[Claimed], results: dict[int, webhooks.Result], now: datetime) -> None:
+    """Successes in one UPDATE per status code; failures rescheduled with backoff (or given
+    up after NOTIFY_MAX_ATTEMPTS); webhooks' failure clocks started, cleared or run out."""
     by_code: dict[int | None, list[int]] = {}
     failed = []
-    for delivery in batch:
-        result = results[delivery.pk]
+    for d in batch:
+        result = results[d.pk]
         if result.ok:
-            by_code.setdefault(result.status, []).append(delivery.pk)
+            by_code.setdefault(result.status, []).append(d.pk)
             continue
-        delivery.attempts += 1
-        delivery.last_error, delivery.last_status_code = result.error[:300], result.status
-        delivery.claim, delivery.claimed_at = "", None
-        if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-            delivery.status = S.DEAD
-        else:
-            delivery.status, delivery.next_attempt_at = S.PENDING, now + backoff(delivery.attempts)
-        failed.append(delivery)
+        attempts = d.attempts + 1
+        dead = attempts >= settings.NOTIFY_MAX_ATTEMPTS
+        failed.append(
+            Delivery(
+                pk=d.pk,
+                attempts=attempts,
+                last_error=result.error[:300],
+                last_status_code=result.status,
+                claim="",
+                claimed_at=None,
+                status=S.DEAD if dead else S.PENDING,
+                next_attempt_at=None if dead else now + backoff(attempts),
+            )
+        )
     for code, ids in by_code.items():
         Delivery.objects.filter(pk__in=ids, status=S.SENDING).update(
             status=S.SENT,
@@ -179,18 +217,12 @@ def _record(batch: list[Delivery], results: dict[int, webhooks.Result], now: dat
             last_error="",
             claim="",
         )
-    fields = [
-        "attempts",
-        "last_error",
-        "last_status_code",
-        "claim",
-        "claimed_at",
-        "status",
-        "next_attempt_at",
-    ]
-    Delivery.objects.bulk_update(failed, fields, batch_size=500)
+    fields = ["attempts", "last_error", "last_status_code", "claim", "claimed_at", "status"]
+    Delivery.objects.bulk_update(failed, [*fields, "next_attempt_at"], batch_size=500)
+    kinds = {d.pk: d for d in batch}
     ok_hooks = {d.channel_id for d in batch if d.kind == K.WEBHOOK and results[d.pk].ok}
-    bad_hooks = {d.channel_id for d in failed if d.kind == K.WEBHOOK} - ok_hooks
+    bad_hooks = {kinds[f.pk].channel_id for f in failed if kinds[f.pk].kind == K.WEBHOOK}
+    bad_hooks -= ok_hooks
     if ok_hooks:
         Channel.objects.filter(pk__in=ok_hooks, failing_since__isnull=False).update(
             failing_since=None
@@ -200,9 +232,8 @@ def _record(batch: list[Delivery], results: dict[int, webhooks.Result], now: dat
             failing_since=now
         )
         cutoff = now - timedelta(seconds=settings.NOTIFY_WEBHOOK_DISABLE_AFTER_S)
-        for pk in Channel.objects.filter(
-            pk__in=bad_hooks, active=True, failing_since__lte=cutoff
-        ).values_list("pk", flat=True):
+        expired = Channel.objects.filter(pk__in=bad_hooks, active=True, failing_since__lte=cutoff)
+        for pk in expired.values_list("pk", flat=True):
             webhook_disable(channel_id=pk, now=now)
 
 
@@ -211,23 +242,15 @@ def deliveries_send_due(*, now: datetime | None = None, budget_s: float | None =
 
     At least once per delivery (a sender killed after sending leaves its claim; the sweep gives
     it back and it is sent again with the same idempotency key), recorded exactly once.
+    Returns how many were delivered.
     """
     budget = settings.NOTIFY_SEND_BUDGET_S if budget_s is None else budget_s
     deadline, sent = time.monotonic() + budget, 0
     while time.monotonic() < deadline:
-        at = now or timezone.now()
-        batch = _claim(at, settings.NOTIFY_SEND_BATCH)
+        batch = _claim(now or timezone.now(), settings.NOTIFY_SEND_BATCH)
         if not batch:
             break
-        links: dict = {}
-        hooks = [d for d in batch if d.kind == K.WEBHOOK]
-        results = dict(
-            zip(
-                [d.pk for d in hooks],
-                _pool().map(partial(_send_webhook, links=links), hooks),
-                strict=True,
-            )
-        )
+        results = _send_webhooks([d for d in batch if d.kind == K.WEBHOOK])
         results.update(_send_emails([d for d in batch if d.kind == K.EMAIL]))
         _record(batch, results, now or timezone.now())
         sent += sum(1 for r in results.values() if r.ok)

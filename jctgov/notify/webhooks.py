@@ -2,10 +2,13 @@
 
 Safety (SSRF): a URL must resolve only to public addresses unless
 ``NOTIFY_ALLOW_PRIVATE_WEBHOOKS`` (development and tests). The check runs when a webhook is
-added and again at every send, and the request goes to the address that was checked (the
-connection is pinned to it, TLS still verifies the host name), so a DNS answer that changes in
-between (rebinding) can't point a send at a private address. Redirects are not followed;
-connect/read timeouts and a response size cap bound every request.
+added and again at every send, inside the sender's DNS resolver, so the connection goes to
+exactly the addresses that were checked and a DNS answer that changes in between (rebinding)
+can't point a send at a private address; TLS still verifies the host name. Redirects are not
+followed; connect/read timeouts and a response size cap bound every request.
+
+The body is the same for every subscriber of an event in one format; each request differs in
+its ``Idempotency-Key`` (one per delivery, the same on every retry) and its signature.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import os
 import socket
 import threading
 import time
@@ -21,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import urllib3
 from django.conf import settings
 
 from jctgov.core.errors import ApplicationError
+from jctgov.notify import http
 
 MAX_URL = 500
 SIGNATURE_HEADER = "X-Jctgov-Signature"
@@ -44,11 +48,7 @@ class Target:
     ip: str
 
 
-def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
-    return ip.is_global and not ip.is_multicast
+_public = http.is_public
 
 
 def resolve(url: str) -> Target:
@@ -83,6 +83,12 @@ def resolve(url: str) -> Target:
 
 def check_url(url: str) -> str:
     url = (url or "").strip()
+    if any(not 32 < ord(c) < 127 for c in url):
+        raise UnsafeWebhook(
+            "Only printable ASCII in the URL (percent-encode the rest).",
+            code="invalid_url",
+            field="url",
+        )
     if not url or len(url) > MAX_URL:
         raise UnsafeWebhook(
             f"A URL of at most {MAX_URL} characters.", code="invalid_url", field="url"
@@ -98,7 +104,7 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def body(fmt: str, event: Any, key: str, link: str) -> bytes:
+def body(fmt: str, event: Any, link: str) -> bytes:
     """The request body for a channel format: Discord's ``content``, Slack's ``text`` (mrkdwn,
     escaped), or the generic JSON event."""
     if fmt == "discord":
@@ -108,7 +114,7 @@ def body(fmt: str, event: Any, key: str, link: str) -> bytes:
         doc = {"text": f"*{_slack_escape(event.title)}*\n{_slack_escape(event.text)}\n<{link}>"}
     else:
         doc = {
-            "id": key,
+            "event": event.pk,
             "type": event.type,
             "created_at": event.created_at.isoformat(),
             "subject": event.subject,
@@ -139,86 +145,35 @@ def verify(secret: str, header: str, payload: bytes, tolerance_s: int = 300) -> 
     return hmac.compare_digest(sign(secret, timestamp, payload), header)
 
 
-# --- sending -----------------------------------------------------------------------------
+# --- sending ----------------------------------------------------------------------------
+
+Result = http.Result
+_sender: http.Sender | None = None
+_sender_lock = threading.Lock()
 
 
-@dataclass
-class Result:
-    ok: bool
-    status: int | None = None
-    error: str = ""
+def _limits() -> http.Limits:
+    return http.Limits(
+        concurrency=settings.NOTIFY_SEND_CONCURRENCY,
+        connect_timeout_s=settings.NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S,
+        read_timeout_s=settings.NOTIFY_WEBHOOK_READ_TIMEOUT_S,
+        max_response_bytes=settings.NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES,
+        allow_private=settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS,
+    )
 
 
-_pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
-_pools_lock = threading.Lock()
-
-
-def _pool(target: Target) -> urllib3.HTTPConnectionPool:
-    """A keep-alive pool per (address, host): connections to the checked address only."""
-    key = (target.scheme, target.ip, target.port, target.host)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None:
-            options: dict[str, Any] = {
-                "maxsize": settings.NOTIFY_SEND_CONCURRENCY,
-                "block": True,
-                "retries": False,
-            }
-            if target.scheme == "https":
-                pool = urllib3.HTTPSConnectionPool(
-                    target.ip,
-                    target.port,
-                    server_hostname=target.host,
-                    assert_hostname=target.host,
-                    cert_reqs="CERT_REQUIRED",
-                    **options,
-                )
-            else:
-                pool = urllib3.HTTPConnectionPool(target.ip, target.port, **options)
-            _pools[key] = pool
-        return pool
+def post_many(requests: list[tuple[str, bytes, dict[str, str]]]) -> list[Result]:
+    """POST each (url, body, headers) concurrently over pooled keep-alive connections; a 2xx
+    answer is success. Never raises for network trouble: each failure is a Result with the
+    reason (shown in the delivery log)."""
+    global _sender
+    if not requests:
+        return []
+    with _sender_lock:
+        if _sender is None or _sender.pid != os.getpid():  # a forked worker starts its own
+            _sender = http.Sender(_limits)
+    return _sender.post_many(requests)
 
 
 def post(url: str, payload: bytes, headers: dict[str, str]) -> Result:
-    """POST ``payload``; a 2xx answer is success. Never raises for network trouble."""
-    try:
-        target = resolve(url)  # again at send time: DNS may have changed since
-    except ApplicationError as exc:
-        return Result(False, None, exc.message)
-    host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    if ":" in target.host and not target.host.startswith("["):
-        host = f"[{target.host}]" if target.port in (80, 443) else f"[{target.host}]:{target.port}"
-    limit = settings.NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES
-    try:
-        response = _pool(target).urlopen(
-            "POST",
-            target.path,
-            body=payload,
-            headers={**headers, "Host": host, "Content-Type": "application/json"},
-            redirect=False,
-            assert_same_host=False,
-            timeout=urllib3.Timeout(
-                connect=settings.NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S,
-                read=settings.NOTIFY_WEBHOOK_READ_TIMEOUT_S,
-            ),
-            preload_content=False,
-            release_conn=False,
-        )
-    except urllib3.exceptions.HTTPError as exc:
-        return Result(False, None, f"{type(exc).__name__}: {exc}"[:300])
-    try:
-        data = response.read(limit + 1)
-        if len(data) > limit:
-            response.close()  # the connection is not reused: the rest is never read
-            return Result(False, response.status, f"Response larger than {limit} bytes.")
-        response.release_conn()
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        response.close()
-        return Result(False, response.status, f"{type(exc).__name__}: {exc}"[:300])
-    if 200 <= response.status < 300:
-        return Result(True, response.status)
-    if 300 <= response.status < 400:
-        return Result(
-            False, response.status, f"HTTP {response.status}: redirects are not followed."
-        )
-    return Result(False, response.status, f"HTTP {response.status}")
+    return post_many([(url, payload, headers)])[0]
