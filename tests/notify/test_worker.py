@@ -65,7 +65,9 @@ def test_a_worker_killed_mid_fan_out_then_restarted_leaves_one_delivery_each(
     worker.kill()
     blocker.rollback()
     blocker.close()
-    assert Delivery.objects.filter(event=event).count() == 2 * CHUNK
+    # The statement the dead worker had in flight may still commit on the server: its chunk
+    # is in or out as a whole. Either way the fan-out stopped half-way.
+    assert Delivery.objects.filter(event=event).count() in (2 * CHUNK, 3 * CHUNK)
     assert Event.objects.get(pk=event.pk).fanned_out_at is None
     assert receiver.requests == []  # it died before any sending began
 
