@@ -84,6 +84,17 @@ def _node(event_type: str, n: Any) -> tuple[str, str, str]:
     )
 
 
+def _vote(event_type: str, v: Any) -> tuple[str, str, str]:
+    p = v.proposal
+    choice = v.get_choice_display()
+    return (
+        f"Your delegate voted {choice} on #{p.pk} {p.title}",
+        f"{v.voter} voted {choice} with your veJCT. Vote yourself before "
+        f"{p.ends_at:%Y-%m-%d %H:%M} UTC to count your own choice instead.",
+        f"/proposals/{p.pk}/",
+    )
+
+
 _DESCRIBERS = {
     "proposals.proposal": _proposal,
     "grants.application": _application,
@@ -91,6 +102,7 @@ _DESCRIBERS = {
     "grants.program": _program,
     "grants.recognition": _recognition,
     "market.node": _node,
+    "proposals.vote": _vote,
 }
 
 

@@ -91,6 +91,21 @@ def emit(
     return event
 
 
+def delegate_voted(*, vote: Any) -> Event | None:
+    """ "Your delegate voted", to the wallets that had delegated to the voter at the proposal's
+    snapshot block. Call inside the vote's transaction, after a counted vote that carries
+    delegators is stored. Once per signed vote (its digest is the dedupe key)."""
+    from jctgov.delegates.selectors import delegators_at  # the delegation app (branch powerchain)
+
+    audience = delegators_at(vote.voter, vote.proposal.snapshot_block)
+    return emit(
+        "delegation.delegate_voted",
+        subject=vote,
+        audience=audience,
+        dedupe_key=f"delegation.delegate_voted:{vote.digest}",
+    )
+
+
 def _enqueue_fan_out(event_id: int) -> None:
     from jctgov.notify.tasks import fan_out
 
