@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -91,7 +92,7 @@ def test_decision_reaches_the_applicants_inbox_without_any_setup(client, steward
     client.force_login(application.applicant)
     page = client.get("/notifications/inbox/").content.decode()
     assert "Rejected: Out of scope" in page
-    assert 'id="inbox-count">1<' in page  # the header's unread count
+    assert re.search(r'id="inbox-count"[^>]*>1<', page)  # the header's unread count
     client.post("/notifications/inbox/read")
     assert 'id="inbox-count"' not in client.get("/notifications/inbox/").content.decode()
 
@@ -156,3 +157,23 @@ def test_review_requested_reaches_newly_assigned_reviewers(steward):
     reviewer = UserFactory()
     grants.program_update(program_id=program.pk, actor=steward, reviewers=[reviewer.address])
     assert Event.objects.get(type="grants.review_requested").audience == [reviewer.address]
+
+
+def test_delegate_voted_tells_the_delegators_what_their_delegate_chose():
+    proposal = make_active(title="Fees")
+    delegate, delegator = UserFactory(), UserFactory()
+    vote = Vote.objects.create(
+        digest="0x" + secrets.token_hex(32),
+        proposal=proposal,
+        voter=delegate.address,
+        choice=2,
+        timestamp=0,
+        signature="0x" + "00" * 65,
+        power=1,
+    )
+    with transaction.atomic():
+        event = services.emit("delegation.delegate_voted", subject=vote, audience=[delegator])
+    assert event.title == f"Your delegate voted Against on #{proposal.pk} Fees"
+    assert event.url == f"/proposals/{proposal.pk}/" and delegate.address in event.text
+    event_fan_out(event_id=event.pk)
+    assert Delivery.objects.get(event=event).user == delegator
