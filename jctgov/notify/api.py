@@ -22,6 +22,8 @@ EVENTS = serializers.ListField(
 
 class ChannelSerializer(serializers.ModelSerializer):
     events = serializers.SerializerMethodField()
+    # Plain strings: an enum here would collide with the proposals' "kind" enum in the schema.
+    kind = serializers.CharField(read_only=True, help_text="inbox, email or webhook")
 
     class Meta:
         model = Channel
