@@ -218,6 +218,12 @@ def main() -> None:
             f"{stats['bad']} bad signatures, {stats['cpu_s']:.2f} s CPU; "
             f"{sent} deliveries recorded as sent"
         )
+        if args.senders == 1:
+            print(
+                f"CPU: {n / cpu:.0f} deliveries per CPU-second of the sending process "
+                f"(fan-out, claims, signing, HTTP, recording); load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run"
+            )
         print(
             f"notify: subscribers={n} deliveries_per_s={rate:.0f} "
             f"duplicates={stats['duplicates']} lost={lost}"
