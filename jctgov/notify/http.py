@@ -122,6 +122,7 @@ class Pool:
                     OSError,
                     TimeoutError,
                     asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError,
                     ValueError,
                 ) as exc:
                     writer.close()
