@@ -110,6 +110,8 @@ def receiver():
 
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.path.startswith("/slow"):
+                time.sleep(1.5)
             status = state.handle(self.path, self.headers, body)
             if status in (301, 302, 307):
                 self.send_response(status)

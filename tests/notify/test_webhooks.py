@@ -183,3 +183,14 @@ def test_events_not_chosen_are_not_sent(receiver, subscribe, django_capture_on_c
     event = emit(django_capture_on_commit_callbacks)
     assert event_fan_out(event_id=event.pk) == 0
     assert receiver.requests == []
+
+
+def test_a_slow_receiver_times_out_and_is_retried(
+    receiver, subscribe, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFY_WEBHOOK_READ_TIMEOUT_S = 0.5
+    subscribe(UserFactory(), "/slow")
+    emit(django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert "TimeoutError" in delivery.last_error
