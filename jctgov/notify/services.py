@@ -96,8 +96,15 @@ def delegate_voted(*, vote: Any) -> Event | None:
     snapshot block. Call inside the vote's transaction, after a counted vote that carries
     delegators is stored. Once per signed vote (its digest is the dedupe key)."""
     from jctgov.delegates.selectors import delegators_at  # the delegation app (branch powerchain)
+    from proposals.models import Vote
 
-    audience = delegators_at(vote.voter, vote.proposal.snapshot_block)
+    delegators = delegators_at(vote.voter, vote.proposal.snapshot_block)
+    voted = set(
+        Vote.objects.filter(proposal_id=vote.proposal_id, voter__in=delegators).values_list(
+            "voter", flat=True
+        )
+    )
+    audience = [a for a in delegators if a not in voted]  # who voted themselves needs no notice
     return emit(
         "delegation.delegate_voted",
         subject=vote,
