@@ -1,5 +1,6 @@
 """Market API: one APIView per operation (providers side and compute side)."""
 
+from jctgov.market.api.confirmations import LeaseConfirmApi, LeaseDisputeApi
 from jctgov.market.api.jobs import (
     JobCancelApi,
     JobDetailApi,
@@ -11,6 +12,7 @@ from jctgov.market.api.jobs import (
     LeaseStartApi,
     QuoteApi,
     ReplayPreviewApi,
+    ReplayStatusApi,
     SummaryApi,
 )
 from jctgov.market.api.providers import (
@@ -29,6 +31,8 @@ __all__ = [
     "JobListApi",
     "JobSubmitApi",
     "LeaseCompleteApi",
+    "LeaseConfirmApi",
+    "LeaseDisputeApi",
     "LeaseFailApi",
     "LeaseListApi",
     "LeaseStartApi",
@@ -39,5 +43,6 @@ __all__ = [
     "ProviderRegisterApi",
     "QuoteApi",
     "ReplayPreviewApi",
+    "ReplayStatusApi",
     "SummaryApi",
 ]

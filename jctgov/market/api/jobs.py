@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core.errors import NotFound
+from jctgov.core.pagination import Pagination
+from jctgov.core.parameters import current_value
 from jctgov.core.schema import error_responses
-from jctgov.market import pricing, replay, selectors, services
-from jctgov.market.api.providers import ERR_SIGNED_IN, LIST_LIMIT
-from jctgov.market.models import GpuModel, Job, Lease, PaymentToken
-from jctgov.market.presenters import MAX_PAGE_ROUNDS
+from jctgov.market import pricing, replay, replay_runs, selectors, services
+from jctgov.market.api.providers import ERR_SIGNED_IN
+from jctgov.market.models import GpuModel, Job, Lease, PaymentToken, ReplayRun, UnmatchedReason
 
 
 class _LeaseOut(serializers.ModelSerializer):
@@ -49,7 +53,33 @@ class _LeaseOut(serializers.ModelSerializer):
             "started_at",
             "ended_at",
             "failure_reason",
+            "confirmed_at",
+            "disputed_at",
+            "dispute_reason",
         ]
+
+
+class _Unmatched(serializers.Serializer):
+    code = serializers.ChoiceField(choices=UnmatchedReason.choices)
+    message = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    considered_at = serializers.DateTimeField(allow_null=True)
+
+
+def unmatched_of(job: Job) -> dict | None:
+    """Why a pending (or expired) job has no lease: the last round's reason, or that no round
+    has considered it yet."""
+    if job.state not in (Job.State.PENDING, Job.State.EXPIRED):
+        return None
+    code = job.unmatched_reason or UnmatchedReason.QUEUED
+    if job.state == Job.State.EXPIRED:
+        code = UnmatchedReason.EXPIRED
+    return {
+        "code": code,
+        "message": UnmatchedReason(code).label,
+        "detail": job.unmatched_detail,
+        "considered_at": job.considered_at,
+    }
 
 
 class _JobOut(serializers.ModelSerializer):
@@ -67,8 +97,25 @@ class _JobOut(serializers.ModelSerializer):
             "payment_token",
             "state",
             "submitted_at",
+            "expires_at",
+            "unmatched",
             "lease",
         ]
+
+    expires_at = serializers.SerializerMethodField()
+    unmatched = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_expires_at(self, job) -> str | None:
+        expiry = self.context.get("job_expiry")
+        if job.state != Job.State.PENDING or expiry is None:
+            return None
+        return serializers.DateTimeField().to_representation(job.submitted_at + expiry)
+
+    @extend_schema_field(_Unmatched(allow_null=True))
+    def get_unmatched(self, job) -> dict | None:
+        why = unmatched_of(job)
+        return _Unmatched(why).data if why else None
 
     @extend_schema_field(_LeaseOut(allow_null=True))
     def get_lease(self, job) -> dict | None:
@@ -76,20 +123,47 @@ class _JobOut(serializers.ModelSerializer):
         return _LeaseOut(lease).data if lease else None
 
 
+def job_context() -> dict:
+    return {"job_expiry": timedelta(seconds=current_value("market.job_expiry_s"))}
+
+
+def _paginated(view: APIView, request, queryset, serializer, context: dict | None = None):
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True, context=context or {}).data)
+
+
+class JobSubmitThrottle(SimpleRateThrottle):
+    """Per wallet: at most ``market.job_submissions_per_hour`` submissions an hour (429 +
+    Retry-After), the rate being a governance parameter."""
+
+    scope = "job_submit"
+
+    def get_rate(self) -> str:
+        return f"{current_value('market.job_submissions_per_hour')}/hour"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class JobListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(
         responses={200: _JobOut(many=True), **error_responses(ERR_SIGNED_IN)},
-        summary="My jobs, newest first",
+        summary="My jobs, newest first (paginated: limit, offset)",
     )
     def get(self, request):
-        jobs = Job.objects.filter(submitter=request.user).select_related("lease__node")[:LIST_LIMIT]
-        return Response(_JobOut(jobs, many=True).data)
+        jobs = Job.objects.filter(submitter=request.user).select_related("lease__node")
+        return _paginated(self, request, jobs, _JobOut, job_context())
 
 
 class JobSubmitApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [JobSubmitThrottle]
 
     class InputSerializer(serializers.Serializer):
         gpu_model = serializers.ChoiceField(
@@ -111,15 +185,22 @@ class JobSubmitApi(APIView):
         request=InputSerializer,
         responses={
             201: _JobOut,
-            **error_responses({400: ["invalid_input", "field_required"], **ERR_SIGNED_IN}),
+            **error_responses(
+                {
+                    400: ["invalid_input", "field_required"],
+                    **ERR_SIGNED_IN,
+                    409: ["too_many_pending_jobs"],
+                    429: ["rate_limited"],
+                }
+            ),
         },
-        summary="Submit a compute job",
+        summary="Submit a compute job (per wallet: a cap on pending jobs and a rate limit)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.job_submit(user=request.user, **data.validated_data)
-        return Response(_JobOut(job).data, status=201)
+        return Response(_JobOut(job, context=job_context()).data, status=201)
 
 
 class JobDetailApi(APIView):
@@ -137,7 +218,7 @@ class JobDetailApi(APIView):
         )
         if job is None:
             raise NotFound("No such job.", code="job_not_found")
-        return Response(_JobOut(job).data)
+        return Response(_JobOut(job, context=job_context()).data)
 
 
 class JobCancelApi(APIView):
@@ -157,6 +238,7 @@ class JobCancelApi(APIView):
 
 class LeaseListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(
         parameters=[
@@ -169,7 +251,7 @@ class LeaseListApi(APIView):
             )
         ],
         responses={200: _LeaseOut(many=True), **error_responses(ERR_SIGNED_IN)},
-        summary="Leases on my nodes and of my jobs, newest first",
+        summary="Leases on my nodes and of my jobs, newest first (paginated: limit, offset)",
     )
     def get(self, request):
         role = request.query_params.get("role")
@@ -182,7 +264,7 @@ class LeaseListApi(APIView):
             leases = leases.filter(
                 Q(node__provider__user=request.user) | Q(job__submitter=request.user)
             )
-        return Response(_LeaseOut(leases[:LIST_LIMIT], many=True).data)
+        return _paginated(self, request, leases, _LeaseOut)
 
 
 _LEASE_ERRORS = {
@@ -307,10 +389,38 @@ class QuoteApi(APIView):
         return Response(pricing.quotes_both(**data.validated_data))
 
 
+class _ReplayStatus(serializers.Serializer):
+    key = serializers.CharField()
+    state = serializers.ChoiceField(choices=ReplayRun.State.choices)
+    days = serializers.IntegerField()
+    window_end = serializers.DateTimeField()
+    rounds_done = serializers.IntegerField()
+    rounds_total = serializers.IntegerField()
+    error = serializers.CharField(allow_null=True)
+    result = serializers.DictField(allow_null=True, help_text="The preview, once done")
+    rows = serializers.ListField(
+        child=serializers.DictField(), allow_null=True, help_text="The preview as table rows"
+    )
+    status_url = serializers.CharField()
+
+
+def _status_body(request, run: ReplayRun) -> dict:
+    body = replay_runs.run_status(run)
+    body["status_url"] = request.build_absolute_uri(
+        reverse("market-api:replay-status", args=[run.key])
+    )
+    return body
+
+
 class ReplayPreviewApi(APIView):
-    """What proposed marketplace parameters would have done to the recorded rounds."""
+    """What proposed marketplace parameters would have done to the recorded rounds.
+
+    Background work: the first request for (values, window) enqueues a replay and answers 202;
+    poll ``status_url``. Requests for the same values in the same window share the result."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "replay"
 
     class InputSerializer(serializers.Serializer):
         changes = serializers.DictField(
@@ -318,12 +428,13 @@ class ReplayPreviewApi(APIView):
             allow_empty=True,
             help_text='{"market.stablecoin_fee_bps": "150", ...}; values as integers or digit strings',
         )
-        days = serializers.IntegerField(min_value=1, max_value=30, default=7)
+        days = serializers.IntegerField(min_value=1, max_value=replay.REPLAY_MAX_DAYS, default=7)
 
     @extend_schema(
         request=InputSerializer,
         responses={
-            200: dict,
+            200: _ReplayStatus,
+            202: _ReplayStatus,
             **error_responses(
                 {
                     400: [
@@ -331,19 +442,35 @@ class ReplayPreviewApi(APIView):
                         "unknown_parameter",
                         "parameter_out_of_bounds",
                         "invalid_integer",
+                        "replay_too_many_rounds",
                     ],
                     **ERR_SIGNED_IN,
+                    429: ["rate_limited"],
                 }
             ),
         },
-        summary="Replay the last days' match rounds with current vs proposed parameter values",
+        summary="Replay the last days' match rounds with current vs proposed values (background)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        preview = replay.replay_preview(
-            data.validated_data["changes"],
+        run = replay_runs.replay_request(
+            changes=data.validated_data["changes"],
             days=data.validated_data["days"],
-            max_rounds=MAX_PAGE_ROUNDS,  # bounded work per request, as on the proposal page
+            user=request.user,
         )
-        return Response(replay.preview_json(preview))
+        status = 200 if run.state == ReplayRun.State.DONE else 202
+        return Response(_status_body(request, run), status=status)
+
+
+class ReplayStatusApi(APIView):
+    @extend_schema(
+        auth=[],
+        responses={200: _ReplayStatus, **error_responses({404: ["replay_not_found"]})},
+        summary="Progress and, once done, the result of a replay preview",
+    )
+    def get(self, request, key: str):
+        run = ReplayRun.objects.filter(key=key).first()
+        if run is None:
+            raise NotFound("No such replay.", code="replay_not_found")
+        return Response(_status_body(request, run))
