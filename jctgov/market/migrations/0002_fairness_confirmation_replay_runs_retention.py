@@ -6,119 +6,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('market', '0001_initial'),
+        ("market", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReplayRun',
+            name="ReplayRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('changes', models.JSONField(default=dict)),
-                ('current', models.JSONField(default=dict)),
-                ('days', models.PositiveSmallIntegerField()),
-                ('window_end', models.DateTimeField()),
-                ('max_rounds', models.PositiveIntegerField()),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('rounds_total', models.PositiveIntegerField(default=0)),
-                ('rounds_done', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('progress_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("changes", models.JSONField(default=dict)),
+                ("current", models.JSONField(default=dict)),
+                ("days", models.PositiveSmallIntegerField()),
+                ("window_end", models.DateTimeField()),
+                ("max_rounds", models.PositiveIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("rounds_total", models.PositiveIntegerField(default=0)),
+                ("rounds_done", models.PositiveIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("progress_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='UptimeInterval',
+            name="UptimeInterval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot_s', models.PositiveIntegerField()),
-                ('first_slot', models.BigIntegerField()),
-                ('last_slot', models.BigIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slot_s", models.PositiveIntegerField()),
+                ("first_slot", models.BigIntegerField()),
+                ("last_slot", models.BigIntegerField()),
             ],
         ),
         migrations.AddField(
-            model_name='job',
-            name='considered_at',
+            model_name="job",
+            name="considered_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='job',
-            name='unmatched_detail',
+            model_name="job",
+            name="unmatched_detail",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='job',
-            name='unmatched_reason',
-            field=models.CharField(blank=True, choices=[('no_gpu_model', 'No online offer of this GPU model'), ('not_enough_vram', 'No offer with enough VRAM per GPU'), ('not_enough_gpus', 'No offer with this many free GPUs on one node'), ('not_enough_hours', 'No offer available for this many hours'), ('price_too_low', 'Every fitting offer asks more than the maximum price'), ('providers_ineligible', "Fitting offers' providers lack stake or uptime"), ('own_nodes_only', "Only your own nodes fit (a job never runs on its submitter's nodes)"), ('capacity_taken', 'Fitting capacity went to other jobs this round'), ('not_in_round', 'Waiting for a place in a match round'), ('expired', 'Expired before a match (market.job_expiry_s)')], max_length=32),
+            model_name="job",
+            name="unmatched_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_gpu_model", "No online offer of this GPU model"),
+                    ("not_enough_vram", "No offer with enough VRAM per GPU"),
+                    ("not_enough_gpus", "No offer with this many free GPUs on one node"),
+                    ("not_enough_hours", "No offer available for this many hours"),
+                    ("price_too_low", "Every fitting offer asks more than the maximum price"),
+                    ("providers_ineligible", "Fitting offers' providers lack stake or uptime"),
+                    (
+                        "own_nodes_only",
+                        "Only your own nodes fit (a job never runs on its submitter's nodes)",
+                    ),
+                    ("capacity_taken", "Fitting capacity went to other jobs this round"),
+                    ("not_in_round", "Waiting for a place in a match round"),
+                    ("expired", "Expired before a match (market.job_expiry_s)"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='lease',
-            name='confirmed_at',
+            model_name="lease",
+            name="confirmed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='lease',
-            name='dispute_reason',
+            model_name="lease",
+            name="dispute_reason",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='lease',
-            name='disputed_at',
+            model_name="lease",
+            name="disputed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='node',
-            name='heartbeats_rolled_until',
+            model_name="node",
+            name="heartbeats_rolled_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='node',
-            name='simulated',
+            model_name="node",
+            name="simulated",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='job',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Pending'), ('matched', 'Matched'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='pending', max_length=16),
+            model_name="job",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("matched", "Matched"),
+                    ("cancelled", "Cancelled"),
+                    ("expired", "Expired"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['submitter', 'state'], name='market_job_submitt_902e02_idx'),
+            model_name="job",
+            index=models.Index(fields=["submitter", "state"], name="market_job_submitt_902e02_idx"),
         ),
         migrations.AddConstraint(
-            model_name='lease',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_at__isnull', True), ('disputed_at__isnull', True), _connector='OR'), name='lease_confirmed_xor_disputed'),
+            model_name="lease",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confirmed_at__isnull", True), ("disputed_at__isnull", True), _connector="OR"
+                ),
+                name="lease_confirmed_xor_disputed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lease',
-            constraint=models.CheckConstraint(condition=models.Q(('disputed_at__isnull', True), models.Q(('dispute_reason', ''), _negated=True), _connector='OR'), name='lease_dispute_has_reason'),
+            model_name="lease",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("disputed_at__isnull", True),
+                    models.Q(("dispute_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="lease_dispute_has_reason",
+            ),
         ),
         migrations.AddField(
-            model_name='replayrun',
-            name='requested_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="replayrun",
+            name="requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='uptimeinterval',
-            name='node',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uptime_intervals', to='market.node'),
+            model_name="uptimeinterval",
+            name="node",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="uptime_intervals",
+                to="market.node",
+            ),
         ),
         migrations.AddIndex(
-            model_name='uptimeinterval',
-            index=models.Index(fields=['node', 'last_slot'], name='market_upti_node_id_9c315d_idx'),
+            model_name="uptimeinterval",
+            index=models.Index(fields=["node", "last_slot"], name="market_upti_node_id_9c315d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='uptimeinterval',
-            constraint=models.CheckConstraint(condition=models.Q(('last_slot__gte', models.F('first_slot'))), name='uptime_interval_ordered'),
+            model_name="uptimeinterval",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("last_slot__gte", models.F("first_slot"))),
+                name="uptime_interval_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='uptimeinterval',
-            constraint=models.CheckConstraint(condition=models.Q(('slot_s__gte', 1)), name='uptime_interval_slot_gte_1'),
+            model_name="uptimeinterval",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slot_s__gte", 1)), name="uptime_interval_slot_gte_1"
+            ),
         ),
     ]
