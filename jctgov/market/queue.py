@@ -16,7 +16,7 @@ some offer passed them all, that the fitting capacity went to other jobs this ro
 
 from __future__ import annotations
 
-import heapq
+import bisect
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,18 +35,55 @@ class Queued:
     submitted_at: Any
 
 
-def select_for_round(queue: Iterable[Queued], limit: int) -> list[Queued]:
-    """Up to ``limit`` jobs, round-robin across submitters before age (see the module doc).
+class FairQueue:
+    """Pending jobs in per-submitter lanes, each kept in age order, for repeated rounds.
 
-    Deterministic: ties go to the older job, then the lower id."""
-    if limit < 1:
-        return []
-    rank: dict[Hashable, int] = {}
-    keyed = []
-    for item in sorted(queue, key=lambda q: (q.submitted_at, q.id)):
-        rank[item.submitter] = rank.get(item.submitter, 0) + 1
-        keyed.append((rank[item.submitter], item.submitted_at, item.id, item))
-    return [row[3] for row in heapq.nsmallest(limit, keyed, key=lambda row: row[:3])]
+    ``select`` costs a sort of the lanes' heads per rank the round reaches, not a pass over the
+    whole queue: with 100,000 pending jobs from 5,000 wallets a round of 1,000 sorts 5,000
+    heads. Jobs leave with ``remove`` once matched (or expired, or cancelled)."""
+
+    def __init__(self, items: Iterable[Queued] = ()) -> None:
+        self.lanes: dict[Hashable, list[tuple[Any, Any, Queued]]] = {}
+        self.where: dict[Any, Hashable] = {}
+        for item in items:
+            self.add(item)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def add(self, item: Queued) -> None:
+        lane = self.lanes.setdefault(item.submitter, [])
+        entry = (item.submitted_at, item.id, item)
+        if lane and entry[:2] < lane[-1][:2]:
+            bisect.insort(lane, entry, key=lambda e: e[:2])
+        else:
+            lane.append(entry)  # jobs arrive in age order: the usual, O(1) case
+        self.where[item.id] = item.submitter
+
+    def remove(self, job_id: Any) -> None:
+        submitter = self.where.pop(job_id)
+        lane = self.lanes[submitter]
+        lane[:] = [e for e in lane if e[1] != job_id]
+        if not lane:
+            del self.lanes[submitter]
+
+    def select(self, limit: int) -> list[Queued]:
+        """Up to ``limit`` jobs: every submitter's oldest (oldest first), then every second
+        oldest, … Deterministic: ties go to the lower id."""
+        picked: list[Queued] = []
+        lanes = list(self.lanes.values())
+        rank = 0
+        while lanes and len(picked) < limit:
+            heads = sorted(lane[rank] for lane in lanes)
+            picked.extend(e[2] for e in heads[: limit - len(picked)])
+            rank += 1
+            lanes = [lane for lane in lanes if len(lane) > rank]
+        return picked
+
+
+def select_for_round(queue: Iterable[Queued], limit: int) -> list[Queued]:
+    """Up to ``limit`` jobs of ``queue``, round-robin across submitters before age."""
+    return FairQueue(queue).select(limit) if limit >= 1 else []
 
 
 # (code, human sentence) — codes are UnmatchedReason values of jctgov.market.models.
