@@ -11,8 +11,6 @@ from jctgov.market.api.jobs import (
     LeaseListApi,
     LeaseStartApi,
     QuoteApi,
-    ReplayPreviewApi,
-    ReplayStatusApi,
     SummaryApi,
 )
 from jctgov.market.api.providers import (
@@ -23,6 +21,7 @@ from jctgov.market.api.providers import (
     ProviderRefreshStakeApi,
     ProviderRegisterApi,
 )
+from jctgov.market.api.replay import ReplayPreviewApi, ReplayStatusApi
 
 __all__ = [
     "HeartbeatApi",

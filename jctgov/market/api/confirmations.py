@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jctgov.core.schema import error_responses
-from jctgov.market import services
+from jctgov.market import confirmations
 from jctgov.market.api.jobs import _LeaseOut
 from jctgov.market.api.providers import ERR_SIGNED_IN
 
@@ -29,7 +29,7 @@ class LeaseConfirmApi(APIView):
     )
     def post(self, request, lease_id: int):
         return Response(
-            _LeaseOut(services.lease_confirm(lease_id=lease_id, user=request.user)).data
+            _LeaseOut(confirmations.lease_confirm(lease_id=lease_id, user=request.user)).data
         )
 
 
@@ -61,5 +61,7 @@ class LeaseDisputeApi(APIView):
     def post(self, request, lease_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lease = services.lease_dispute(lease_id=lease_id, user=request.user, **data.validated_data)
+        lease = confirmations.lease_dispute(
+            lease_id=lease_id, user=request.user, **data.validated_data
+        )
         return Response(_LeaseOut(lease).data)
