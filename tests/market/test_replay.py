@@ -189,3 +189,37 @@ def test_a_job_one_side_left_unmatched_waits_for_the_next_round():
     assert after["provider_revenue_usd"] == Decimal(10)
     only_round_1 = simulate(rounds[:1], stricter)
     assert (only_round_1["jobs"], only_round_1["matched"]) == (1, 0)
+
+
+@pytest.mark.worker
+def test_a_real_worker_replays_once_when_the_task_is_delivered_twice(celery_worker, client):
+    """POST enqueues on commit; a duplicate delivery arrives too. The worker on the real broker
+    finishes the run once, and the status endpoint shows the result."""
+    from jctgov.market.matching import match_round
+    from jctgov.market.models import ReplayRun
+    from jctgov.market.tasks import run_replay
+    from tests.factories import UserFactory
+    from tests.fixtures.worker import wait_until
+    from tests.market.factories import JobFactory
+    from tests.market.test_matching import _online_node
+
+    past = timezone.now() - WINDOW_STEP * 2  # inside the window the request will look at
+    _online_node(ask_usd=Decimal("1.00"))
+    JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=past)
+    match_round(now=past)
+    client.force_login(UserFactory())
+    response = client.post(
+        "/api/v1/market/replay",
+        {"changes": {"market.stablecoin_fee_bps": "150"}, "days": 7},
+        content_type="application/json",
+    )
+    assert response.status_code == 202, response.json()
+    run = ReplayRun.objects.get()
+    run_replay.delay(run.pk)  # the duplicate
+    worker = celery_worker()
+    wait_until(lambda: ReplayRun.objects.get(pk=run.pk).state == "done", timeout=60)
+    wait_until(lambda: worker.output().count("succeeded") >= 2, timeout=60)
+    status = client.get(response.json()["status_url"]).json()
+    assert (status["state"], status["rounds_done"]) == ("done", 1)
+    # 10 GPU-hours at $1: the proposed 1.5% fee is $0.15
+    assert Decimal(status["result"]["after"]["fees"]["stablecoin"]) == Decimal("0.15")
