@@ -203,11 +203,16 @@ def round_jobs(*, now: datetime, values: dict[str, int]) -> list[Job]:
     rank = Window(
         RowNumber(), partition_by=[F("submitter_id")], order_by=[F("submitted_at"), F("id")]
     )
-    return list(
+    # The window runs over narrow (id, submitter, submitted_at) rows read in index order; only
+    # the chosen jobs are then loaded whole.
+    ids = list(
         Job.objects.filter(state=Job.State.PENDING, submitted_at__gte=expiry_cutoff)
         .annotate(rank=rank)
-        .order_by("rank", "submitted_at", "id")[:MAX_JOBS_PER_ROUND]
+        .order_by("rank", "submitted_at", "id")
+        .values_list("id", flat=True)[:MAX_JOBS_PER_ROUND]
     )
+    by_id = Job.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 def _explain_unmatched(

@@ -196,7 +196,13 @@ class Job(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "submitted_at"]),
-            models.Index(fields=["submitter", "state"]),
+            # A round's round-robin selection and the per-wallet cap read pending jobs by
+            # submitter in age order (jctgov.market.matching.round_jobs).
+            models.Index(
+                fields=["submitter", "submitted_at", "id"],
+                condition=Q(state="pending"),
+                name="job_pending_by_submitter",
+            ),
         ]
         ordering = ["-submitted_at", "-id"]
 
