@@ -156,6 +156,7 @@ REST_FRAMEWORK = {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),
         "vote": env("JCTGOV_RATE_VOTE", "600/min"),
         "heartbeat": env("JCTGOV_RATE_HEARTBEAT", "600/min"),
+        "replay": env("JCTGOV_RATE_REPLAY", "10/hour"),
     },
 }
 
@@ -194,6 +195,9 @@ CHAIN_DEPLOYMENTS_FILE = Path(env("CHAIN_DEPLOYMENTS_FILE", str(VAR_DIR / "deplo
 # USD per JCT for quoting JCT payments. Development uses a fixed demo price; production must set
 # it (empty: JCT quotes stay in USD and are converted at settlement).
 MARKET_JCT_USD_PRICE = env("JCTGOV_JCT_USD_PRICE", "0.10" if DEBUG else "")
+# `manage.py up` turns this on (unless --no-demo): the beat then sends heartbeats for the demo
+# nodes of `seed_demo` (Node.simulated) so the demo market stays alive. Never real nodes.
+MARKET_SIMULATE_DEMO_NODES = envbool("JCTGOV_SIMULATE_DEMO_NODES", False)
 # The executor key signs timelock and escrow transactions. It comes from the environment only.
 JCTGOV_EXECUTOR_KEY = env("JCTGOV_EXECUTOR_KEY", "")
 JCTGOV_EXECUTOR_KEYSTORE = env("JCTGOV_EXECUTOR_KEYSTORE", "")
