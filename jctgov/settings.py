@@ -172,6 +172,8 @@ REST_FRAMEWORK = {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),
         "vote": env("JCTGOV_RATE_VOTE", "600/min"),
         "heartbeat": env("JCTGOV_RATE_HEARTBEAT", "600/min"),
+        # Per wallet: new drafts (JCTGOV_MAX_DRAFTS_PER_WALLET caps how many are open at once).
+        "draft": env("JCTGOV_RATE_DRAFT", "30/hour"),
     },
 }
 
@@ -195,6 +197,9 @@ SPECTACULAR_SETTINGS = {
         "jctgov.core.schema.add_error_responses",
     ],
 }
+
+# Drafts a wallet may hold at once (proposal_create_draft): drafts cost nothing to make.
+JCTGOV_MAX_DRAFTS_PER_WALLET = envint("JCTGOV_MAX_DRAFTS_PER_WALLET", 10)
 
 # --- Sign-In with Ethereum ------------------------------------------------------------
 SIWE_NONCE_TTL_S = 600
