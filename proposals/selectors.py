@@ -13,7 +13,6 @@ from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sum, exact_sum
 from proposals.tally import Tally, tally_from_totals
 
-
 # What the list shows without a state filter: neither drafts nor cancelled proposals (both stay
 # reachable with ?state=…). Draft spam must not push published proposals off the list.
 HIDDEN_BY_DEFAULT = (ProposalState.DRAFT, ProposalState.CANCELLED)
