@@ -92,11 +92,13 @@ class ProgramDetailApi(APIView):
 class ProgramExportApi(APIView):
     @extend_schema(
         responses={(200, "text/csv"): str, **error_responses({404: ["program_not_found"]})},
-        summary="CSV of a program's applications, decisions and payouts",
+        summary="CSV of a program's decided applications and payouts (stewards: every "
+        "submitted application)",
     )
     def get(self, request, program_id: int):
         program = selectors.program_get(program_id)
-        response = HttpResponse(selectors.program_export_csv(program), content_type="text/csv")
+        csv_text = selectors.program_export_csv(program, request.user)
+        response = HttpResponse(csv_text, content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="grant-program-{program.pk}.csv"'
         return response
 
@@ -135,7 +137,7 @@ class ProgramApplicationsApi(APIView):
     def get(self, request, program_id: int):
         program = selectors.program_get(program_id)
         rows = selectors.program_applications(program, request.user)
-        return Response(ApplicationSerializer(rows, many=True).data)
+        return Response(ApplicationSerializer(rows, many=True, context={"user": request.user}).data)
 
     @extend_schema(
         request=ApplicationInputSerializer,
@@ -182,7 +184,7 @@ class MyApplicationsApi(APIView):
     @extend_schema(responses=ApplicationSerializer(many=True), summary="My applications")
     def get(self, request):
         rows = selectors.applications_of(request.user)
-        return Response(ApplicationSerializer(rows, many=True).data)
+        return Response(ApplicationSerializer(rows, many=True, context={"user": request.user}).data)
 
 
 class ApplicationDetailApi(APIView):
@@ -373,7 +375,8 @@ class ReviewQueueApi(APIView):
         responses=ApplicationSerializer(many=True), summary="Applications awaiting my review"
     )
     def get(self, request):
-        return Response(ApplicationSerializer(selectors.review_queue(request.user), many=True).data)
+        rows = selectors.review_queue(request.user)
+        return Response(ApplicationSerializer(rows, many=True, context={"user": request.user}).data)
 
 
 # --- milestones -------------------------------------------------------------------------

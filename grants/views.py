@@ -36,7 +36,9 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
             "program": program,
             "is_open": program.is_open(timezone.now()),
             "description_html": render_markdown(program.description),
-            "applications": selectors.program_applications(program, user),
+            "applications": selectors.with_visible_scores(
+                selectors.program_applications(program, user), user
+            ),
             "reviewer_addresses": [u.address for u in program.reviewers.all()],
             "rubric_json": json.dumps(program.rubric),
             "is_steward": _signed_in(request) and user.is_steward,
@@ -101,7 +103,12 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         signed_in and not is_applicant and application.program.reviewers.filter(pk=user.pk).exists()
     )
     reviews = selectors.visible_reviews(application, user)
+    selectors.with_visible_scores([application], user)
     rubric = application.program.rubric
+    if application.visible_score is None:
+        reviews_for_means = [r for r in reviews if signed_in and r.reviewer_id == user.pk]
+    else:
+        reviews_for_means = reviews
     return render(
         request,
         "grants/application_detail.html",
@@ -111,7 +118,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "description_html": render_markdown(application.description),
             "milestones": list(application.milestones.all()),
             "reviews": reviews,
-            "breakdown": selectors.rubric_breakdown(rubric, reviews) if reviews else [],
+            "breakdown": selectors.rubric_breakdown(rubric, reviews_for_means) if reviews else [],
             "is_applicant": is_applicant,
             "is_steward": signed_in and user.is_steward,
             "can_review": is_reviewer
@@ -131,7 +138,11 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "grants/my_applications.html",
-        {"applications": selectors.applications_of(request.user)},
+        {
+            "applications": selectors.with_visible_scores(
+                selectors.applications_of(request.user), request.user
+            )
+        },
     )
 
 
@@ -139,7 +150,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
     return render(
-        request, "grants/review_queue.html", {"applications": selectors.review_queue(request.user)}
+        request,
+        "grants/review_queue.html",
+        {
+            "applications": selectors.with_visible_scores(
+                selectors.review_queue(request.user), request.user
+            )
+        },
     )
 
 
@@ -148,7 +165,9 @@ def steward(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not request.user.is_steward:
         return render(request, "grants/not_steward.html", status=403)
-    return render(request, "grants/steward.html", selectors.steward_queue())
+    queue = selectors.steward_queue()
+    queue["decisions"] = selectors.with_visible_scores(queue["decisions"], request.user)
+    return render(request, "grants/steward.html", queue)
 
 
 def recognitions(request: HttpRequest) -> HttpResponse:
