@@ -11,7 +11,11 @@ import pytest
 
 from grants import services
 from tests.factories import UserFactory
-from tests.grants.factories import approved_application, submitted_application
+from tests.grants.factories import (
+    approved_application,
+    draft_application,
+    submitted_application,
+)
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/grants"
@@ -86,3 +90,46 @@ def test_stewards_see_the_running_score(client, program, reviewers, steward):
     application = submitted_application(program)
     review(application, reviewers[0], 2)
     assert score_seen_by(client, steward, application) == ("2.0000", "2.0000", True)
+
+
+def status_and_code(response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_other_peoples_applications_answer_404_like_missing_ones(client, program, applicant):
+    draft = draft_application(program, applicant)
+    submitted = submitted_application(program)
+    client.force_login(UserFactory())
+    missing = 10**9
+    for target in (draft.pk, submitted.pk, missing):
+        for path in ("submit", "withdraw"):
+            answer = client.post(f"{API}/applications/{target}/{path}")
+            assert status_and_code(answer) == (404, "application_not_found"), (target, path)
+        answer = client.patch(
+            f"{API}/applications/{target}", {"title": "Mine now"}, content_type="application/json"
+        )
+        assert status_and_code(answer) == (404, "application_not_found")
+        answer = client.post(
+            f"{API}/applications/{target}/reviews",
+            {"scores": {"impact": 5}},
+            content_type="application/json",
+        )
+        assert status_and_code(answer) == (404, "application_not_found")
+
+
+def test_other_peoples_milestones_answer_404_like_missing_ones(client, program, reviewers, steward):
+    decided = approved_application(program, steward, reviewers)
+    visible = decided.milestones.first()
+    undecided = submitted_application(program).milestones.first()
+    client.force_login(UserFactory())
+    body = {"evidence_url": "https://example.org/x", "text": "done"}
+
+    def report(milestone_id):
+        return client.post(
+            f"{API}/milestones/{milestone_id}/report", body, content_type="application/json"
+        )
+
+    assert status_and_code(report(undecided.pk)) == (404, "milestone_not_found")
+    assert status_and_code(report(10**9)) == (404, "milestone_not_found")
+    # A decided application is public: saying "not yours" there reveals nothing.
+    assert status_and_code(report(visible.pk)) == (403, "not_applicant")
