@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
+from jctgov.core.text import text_problem
 from proposals import eip712
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.services import vote_store
@@ -46,6 +47,8 @@ def vote_check_input(*, voter: Any, choice: Any, reason: Any, timestamp: Any) ->
     """
     if not isinstance(reason, str):
         raise ApplicationError("The reason must be text.", code="invalid_input", field="reason")
+    if problem := text_problem(reason):
+        raise ApplicationError(problem[1], code=problem[0], field="reason")
     if len(reason) > MAX_REASON:
         raise ApplicationError(
             f"The reason is limited to {MAX_REASON} characters.",
