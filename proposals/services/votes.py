@@ -109,8 +109,9 @@ def vote_cast(
     """Record a signed vote; returns (receipt, created). The receipt's ``proposal`` is loaded.
 
     Idempotent: the same signed vote (same EIP-712 hash) is stored once and returned with
-    created=False. The voter's newest vote (by timestamp, ties by arrival) is the counted one;
-    older ones stay as receipts. Atomic, under the proposal's row lock (the one proposal_close
+    created=False. The voter's last vote to arrive is the counted one (tally.counted_receipts:
+    a timestamp is the wallet's claim and must not outrank a later change of mind); earlier
+    ones stay as receipts. Atomic, under the proposal's row lock (the one proposal_close
     takes), and backed by the unique indexes on the digest and on (proposal, voter) WHERE
     counted: never two counted votes, never a vote counted after the close.
     """
@@ -201,9 +202,9 @@ def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bo
             code="no_voting_power",
             field="voter",
         )
-    # Newer timestamp wins; on a tie the later arrival (this one) wins.
-    vote.counted = ballot.counted_timestamp is None or vote.timestamp >= ballot.counted_timestamp
-    if ballot.counted_id is not None and vote.counted:
+    # The later arrival (this one, under the proposal's lock) wins: tally.counted_receipts.
+    vote.counted = True
+    if ballot.counted_id is not None:
         vote_store.uncount_vote(ballot.counted_id)
     vote.power = ballot.power
     vote_store.insert_vote(vote)
