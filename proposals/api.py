@@ -19,6 +19,7 @@ from proposals.api_docs import (
     PAYLOAD_ERRORS,
     TOKEN,
     VOTE_ERRORS,
+    VOTE_REASON,
     VOTE_REQUEST,
     ProposalDetailSerializer,
     ReceiptSerializer,
@@ -314,14 +315,13 @@ class ProposalCancelApi(APIView):
 
 
 class TypedDataApi(APIView):
+    class QuerySerializer(serializers.Serializer):  # documents the query; vote_check_input checks
+        voter = serializers.CharField(help_text="0x address; mixed case must be EIP-55")
+        choice = serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain")
+        reason = VOTE_REASON()
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("voter", str, required=True),
-            OpenApiParameter(
-                "choice", int, required=True, description="1 For, 2 Against, 3 Abstain"
-            ),
-            OpenApiParameter("reason", str, required=False),
-        ],
+        parameters=[QuerySerializer],
         responses={
             200: inline_serializer(
                 "VoteTypedData",
