@@ -35,3 +35,11 @@ BEAT_SCHEDULE.update(
         "grants-reconcile-payouts": {"task": "grants.reconcile_payouts", "schedule": 60.0},
     }
 )
+
+# --- wallets (jctgov/wallets/tasks.py): retention ----------------------------------------
+BEAT_SCHEDULE.update(
+    {
+        "wallets-purge-nonces": {"task": "wallets.purge_nonces", "schedule": 600.0},
+        "wallets-purge-sessions": {"task": "wallets.purge_sessions", "schedule": 3600.0},
+    }
+)

@@ -138,3 +138,24 @@ def steward_grant(*, address: str) -> User:
         group, _ = Group.objects.get_or_create(name=STEWARDS_GROUP)
         user.groups.add(group)
     return user
+
+
+def nonces_purge(*, now=None) -> int:
+    """Delete sign-in nonces past their expiry (used or not); returns how many. Idempotent.
+
+    Safe at any time: a login needs its nonce unexpired, so a deleted row could not have been
+    used again anyway. Uses the created_at index (expiry = creation + SIWE_NONCE_TTL_S)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.SIWE_NONCE_TTL_S)
+    deleted, _ = SiweNonce.objects.filter(created_at__lt=cutoff, expires_at__lt=now).delete()
+    return deleted
+
+
+def sessions_purge(*, now=None) -> int:
+    """Delete expired sessions (SESSION_COOKIE_AGE, or a SIWE message's Expiration Time);
+    returns how many. Idempotent. Django never removes them itself."""
+    from django.contrib.sessions.models import Session
+
+    now = now or timezone.now()
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted
