@@ -174,6 +174,8 @@ REST_FRAMEWORK = {
         "heartbeat": env("JCTGOV_RATE_HEARTBEAT", "600/min"),
         # Per wallet: new drafts (JCTGOV_MAX_DRAFTS_PER_WALLET caps how many are open at once).
         "draft": env("JCTGOV_RATE_DRAFT", "30/hour"),
+        # Per client address: password attempts at /admin/login/ (jctgov/core/admin_login.py).
+        "admin_login": env("JCTGOV_RATE_ADMIN_LOGIN", "10/min"),
     },
 }
 
