@@ -154,22 +154,26 @@ def applications_of(user: Any) -> QuerySet[Application]:
     return _applications().filter(applicant=user).order_by("-created_at", "-id")
 
 
-def program_applications(program: Program, user: Any) -> list[Application]:
-    """A program's applications visible to ``user`` (see can_view_application)."""
-    rows = _applications().filter(program=program).exclude(state=S.DRAFT)
-    return [a for a in rows if can_view_application(a, user)]
+def program_applications(program: Program, user: Any) -> QuerySet[Application]:
+    """A program's applications (not drafts) visible to ``user``, oldest first: the rule of
+    can_view_application as one SQL filter, so a page of them costs no query per row."""
+    rows = _applications().filter(program=program).exclude(state=S.DRAFT).order_by("id")
+    if not getattr(user, "is_authenticated", False):
+        return rows.filter(state__in=DECIDED_STATES)
+    if user.is_steward or program.reviewers.filter(pk=user.pk).exists():
+        return rows
+    return rows.filter(Q(state__in=DECIDED_STATES) | Q(applicant=user))
 
 
-def review_queue(reviewer: Any) -> list[Application]:
+def review_queue(reviewer: Any) -> QuerySet[Application]:
     """Submitted or under-review applications of the reviewer's programs, not their own."""
-    rows = (
+    return (
         _applications()
         .filter(program__reviewers=reviewer, state__in=[S.SUBMITTED, S.UNDER_REVIEW])
         .exclude(applicant=reviewer)
         .exclude(payout_address=reviewer.address)
         .order_by("submitted_at", "id")
     )
-    return list(rows)
 
 
 def steward_queue() -> dict[str, list]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from grants import selectors
 from grants.models import ApplicationState, MilestoneState
 from jctgov.core.errors import NotFound
+from jctgov.core.pagination import paginate
 from proposals.rendering import render_markdown
 
 
@@ -19,8 +20,17 @@ def _signed_in(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated)
 
 
+def _page(request: HttpRequest, name: str, rows) -> dict:
+    """Template context of one page of ``rows`` under ``name``, with the pager's links."""
+    context = paginate(request, rows)
+    context[name] = context["rows"]
+    return context
+
+
 def program_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "grants/program_list.html", {"programs": selectors.program_list()})
+    return render(
+        request, "grants/program_list.html", _page(request, "programs", selectors.program_list())
+    )
 
 
 def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -29,16 +39,16 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     user = request.user
+    page = _page(request, "applications", selectors.program_applications(program, user))
+    page["applications"] = selectors.with_visible_scores(page["applications"], user)
     return render(
         request,
         "grants/program_detail.html",
         {
+            **page,
             "program": program,
             "is_open": program.is_open(timezone.now()),
             "description_html": render_markdown(program.description),
-            "applications": selectors.with_visible_scores(
-                selectors.program_applications(program, user), user
-            ),
             "reviewer_addresses": [u.address for u in program.reviewers.all()],
             "rubric_json": json.dumps(program.rubric),
             "is_steward": _signed_in(request) and user.is_steward,
@@ -135,29 +145,17 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 def my_applications(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
-    return render(
-        request,
-        "grants/my_applications.html",
-        {
-            "applications": selectors.with_visible_scores(
-                selectors.applications_of(request.user), request.user
-            )
-        },
-    )
+    page = _page(request, "applications", selectors.applications_of(request.user))
+    page["applications"] = selectors.with_visible_scores(page["applications"], request.user)
+    return render(request, "grants/my_applications.html", page)
 
 
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
-    return render(
-        request,
-        "grants/review_queue.html",
-        {
-            "applications": selectors.with_visible_scores(
-                selectors.review_queue(request.user), request.user
-            )
-        },
-    )
+    page = _page(request, "applications", selectors.review_queue(request.user))
+    page["applications"] = selectors.with_visible_scores(page["applications"], request.user)
+    return render(request, "grants/review_queue.html", page)
 
 
 def steward(request: HttpRequest) -> HttpResponse:
@@ -172,5 +170,7 @@ def steward(request: HttpRequest) -> HttpResponse:
 
 def recognitions(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "grants/recognitions.html", {"recognitions": selectors.recognition_list()}
+        request,
+        "grants/recognitions.html",
+        _page(request, "recognitions", selectors.recognition_list()),
     )

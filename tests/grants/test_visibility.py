@@ -50,7 +50,7 @@ def score_seen_by(client, user, application) -> tuple:
     """(detail API score, program list API score, page shows a score) for ``user``."""
     client.force_login(user)
     detail = client.get(f"{API}/applications/{application.pk}").json()["score"]
-    rows = client.get(f"{API}/programs/{application.program_id}/applications").json()
+    rows = client.get(f"{API}/programs/{application.program_id}/applications").json()["results"]
     listed = next(r["score"] for r in rows if r["id"] == application.pk)
     page = client.get(f"/grants/applications/{application.pk}/").content.decode()
     return detail, listed, "· score " in page
@@ -60,7 +60,7 @@ def test_a_reviewer_sees_the_score_only_after_reviewing(client, program, reviewe
     application = submitted_application(program)
     review(application, reviewers[0], 5)
     assert score_seen_by(client, reviewers[1], application) == (None, None, False)
-    queue = client.get(f"{API}/reviews/queue").json()
+    queue = client.get(f"{API}/reviews/queue").json()["results"]
     assert [r["score"] for r in queue] == [None]
     page = client.get(f"/grants/applications/{application.pk}/").content.decode()
     assert "5.00" not in page  # no mean of the other reviewer's scores either
@@ -76,7 +76,7 @@ def test_the_applicant_sees_the_score_only_after_the_decision(
     review(application, reviewers[0], 4)
     review(application, reviewers[1], 4)
     assert score_seen_by(client, applicant, application) == (None, None, False)
-    mine = client.get(f"{API}/applications").json()
+    mine = client.get(f"{API}/applications").json()["results"]
     assert [r["score"] for r in mine] == [None]
     assert "4.0000" not in client.get("/grants/applications/").content.decode()
     services.application_decide(
