@@ -51,6 +51,9 @@ VOTE_ERRORS = {
     404: ["proposal_not_found"],
     409: ["proposal_not_active"],
     429: ["rate_limited"],
+    # Only for a signature the voter's key did not make: a contract wallet is asked (EIP-1271).
+    502: ["chain_error"],
+    503: ["chain_unavailable"],
 }
 
 

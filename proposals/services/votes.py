@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.text import text_problem
-from proposals import eip712
+from proposals import contract_votes, eip712
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.services import vote_store
 
@@ -174,7 +174,15 @@ def _verified(
 ) -> Vote:
     proposal = terms.proposal()
     message = vote_message(proposal, voter=voter, choice=choice, reason=reason, timestamp=timestamp)
-    digest = eip712.verify_vote(vote_domain(proposal), message, signature)
+    # ECDSA, or EIP-1271 for a contract wallet (asked at the snapshot block: contract_votes).
+    digest = contract_votes.verify_vote_signature(
+        vote_domain(proposal),
+        message,
+        signature,
+        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(
+            pk=proposal.pk
+        ),
+    )
     return Vote(
         digest="0x" + digest.hex(),
         proposal=proposal,
