@@ -32,7 +32,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py check
+	DJANGO_DEBUG=1 $(BIN)/python manage.py check
 
 format: install
 	$(BIN)/ruff format .
