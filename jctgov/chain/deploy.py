@@ -7,6 +7,7 @@ Roles after ``deploy_all``:
 - ParameterStore: owned by the timelock.
 - GrantEscrow: DEFAULT_ADMIN_ROLE and FUNDER_ROLE to the timelock, PAYOUT_ROLE to the executor.
 - JCT and MockStablecoin: owned by the deployer (dev-only minting).
+- VoteDelegation: no owner and no roles (``deploy_delegation``).
 - Treasury: JCT minted to the timelock. Demo accounts get JCT and mUSD, and (``demo_locks``)
   a few of them lock JCT in VotingEscrow so the dev chain has voting power from the start.
 """
@@ -101,6 +102,7 @@ def deploy_all(
     out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock)
     out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, executor)
     out["Multicall3"], _ = deployer.deploy("Multicall3")
+    deploy_delegation(deployer, out)
     out.update(
         chain_id=int(w3.eth.chain_id),
         deploy_block=deploy_block,
@@ -110,6 +112,13 @@ def deploy_all(
     if seed:
         seed_demo(w3, deployer, out, demo_keys=demo_keys, demo_locks=demo_locks)
     return out
+
+
+def deploy_delegation(deployer: _Sender, out: dict[str, Any]) -> str:
+    """Deploy VoteDelegation (no owner, no roles: each holder only moves their own delegation)
+    and record it under deployments["VoteDelegation"]."""
+    out["VoteDelegation"], _ = deployer.deploy("VoteDelegation")
+    return str(out["VoteDelegation"])
 
 
 def seed_demo(

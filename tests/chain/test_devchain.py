@@ -29,6 +29,7 @@ CONTRACTS = (
     "GrantEscrow",
     "Multicall3",
     "MockStablecoin",
+    "VoteDelegation",
 )
 
 

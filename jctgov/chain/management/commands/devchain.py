@@ -111,6 +111,7 @@ class Command(BaseCommand):
             "ParameterStore",
             "GrantEscrow",
             "Multicall3",
+            "VoteDelegation",
         ):
             self.stdout.write(f"  {name:<20} {result[name]}")
         self.stdout.write(
