@@ -43,3 +43,12 @@ BEAT_SCHEDULE.update(
         "wallets-purge-sessions": {"task": "wallets.purge_sessions", "schedule": 3600.0},
     }
 )
+
+# --- notifications (jctgov/notify/tasks.py) ------------------------------------------------
+BEAT_SCHEDULE.update(
+    {
+        "notify-sweep": {"task": "notify.sweep", "schedule": 15.0},
+        "notify-closing-soon": {"task": "notify.closing_soon", "schedule": 300.0},
+        "notify-nodes-offline": {"task": "notify.nodes_offline", "schedule": 60.0},
+    }
+)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jctgov.delegates",
     "proposals",
     "grants",
+    "jctgov.notify",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jctgov.core.context_processors.site",
+                "jctgov.notify.context_processors.inbox",
             ],
         },
     },
@@ -246,3 +248,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Notifications (jctgov/notify) -------------------------------------------------------
+# Absolute links in emails and webhook bodies.
+JCTGOV_SITE_URL = env("JCTGOV_SITE_URL", "http://127.0.0.1:8000")
+# Email: the console backend in development unless EMAIL_HOST is set; SMTP in production.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "jctgov <notifications@localhost>")
+# Webhooks to private, loopback or link-local addresses: development and tests only.
+NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", DEBUG)
+NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S = float(env("NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S", "3"))
+NOTIFY_WEBHOOK_READ_TIMEOUT_S = float(env("NOTIFY_WEBHOOK_READ_TIMEOUT_S", "5"))
+NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES = envint("NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+NOTIFY_WEBHOOK_DISABLE_AFTER_S = envint("NOTIFY_WEBHOOK_DISABLE_AFTER_S", 24 * 3600)
+NOTIFY_RETRY_BASE_S = float(env("NOTIFY_RETRY_BASE_S", "30"))
+NOTIFY_RETRY_MAX_S = float(env("NOTIFY_RETRY_MAX_S", "3600"))
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 40)
+NOTIFY_SEND_CONCURRENCY = envint("NOTIFY_SEND_CONCURRENCY", 64)
+NOTIFY_SEND_BATCH = envint("NOTIFY_SEND_BATCH", 500)
+NOTIFY_SEND_TASKS = envint("NOTIFY_SEND_TASKS", 2)
+NOTIFY_SEND_BUDGET_S = float(env("NOTIFY_SEND_BUDGET_S", "50"))
+NOTIFY_FANOUT_CHUNK = envint("NOTIFY_FANOUT_CHUNK", 5000)
+NOTIFY_FANOUT_GRACE_S = envint("NOTIFY_FANOUT_GRACE_S", 30)
+NOTIFY_CLAIM_LEASE_S = envint("NOTIFY_CLAIM_LEASE_S", 120)
