@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 run: install
-	$(BIN)/python manage.py up
+	DJANGO_DEBUG=1 $(BIN)/python manage.py up
 
 test: install
 	$(BIN)/python .ci/ensure_chromium.py
@@ -32,7 +32,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py check
+	DJANGO_DEBUG=1 $(BIN)/python manage.py check
 
 format: install
 	$(BIN)/ruff format .

@@ -47,6 +47,14 @@ BEAT_SCHEDULE.update(
     }
 )
 
+# --- wallets (jctgov/wallets/tasks.py): retention ----------------------------------------
+BEAT_SCHEDULE.update(
+    {
+        "wallets-purge-nonces": {"task": "wallets.purge_nonces", "schedule": 600.0},
+        "wallets-purge-sessions": {"task": "wallets.purge_sessions", "schedule": 3600.0},
+    }
+)
+
 # --- notifications (jctgov/notify/tasks.py) ------------------------------------------------
 BEAT_SCHEDULE.update(
     {

@@ -14,17 +14,31 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("JCTGOV_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = envbool("DJANGO_DEBUG", True)
+# Off unless asked for: `make run` (and the test settings, tests/settings.py) turn it on
+# explicitly. With DEBUG on, 404 pages list every URL and 500 pages show settings and frames.
+DEBUG = envbool("DJANGO_DEBUG", False)
 if DEBUG:
     # Development only: a fixed, clearly fake key. Production must set DJANGO_SECRET_KEY.
     SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-insecure-jctgov-secret-key-do-not-use-in-production")
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
     if not SECRET_KEY:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+        raise RuntimeError(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0 (the default); "
+            "for development set DJANGO_DEBUG=1, as `make run` does"
+        )
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# The one origin (scheme://host[:port]) users sign in to. A SIWE message must name exactly this
+# domain and URI: the Host header is the client's to choose (EIP-4361 "domain binding"), so it
+# is never what a signature is checked against. `manage.py up` sets it to its own address.
+JCTGOV_SITE_URL = (env("JCTGOV_SITE_URL", "") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip(
+    "/"
+)
+if not JCTGOV_SITE_URL:
+    raise RuntimeError("JCTGOV_SITE_URL must be set when DJANGO_DEBUG=0, e.g. https://gov.example")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +74,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jctgov.urls"
+# Development error pages: credentials inside URLs (DATABASE_URL…) are masked too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "jctgov.core.debug.CredentialMaskingFilter"
 WSGI_APPLICATION = "jctgov.wsgi.application"
 
 TEMPLATES = [
@@ -124,9 +140,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_AGE = 7 * 24 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies stand in front of the app. Only then is X-Forwarded-Proto theirs to
+# set; without one a client could send it and make plain HTTP look like HTTPS.
+JCTGOV_TRUSTED_PROXIES = envint("JCTGOV_TRUSTED_PROXIES", 0)
+if JCTGOV_TRUSTED_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31536000)
@@ -150,13 +170,17 @@ REST_FRAMEWORK = {
     # The client of a throttled request is REMOTE_ADDR, or the address this many trusted
     # proxies in front of the app put in X-Forwarded-For. DRF's default (None) takes the whole
     # X-Forwarded-For header, which any client can set to get a fresh bucket per request.
-    "NUM_PROXIES": envint("JCTGOV_TRUSTED_PROXIES", 0),
+    "NUM_PROXIES": JCTGOV_TRUSTED_PROXIES,
     # Per-client rates for the endpoints anyone can hit; 429 answers carry Retry-After.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),
         "vote": env("JCTGOV_RATE_VOTE", "600/min"),
         "heartbeat": env("JCTGOV_RATE_HEARTBEAT", "600/min"),
         "replay": env("JCTGOV_RATE_REPLAY", "10/hour"),
+        # Per wallet: new drafts (JCTGOV_MAX_DRAFTS_PER_WALLET caps how many are open at once).
+        "draft": env("JCTGOV_RATE_DRAFT", "30/hour"),
+        # Per client address: password attempts at /admin/login/ (jctgov/core/admin_login.py).
+        "admin_login": env("JCTGOV_RATE_ADMIN_LOGIN", "10/min"),
     },
 }
 
@@ -180,6 +204,9 @@ SPECTACULAR_SETTINGS = {
         "jctgov.core.schema.add_error_responses",
     ],
 }
+
+# Drafts a wallet may hold at once (proposal_create_draft): drafts cost nothing to make.
+JCTGOV_MAX_DRAFTS_PER_WALLET = envint("JCTGOV_MAX_DRAFTS_PER_WALLET", 10)
 
 # --- Sign-In with Ethereum ------------------------------------------------------------
 SIWE_NONCE_TTL_S = 600
@@ -227,8 +254,7 @@ LOGGING = {
 }
 
 # --- Notifications (jctgov/notify) -------------------------------------------------------
-# Absolute links in emails and webhook bodies.
-JCTGOV_SITE_URL = env("JCTGOV_SITE_URL", "http://127.0.0.1:8000")
+# Absolute links in emails and webhook bodies use JCTGOV_SITE_URL (above).
 # Email: the console backend in development unless EMAIL_HOST is set; SMTP in production.
 EMAIL_HOST = env("EMAIL_HOST", "")
 EMAIL_PORT = envint("EMAIL_PORT", 587)

@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from jctgov.core.admin_login import admin_login
+
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # rate-limited, then the admin's own
     path("admin/", admin.site.urls),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),

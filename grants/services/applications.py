@@ -23,6 +23,7 @@ from grants.models import (
 )
 from grants.services.common import (
     checksummed_address,
+    hide_unless_visible,
     locked,
     require_signed_in,
     require_state,
@@ -55,6 +56,7 @@ def _require_open(program: Program, now: datetime) -> None:
 def _require_applicant(application: Application, actor: User) -> None:
     require_signed_in(actor)
     if application.applicant_id != actor.pk:
+        hide_unless_visible(application, actor, "application_not_found", "application")
         raise Forbidden("Only the applicant can do this.", code="not_applicant")
 
 

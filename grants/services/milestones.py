@@ -24,7 +24,13 @@ from django.utils import timezone
 
 from grants import escrow
 from grants.models import Application, ApplicationState, Milestone, MilestoneState, Program
-from grants.services.common import locked, require_signed_in, require_state, require_steward
+from grants.services.common import (
+    hide_unless_visible,
+    locked,
+    require_signed_in,
+    require_state,
+    require_steward,
+)
 from jctgov.chain.client import ChainError, ChainUnavailable
 from jctgov.core.errors import ApplicationError, Forbidden
 from jctgov.core.services import audit_record
@@ -58,6 +64,7 @@ def milestone_report(
     milestone = locked(Milestone, milestone_id, "milestone_not_found", "milestone")
     application = milestone.application
     if application.applicant_id != actor.pk:
+        hide_unless_visible(application, actor, "milestone_not_found", "milestone")
         raise Forbidden("Only the applicant can report milestones.", code="not_applicant")
     if application.state != ApplicationState.APPROVED:
         raise ApplicationError(

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -67,7 +68,11 @@ def proposal_create_draft(
     discussion_url: str = "",
     payload: Any,
 ) -> Proposal:
-    """Create a draft; the payload is validated and stored in canonical form. Atomic."""
+    """Create a draft; the payload is validated and stored in canonical form. Atomic.
+
+    A wallet holds at most ``JCTGOV_MAX_DRAFTS_PER_WALLET`` drafts at once (409
+    ``too_many_drafts``; publishing or cancelling one frees a place): the author's row is
+    locked while counting, so concurrent requests can't overshoot the cap."""
     proposal = Proposal(author=author, kind=kind, state=S.DRAFT)
     if kind not in dict(Proposal._meta.get_field("kind").choices):
         raise ApplicationError(
@@ -79,6 +84,14 @@ def proposal_create_draft(
     )
     with transaction.atomic():
         proposal.full_clean()
+        User.objects.select_for_update().filter(pk=author.pk).first()
+        limit = settings.JCTGOV_MAX_DRAFTS_PER_WALLET
+        if Proposal.objects.filter(author=author, state=S.DRAFT).count() >= limit:
+            raise Conflict(
+                f"You already have {limit} drafts: publish or cancel one first.",
+                code="too_many_drafts",
+                extra={"limit": limit},
+            )
         proposal.save()
         audit_record(subject=proposal, action="created", actor=author, to_state=S.DRAFT)
     return proposal
