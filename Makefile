@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 run: install
-	$(BIN)/python manage.py up
+	DJANGO_DEBUG=1 $(BIN)/python manage.py up
 
 test: install
 	$(BIN)/python .ci/ensure_chromium.py
@@ -32,7 +32,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py check
+	DJANGO_DEBUG=1 $(BIN)/python manage.py check
 
 format: install
 	$(BIN)/ruff format .
@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/snapshot.py
 	$(BIN)/python bench/votes.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/notify.py
 
 # HTTP load against a production-like stack on loopback (PostgreSQL + Redis of this machine:
 # BENCH_DATABASE_URL, BENCH_BROKER_URL, BENCH_CACHE_URL; see bench/stack.py).

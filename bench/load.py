@@ -261,10 +261,10 @@ def check_votes(stack: dict, receipts: list[dict]) -> int:
     proposal_id = stack["proposal_id"]
     votes = Vote.objects.filter(proposal_id=proposal_id)
     # digest -> (timestamp, arrival id) of every stored receipt; the digest is unique there.
-    stored = {d: (ts, pk) for d, ts, pk in votes.values_list("digest", "timestamp", "id")}
+    stored = {d: (pk, ts) for d, ts, pk in votes.values_list("digest", "timestamp", "id")}
     missing = sorted({r["digest"] for r in receipts} - stored.keys())
     counted = {v: stored[d] for v, d in votes.filter(counted=True).values_list("voter", "digest")}
-    # A wallet's latest accepted vote (newest timestamp; on a tie, later arrival) must be the
+    # A wallet's latest accepted vote (the last to arrive: proposals/tally.py) must be the
     # counted one, unless a newer receipt replaced it that the client never saw acknowledged
     # (in flight when the run ended).
     latest: dict[str, tuple[int, int]] = {}

@@ -74,6 +74,8 @@ def bench_env(*, chain_port: int) -> dict[str, str]:
         "DJANGO_DEBUG": "0",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
+        # Production requires the canonical sign-in origin; the bench signs no one in.
+        "JCTGOV_SITE_URL": os.environ.get("BENCH_SITE_URL", "http://127.0.0.1:8100"),
         # Every simulated wallet shares 127.0.0.1, so the per-client vote limit (600/min) would
         # measure the throttle instead of the server. The throttle still runs (Redis counters).
         "JCTGOV_RATE_VOTE": "1000000/min",

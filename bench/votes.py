@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jctgov.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # development settings: a bench, not a deployment
 
 import django  # noqa: E402
 

@@ -21,17 +21,28 @@ from grants.serializers import (
     ReviewSerializer,
     application_data,
 )
+from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 
 # --- programs ---------------------------------------------------------------------------
 
 
+def paginated(view: APIView, request, rows, serializer: type, **context) -> Response:
+    """One page of ``rows`` (``?limit=&offset=``, at most 500), serialized: the API's lists."""
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    data = serializer(page, many=True, context={"user": request.user, **context}).data
+    return paginator.get_paginated_response(data)
+
+
 class ProgramListApi(APIView):
+    pagination_class = Pagination  # also tells the schema the list is paginated
+
     @extend_schema(responses=ProgramSerializer(many=True), summary="Grant programs")
     def get(self, request):
         # Reviewers are listed per program: one prefetch query, not one per program.
         programs = selectors.program_list().prefetch_related("reviewers")
-        return Response(ProgramSerializer(programs, many=True).data)
+        return paginated(self, request, programs, ProgramSerializer)
 
 
 class ProgramDetailApi(APIView):
@@ -92,11 +103,13 @@ class ProgramDetailApi(APIView):
 class ProgramExportApi(APIView):
     @extend_schema(
         responses={(200, "text/csv"): str, **error_responses({404: ["program_not_found"]})},
-        summary="CSV of a program's applications, decisions and payouts",
+        summary="CSV of a program's decided applications and payouts (stewards: every "
+        "submitted application)",
     )
     def get(self, request, program_id: int):
         program = selectors.program_get(program_id)
-        response = HttpResponse(selectors.program_export_csv(program), content_type="text/csv")
+        csv_text = selectors.program_export_csv(program, request.user)
+        response = HttpResponse(csv_text, content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="grant-program-{program.pk}.csv"'
         return response
 
@@ -122,6 +135,8 @@ DRAFT_ERRORS = {
 class ProgramApplicationsApi(APIView):
     """GET: the program's applications you may see. POST: start a draft (signed in)."""
 
+    pagination_class = Pagination
+
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else []
 
@@ -135,7 +150,7 @@ class ProgramApplicationsApi(APIView):
     def get(self, request, program_id: int):
         program = selectors.program_get(program_id)
         rows = selectors.program_applications(program, request.user)
-        return Response(ApplicationSerializer(rows, many=True).data)
+        return paginated(self, request, rows, ApplicationSerializer)
 
     @extend_schema(
         request=ApplicationInputSerializer,
@@ -178,11 +193,12 @@ class ProgramApplicationsApi(APIView):
 
 class MyApplicationsApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(responses=ApplicationSerializer(many=True), summary="My applications")
     def get(self, request):
         rows = selectors.applications_of(request.user)
-        return Response(ApplicationSerializer(rows, many=True).data)
+        return paginated(self, request, rows, ApplicationSerializer)
 
 
 class ApplicationDetailApi(APIView):
@@ -368,12 +384,14 @@ class ApplicationReviewsApi(APIView):
 
 class ReviewQueueApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(
         responses=ApplicationSerializer(many=True), summary="Applications awaiting my review"
     )
     def get(self, request):
-        return Response(ApplicationSerializer(selectors.review_queue(request.user), many=True).data)
+        rows = selectors.review_queue(request.user)
+        return paginated(self, request, rows, ApplicationSerializer)
 
 
 # --- milestones -------------------------------------------------------------------------
@@ -461,6 +479,8 @@ class MilestoneRetryApi(APIView):
 
 
 class RecognitionListApi(APIView):
+    pagination_class = Pagination
+
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         proposal_id = serializers.IntegerField()
@@ -474,4 +494,4 @@ class RecognitionListApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True), summary="Contribution recognitions")
     def get(self, request):
-        return Response(self.OutputSerializer(selectors.recognition_list(), many=True).data)
+        return paginated(self, request, selectors.recognition_list(), self.OutputSerializer)

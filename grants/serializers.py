@@ -78,12 +78,25 @@ class ApplicationSerializer(serializers.Serializer):
     payout_address = serializers.CharField()
     team = serializers.CharField()
     state = serializers.CharField()
-    score = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
+    score = serializers.SerializerMethodField(
+        help_text="the mean review score; null until you may see it: everyone once decided, "
+        "stewards, a reviewer once they have reviewed (pass the user in the context)"
+    )
     submitted_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.CharField(source="decided_by.address", allow_null=True, default=None)
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_reason = serializers.CharField()
     milestones = MilestoneSerializer(many=True, source="milestones.all")
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True))
+    def get_score(self, application: Application):
+        if application.score is None or not selectors.score_visible(
+            application, self.context.get("user")
+        ):
+            return None
+        return serializers.DecimalField(max_digits=7, decimal_places=4).to_representation(
+            application.score
+        )
 
 
 class ApplicationDetailSerializer(ApplicationSerializer):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from grants import selectors
 from grants.models import ApplicationState, MilestoneState
 from jctgov.core.errors import NotFound
+from jctgov.core.pagination import paginate
 from proposals.rendering import render_markdown
 
 
@@ -19,8 +20,17 @@ def _signed_in(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated)
 
 
+def _page(request: HttpRequest, name: str, rows) -> dict:
+    """Template context of one page of ``rows`` under ``name``, with the pager's links."""
+    context = paginate(request, rows)
+    context[name] = context["rows"]
+    return context
+
+
 def program_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "grants/program_list.html", {"programs": selectors.program_list()})
+    return render(
+        request, "grants/program_list.html", _page(request, "programs", selectors.program_list())
+    )
 
 
 def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -29,14 +39,16 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     user = request.user
+    page = _page(request, "applications", selectors.program_applications(program, user))
+    page["applications"] = selectors.with_visible_scores(page["applications"], user)
     return render(
         request,
         "grants/program_detail.html",
         {
+            **page,
             "program": program,
             "is_open": program.is_open(timezone.now()),
             "description_html": render_markdown(program.description),
-            "applications": selectors.program_applications(program, user),
             "reviewer_addresses": [u.address for u in program.reviewers.all()],
             "rubric_json": json.dumps(program.rubric),
             "is_steward": _signed_in(request) and user.is_steward,
@@ -101,7 +113,12 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         signed_in and not is_applicant and application.program.reviewers.filter(pk=user.pk).exists()
     )
     reviews = selectors.visible_reviews(application, user)
+    selectors.with_visible_scores([application], user)
     rubric = application.program.rubric
+    if application.visible_score is None:
+        reviews_for_means = [r for r in reviews if signed_in and r.reviewer_id == user.pk]
+    else:
+        reviews_for_means = reviews
     return render(
         request,
         "grants/application_detail.html",
@@ -111,7 +128,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "description_html": render_markdown(application.description),
             "milestones": list(application.milestones.all()),
             "reviews": reviews,
-            "breakdown": selectors.rubric_breakdown(rubric, reviews) if reviews else [],
+            "breakdown": selectors.rubric_breakdown(rubric, reviews_for_means) if reviews else [],
             "is_applicant": is_applicant,
             "is_steward": signed_in and user.is_steward,
             "can_review": is_reviewer
@@ -128,19 +145,17 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 def my_applications(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
-    return render(
-        request,
-        "grants/my_applications.html",
-        {"applications": selectors.applications_of(request.user)},
-    )
+    page = _page(request, "applications", selectors.applications_of(request.user))
+    page["applications"] = selectors.with_visible_scores(page["applications"], request.user)
+    return render(request, "grants/my_applications.html", page)
 
 
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
-    return render(
-        request, "grants/review_queue.html", {"applications": selectors.review_queue(request.user)}
-    )
+    page = _page(request, "applications", selectors.review_queue(request.user))
+    page["applications"] = selectors.with_visible_scores(page["applications"], request.user)
+    return render(request, "grants/review_queue.html", page)
 
 
 def steward(request: HttpRequest) -> HttpResponse:
@@ -148,10 +163,14 @@ def steward(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not request.user.is_steward:
         return render(request, "grants/not_steward.html", status=403)
-    return render(request, "grants/steward.html", selectors.steward_queue())
+    queue = selectors.steward_queue()
+    queue["decisions"] = selectors.with_visible_scores(queue["decisions"], request.user)
+    return render(request, "grants/steward.html", queue)
 
 
 def recognitions(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "grants/recognitions.html", {"recognitions": selectors.recognition_list()}
+        request,
+        "grants/recognitions.html",
+        _page(request, "recognitions", selectors.recognition_list()),
     )

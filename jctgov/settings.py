@@ -15,17 +15,31 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("JCTGOV_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = envbool("DJANGO_DEBUG", True)
+# Off unless asked for: `make run` (and the test settings, tests/settings.py) turn it on
+# explicitly. With DEBUG on, 404 pages list every URL and 500 pages show settings and frames.
+DEBUG = envbool("DJANGO_DEBUG", False)
 if DEBUG:
     # Development only: a fixed, clearly fake key. Production must set DJANGO_SECRET_KEY.
     SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-insecure-jctgov-secret-key-do-not-use-in-production")
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
     if not SECRET_KEY:
-        raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+        raise RuntimeError(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0 (the default); "
+            "for development set DJANGO_DEBUG=1, as `make run` does"
+        )
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# The one origin (scheme://host[:port]) users sign in to. A SIWE message must name exactly this
+# domain and URI: the Host header is the client's to choose (EIP-4361 "domain binding"), so it
+# is never what a signature is checked against. `manage.py up` sets it to its own address.
+JCTGOV_SITE_URL = (env("JCTGOV_SITE_URL", "") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip(
+    "/"
+)
+if not JCTGOV_SITE_URL:
+    raise RuntimeError("JCTGOV_SITE_URL must be set when DJANGO_DEBUG=0, e.g. https://gov.example")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +61,7 @@ INSTALLED_APPS = [
     "jctgov.delegates",
     "proposals",
     "grants",
+    "jctgov.notify",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +78,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jctgov.urls"
+# Development error pages: credentials inside URLs (DATABASE_URL…) are masked too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "jctgov.core.debug.CredentialMaskingFilter"
 WSGI_APPLICATION = "jctgov.wsgi.application"
 
 TEMPLATES = [
@@ -76,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jctgov.core.context_processors.site",
+                "jctgov.notify.context_processors.inbox",
             ],
         },
     },
@@ -146,9 +164,13 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies stand in front of the app. Only then is X-Forwarded-Proto theirs to
+# set; without one a client could send it and make plain HTTP look like HTTPS.
+JCTGOV_TRUSTED_PROXIES = envint("JCTGOV_TRUSTED_PROXIES", 0)
+if JCTGOV_TRUSTED_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31536000)
@@ -172,12 +194,17 @@ REST_FRAMEWORK = {
     # The client of a throttled request is REMOTE_ADDR, or the address this many trusted
     # proxies in front of the app put in X-Forwarded-For. DRF's default (None) takes the whole
     # X-Forwarded-For header, which any client can set to get a fresh bucket per request.
-    "NUM_PROXIES": envint("JCTGOV_TRUSTED_PROXIES", 0),
+    "NUM_PROXIES": JCTGOV_TRUSTED_PROXIES,
     # Per-client rates for the endpoints anyone can hit; 429 answers carry Retry-After.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),
         "vote": env("JCTGOV_RATE_VOTE", "600/min"),
         "heartbeat": env("JCTGOV_RATE_HEARTBEAT", "600/min"),
+        "replay": env("JCTGOV_RATE_REPLAY", "10/hour"),
+        # Per wallet: new drafts (JCTGOV_MAX_DRAFTS_PER_WALLET caps how many are open at once).
+        "draft": env("JCTGOV_RATE_DRAFT", "30/hour"),
+        # Per client address: password attempts at /admin/login/ (jctgov/core/admin_login.py).
+        "admin_login": env("JCTGOV_RATE_ADMIN_LOGIN", "10/min"),
     },
 }
 
@@ -206,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Drafts a wallet may hold at once (proposal_create_draft): drafts cost nothing to make.
+JCTGOV_MAX_DRAFTS_PER_WALLET = envint("JCTGOV_MAX_DRAFTS_PER_WALLET", 10)
+
 # --- Sign-In with Ethereum ------------------------------------------------------------
 SIWE_NONCE_TTL_S = 600
 SIWE_MAX_CLOCK_SKEW_S = 600
@@ -224,6 +254,9 @@ CHAIN_DEPLOYMENTS_FILE = Path(env("CHAIN_DEPLOYMENTS_FILE", str(VAR_DIR / "deplo
 # USD per JCT for quoting JCT payments. Development uses a fixed demo price; production must set
 # it (empty: JCT quotes stay in USD and are converted at settlement).
 MARKET_JCT_USD_PRICE = env("JCTGOV_JCT_USD_PRICE", "0.10" if DEBUG else "")
+# `manage.py up` turns this on (unless --no-demo): the beat then sends heartbeats for the demo
+# nodes of `seed_demo` (Node.simulated) so the demo market stays alive. Never real nodes.
+MARKET_SIMULATE_DEMO_NODES = envbool("JCTGOV_SIMULATE_DEMO_NODES", False)
 # The executor key signs timelock and escrow transactions. It comes from the environment only.
 JCTGOV_EXECUTOR_KEY = env("JCTGOV_EXECUTOR_KEY", "")
 JCTGOV_EXECUTOR_KEYSTORE = env("JCTGOV_EXECUTOR_KEYSTORE", "")
@@ -251,3 +284,38 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Notifications (jctgov/notify) -------------------------------------------------------
+# Absolute links in emails and webhook bodies use JCTGOV_SITE_URL (above).
+# Email: the console backend in development unless EMAIL_HOST is set; SMTP in production.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "jctgov <notifications@localhost>")
+# Webhooks to private, loopback or link-local addresses: development and tests only.
+NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", DEBUG)
+NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S = float(env("NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S", "3"))
+NOTIFY_WEBHOOK_READ_TIMEOUT_S = float(env("NOTIFY_WEBHOOK_READ_TIMEOUT_S", "5"))
+NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES = envint("NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+NOTIFY_WEBHOOK_DISABLE_AFTER_S = envint("NOTIFY_WEBHOOK_DISABLE_AFTER_S", 24 * 3600)
+NOTIFY_RETRY_BASE_S = float(env("NOTIFY_RETRY_BASE_S", "30"))
+NOTIFY_RETRY_MAX_S = float(env("NOTIFY_RETRY_MAX_S", "3600"))
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 40)
+NOTIFY_SEND_CONCURRENCY = envint("NOTIFY_SEND_CONCURRENCY", 64)
+NOTIFY_SEND_BATCH = envint("NOTIFY_SEND_BATCH", 500)
+NOTIFY_SEND_TASKS = envint("NOTIFY_SEND_TASKS", 2)
+NOTIFY_SEND_BUDGET_S = float(env("NOTIFY_SEND_BUDGET_S", "50"))
+NOTIFY_FANOUT_CHUNK = envint("NOTIFY_FANOUT_CHUNK", 5000)
+NOTIFY_FANOUT_GRACE_S = envint("NOTIFY_FANOUT_GRACE_S", 30)
+NOTIFY_CLAIM_LEASE_S = envint("NOTIFY_CLAIM_LEASE_S", 120)

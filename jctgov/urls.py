@@ -5,7 +5,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from jctgov.core.apidocs import RedocView, SwaggerView
 
+from jctgov.core.admin_login import admin_login
+
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # rate-limited, then the admin's own
     path("admin/", admin.site.urls),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs", RedocView.as_view(url_name="schema"), name="api-docs"),
@@ -18,9 +21,11 @@ urlpatterns = [
     path("api/v1/", include("jctgov.delegates.api_urls")),
     path("api/v1/market/", include("jctgov.market.api_urls")),
     path("api/v1/grants/", include("grants.api_urls")),
+    path("api/v1/notifications/", include("jctgov.notify.api_urls")),
     path("market/", include("jctgov.market.urls")),
     path("grants/", include("grants.urls")),
     path("", include("jctgov.core.urls")),
+    path("", include("jctgov.notify.urls")),
     path("", include("jctgov.power.urls")),
     path("", include("proposals.urls")),
 ]

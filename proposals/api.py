@@ -19,6 +19,7 @@ from proposals.api_docs import (
     PAYLOAD_ERRORS,
     TOKEN,
     VOTE_ERRORS,
+    VOTE_REASON,
     VOTE_REQUEST,
     ProposalDetailSerializer,
     ReceiptSerializer,
@@ -99,13 +100,23 @@ class ProposalsApi(APIView):
                 )
             return states
 
+    throttle_scope = "draft"  # per wallet (ScopedRateThrottle keys on the signed-in user)
+
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else []
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "state", str, description="comma-separated: " + ", ".join(ProposalState.values)
+                "state",
+                str,
+                description="comma-separated: "
+                + ", ".join(ProposalState.values)
+                + ". Without it: every state but draft and cancelled. Drafts are listed to "
+                "their author only.",
             ),
             OpenApiParameter("kind", str, enum=ProposalKind.values),
         ],
@@ -120,11 +131,12 @@ class ProposalsApi(APIView):
         filters.is_valid(raise_exception=True)
         # Cached until any proposal changes (proposals/caching.py); the page links carry the host.
         params = [request.query_params.get(n, "") for n in ("state", "kind", "limit", "offset")]
-        key = caching.key("api-list", caching.list_version(), request.get_host(), *params)
+        viewer = selectors.list_viewer_key(filters.validated_data.get("state", ()), request.user)
+        key = caching.key("api-list", caching.list_version(), request.get_host(), viewer, *params)
         return Response(caching.cached(key, lambda: self._page(request, filters.validated_data)))
 
     def _page(self, request, filters: dict) -> dict:
-        qs = selectors.proposal_list(**filters)
+        qs = selectors.proposal_list(**filters, viewer=request.user)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
@@ -135,7 +147,14 @@ class ProposalsApi(APIView):
         request=CreateInputSerializer,
         responses={
             201: DETAIL,
-            **error_responses({400: PAYLOAD_ERRORS + CONTENT_ERRORS, 401: ["not_authenticated"]}),
+            **error_responses(
+                {
+                    400: PAYLOAD_ERRORS + CONTENT_ERRORS,
+                    401: ["not_authenticated"],
+                    409: ["too_many_drafts"],
+                    429: ["rate_limited"],
+                }
+            ),
         },
         examples=[
             OpenApiExample(
@@ -296,14 +315,13 @@ class ProposalCancelApi(APIView):
 
 
 class TypedDataApi(APIView):
+    class QuerySerializer(serializers.Serializer):  # documents the query; vote_check_input checks
+        voter = serializers.CharField(help_text="0x address; mixed case must be EIP-55")
+        choice = serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain")
+        reason = VOTE_REASON()
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("voter", str, required=True),
-            OpenApiParameter(
-                "choice", int, required=True, description="1 For, 2 Against, 3 Abstain"
-            ),
-            OpenApiParameter("reason", str, required=False),
-        ],
+        parameters=[QuerySerializer],
         responses={
             200: inline_serializer(
                 "VoteTypedData",

@@ -51,6 +51,9 @@ VOTE_ERRORS = {
     404: ["proposal_not_found"],
     409: ["proposal_not_active"],
     429: ["rate_limited"],
+    # Only for a signature the voter's key did not make: a contract wallet is asked (EIP-1271).
+    502: ["chain_error"],
+    503: ["chain_unavailable"],
 }
 
 
@@ -177,12 +180,25 @@ class ReceiptSerializer(serializers.Serializer):
     typed_data = serializers.DictField(help_text="the EIP-712 typed data (eth_signTypedData_v4)")
 
 
+def VOTE_REASON() -> serializers.CharField:  # noqa: N802 (a field factory, like TOKEN)
+    """A vote's reason as the API, the typed data and the signature take it: optional, may be
+    empty (the typed-data endpoint signs ""), at most 1,000 characters, not trimmed."""
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=1_000,
+        default="",
+        help_text="optional, may be empty; at most 1,000 characters, signed exactly as sent",
+    )
+
+
 VOTE_REQUEST = inline_serializer(  # component "VoteRequest" (requests get the suffix)
     "Vote",
     fields={
         "voter": serializers.CharField(help_text="0x address; mixed case must be EIP-55"),
         "choice": serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain"),
-        "reason": serializers.CharField(required=False, help_text="at most 1,000 characters"),
+        "reason": VOTE_REASON(),
         "timestamp": serializers.IntegerField(help_text="Unix seconds, from the typed data"),
         "signature": serializers.CharField(help_text="eth_signTypedData_v4 result, 65 bytes hex"),
     },

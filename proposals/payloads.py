@@ -23,7 +23,7 @@ from eth_utils import to_checksum_address
 from jctgov.core.addresses import MIXED_CASE_TYPO
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import coerce_int, get_parameter, validate_value
-from jctgov.core.text import UNSTORABLE_MESSAGE, is_storable
+from jctgov.core.text import text_problem
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_CHANGES = 20
@@ -74,8 +74,8 @@ def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
         return ""
     if not isinstance(value, str):
         raise _invalid("Expected text.", field)
-    if not is_storable(value):
-        raise _invalid(UNSTORABLE_MESSAGE, field, code="invalid_text")
+    if problem := text_problem(value):
+        raise _invalid(problem[1], field, code=problem[0])
     value = value.strip()
     if required and not value:
         raise _invalid("This field is required.", field, code="field_required")

@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
-from proposals.models import Proposal, Vote
+from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sums, exact_sums
 from proposals.tally import Tally, tally_from_totals
 
+# What the list shows without a state filter: neither drafts nor cancelled proposals (both stay
+# reachable with ?state=…). Draft spam must not push published proposals off the list.
+HIDDEN_BY_DEFAULT = (ProposalState.DRAFT, ProposalState.CANCELLED)
 
-def proposal_list(*, state: Sequence[str] = (), kind: str | None = None) -> QuerySet[Proposal]:
-    """Proposals, newest first, in any of the ``state`` states (all if empty) and of ``kind``."""
+
+def proposal_list(
+    *, state: Sequence[str] = (), kind: str | None = None, viewer: Any = None
+) -> QuerySet[Proposal]:
+    """Proposals, newest first, in any of the ``state`` states (all but drafts and cancelled
+    ones if empty) and of ``kind``. Drafts are listed to their author (``viewer``) only."""
     qs = Proposal.objects.select_related("author")
     if state:
         qs = qs.filter(state__in=list(state))
+    else:
+        qs = qs.exclude(state__in=HIDDEN_BY_DEFAULT)
+    if ProposalState.DRAFT in state:
+        others = ~Q(author_id=viewer.pk) if getattr(viewer, "is_authenticated", False) else Q()
+        qs = qs.exclude(Q(state=ProposalState.DRAFT) & others)
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def list_viewer_key(state: Sequence[str] | str, viewer: Any) -> str:
+    """The part of a cached list's key that depends on who asks: only a list of drafts does."""
+    if ProposalState.DRAFT in state and getattr(viewer, "is_authenticated", False):
+        return str(viewer.pk)
+    return ""
 
 
 def proposal_with_versions(qs: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:

@@ -67,7 +67,8 @@ def delegated_powers(
 
 @dataclass(frozen=True)
 class Receipt:
-    """A signed vote as received: the latest by (timestamp, arrival) of each voter counts."""
+    """A signed vote as received: the last to arrive of each voter counts (``arrival``: the
+    receipt's id, the order the server accepted them in; the timestamp is the voter's claim)."""
 
     voter: str
     choice: int
@@ -151,14 +152,16 @@ def tally_votes(records: Iterable[VoteRecord], *, total_supply: int, quorum_bps:
 
 
 def counted_receipts(receipts: Iterable[Receipt]) -> list[Receipt]:
-    """Each voter's newest receipt: highest timestamp, ties broken by later arrival."""
+    """Each voter's last receipt to arrive: a later change of mind always counts.
+
+    Not the highest signed timestamp: the wallet chooses it, so a vote stamped minutes ahead
+    would outrank the voter's own later votes until that time passed. Re-sending an earlier
+    signed vote does not bring it back: its digest is already stored, so it gets no new
+    arrival."""
     latest: dict[str, Receipt] = {}
     for receipt in receipts:
         voter = receipt.voter.lower()
         current = latest.get(voter)
-        if current is None or (receipt.timestamp, receipt.arrival) > (
-            current.timestamp,
-            current.arrival,
-        ):
+        if current is None or receipt.arrival > current.arrival:
             latest[voter] = receipt
     return list(latest.values())

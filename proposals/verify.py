@@ -2,7 +2,8 @@
 
 Used by ``manage.py verify_tally``. Trusts nothing the database computed: the RPC must serve the
 proposal's chain and VotingEscrow; the uid must hash the published content; every signature is
-re-verified against its voter and must fall inside the voting window; every voter's power is
+re-verified against its voter (ECDSA, or EIP-1271 at the snapshot block for a contract wallet:
+proposals/contract_votes.py) and must fall inside the voting window; every voter's power is
 re-read at the snapshot block (``balanceOfAtBlock``), the total with ``totalSupplyAtBlock``;
 each voter's latest receipt is chosen again. Delegation is recounted from the chain too: every
 address that ever delegated up to the block (VoteDelegation's DelegateChanged logs) has its
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from proposals import eip712, power, selectors
 from proposals.canonical import content_uid
+from proposals.contract_votes import verify_vote_signature
 from proposals.models import CLOSED_STATES, Proposal, Vote
 from proposals.services.lifecycle import proposal_content_of
 from proposals.services.votes import vote_domain, vote_message
@@ -71,7 +73,10 @@ def _check_receipt(
         timestamp=vote.timestamp,
     )
     try:
-        digest = "0x" + eip712.verify_vote(vote_domain(proposal), message, vote.signature).hex()
+        digest = verify_vote_signature(
+            vote_domain(proposal), message, vote.signature, snapshot_block=proposal.snapshot_block
+        )
+        digest = "0x" + digest.hex()
     except eip712.SignatureError as exc:
         return [f"receipt {vote.digest}: {exc.code}"], False
     problems = []

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from jctgov.core import parameters as registry
+from jctgov.core.pagination import paginate
 from jctgov.market.presenters import proposal_replay_preview
 from proposals import caching, selectors
 from proposals.models import Proposal, ProposalKind, ProposalState
@@ -17,7 +18,10 @@ from proposals.presenters import proposal_detail_cached
 from proposals.services.execution import executor_configured
 
 STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
-STATE_FILTERS = [("", "All")] + list(ProposalState.choices)
+STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
+    (value, "My drafts" if value == ProposalState.DRAFT else label)
+    for value, label in ProposalState.choices
+]
 
 
 def _list_version(request) -> str:
@@ -44,16 +48,19 @@ def _detail_version(request, proposal_id: int) -> str | None:
 @caching.whole_page_for_visitors(_list_version)
 def proposal_list(request):
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
-    key = caching.key("list-page", _list_version(request), state, kind)
+    states = [state] if state else []
+    viewer = selectors.list_viewer_key(states, request.user)
+    page = request.GET.get("page", "")
+    key = caching.key("list-page", _list_version(request), state, kind, viewer, page)
     table = caching.cached(
         key,
         lambda: render_to_string(
             "proposals/_list_table.html",
-            {
-                "proposals": selectors.proposal_list(
-                    state=[state] if state else (), kind=kind or None
-                )[:200]
-            },
+            paginate(
+                request,
+                selectors.proposal_list(state=states, kind=kind or None, viewer=request.user),
+                keep=("state", "kind"),
+            ),
         ),
     )
     return render(

@@ -23,6 +23,7 @@ from grants.models import (
 )
 from grants.services.common import (
     checksummed_address,
+    hide_unless_visible,
     locked,
     require_signed_in,
     require_state,
@@ -30,6 +31,7 @@ from grants.services.common import (
 )
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 S = ApplicationState
@@ -54,6 +56,7 @@ def _require_open(program: Program, now: datetime) -> None:
 def _require_applicant(application: Application, actor: User) -> None:
     require_signed_in(actor)
     if application.applicant_id != actor.pk:
+        hide_unless_visible(application, actor, "application_not_found", "application")
         raise Forbidden("Only the applicant can do this.", code="not_applicant")
 
 
@@ -243,6 +246,11 @@ def application_submit(
         from_state=S.DRAFT,
         to_state=S.SUBMITTED,
         data={"requested_amount": str(application.requested_amount)},
+    )
+    emit(
+        "grants.application_submitted",
+        subject=application,
+        audience=application.program.reviewers.all(),
     )
     return application
 

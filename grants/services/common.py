@@ -24,6 +24,15 @@ def locked(model: type[M], pk: Any, code: str, what: str) -> M:
         raise NotFound(f"No such {what}.", code=code) from None
 
 
+def hide_unless_visible(application: Any, actor: Any, code: str, what: str) -> None:
+    """404 (as for a missing row) when ``actor`` may not see ``application``: a 403 would tell
+    a stranger that someone's draft or undecided application (or its milestone) exists."""
+    from grants.selectors import can_view_application
+
+    if not can_view_application(application, actor):
+        raise NotFound(f"No such {what}.", code=code)
+
+
 def require_state(obj: Any, states: tuple[str, ...], *, code: str, action: str) -> None:
     if obj.state not in states:
         raise Conflict(

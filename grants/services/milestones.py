@@ -24,10 +24,17 @@ from django.utils import timezone
 
 from grants import escrow
 from grants.models import Application, ApplicationState, Milestone, MilestoneState, Program
-from grants.services.common import locked, require_signed_in, require_state, require_steward
+from grants.services.common import (
+    hide_unless_visible,
+    locked,
+    require_signed_in,
+    require_state,
+    require_steward,
+)
 from jctgov.chain.client import ChainError, ChainUnavailable
 from jctgov.core.errors import ApplicationError, Forbidden
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 MS = MilestoneState
@@ -57,6 +64,7 @@ def milestone_report(
     milestone = locked(Milestone, milestone_id, "milestone_not_found", "milestone")
     application = milestone.application
     if application.applicant_id != actor.pk:
+        hide_unless_visible(application, actor, "milestone_not_found", "milestone")
         raise Forbidden("Only the applicant can report milestones.", code="not_applicant")
     if application.state != ApplicationState.APPROVED:
         raise ApplicationError(
@@ -90,6 +98,7 @@ def milestone_report(
         to_state=MS.REPORTED,
         data={"evidence_url": milestone.evidence_url},
     )
+    emit("grants.milestone_reported", subject=milestone, audience="stewards")
     return milestone
 
 
@@ -121,6 +130,7 @@ def milestone_accept(*, milestone_id: int, actor: User, now: datetime | None = N
         to_state=MS.ACCEPTED,
         data={"payout_ref": milestone.payout_ref},
     )
+    emit("grants.milestone_accepted", subject=milestone, audience=[milestone.application.applicant])
     _enqueue_payout(milestone.pk)
     return milestone
 
@@ -241,6 +251,7 @@ def _record_paid(
             "reconciled": reconciled,
         },
     )
+    emit("grants.milestone_paid", subject=milestone, audience=[application.applicant])
     if not application.milestones.exclude(state=MS.PAID).exists():
         application.state = ApplicationState.COMPLETED
         application.save(update_fields=["state", "updated_at"])

@@ -14,10 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from grants.models import Application, ApplicationState, Program, Review
-from grants.services.common import locked, require_signed_in, require_state, require_steward
+from grants.services.common import (
+    hide_unless_visible,
+    locked,
+    require_signed_in,
+    require_state,
+    require_steward,
+)
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 S = ApplicationState
@@ -74,6 +81,7 @@ def review_submit(
     application = locked(Application, application_id, "application_not_found", "application")
     program = application.program
     if not program.reviewers.filter(pk=reviewer.pk).exists():
+        hide_unless_visible(application, reviewer, "application_not_found", "application")
         raise Forbidden("You are not a reviewer of this program.", code="not_assigned_reviewer")
     if application.applicant_id == reviewer.pk or application.payout_address == reviewer.address:
         raise Forbidden("You can't review your own application.", code="own_application")
@@ -167,6 +175,7 @@ def application_decide(
         to_state=application.state,
         data={"reason": reason, "amount": str(application.requested_amount)},
     )
+    emit("grants.application_decided", subject=application, audience=[application.applicant])
     return application
 
 

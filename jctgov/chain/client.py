@@ -341,8 +341,11 @@ def has_code(address: str) -> bool:
         return len(get_web3().eth.get_code(to_checksum_address(address))) > 0
 
 
-def is_valid_erc1271_signature(address: str, hash32: bytes, signature: bytes | str) -> bool:
-    """EIP-1271: does the contract at ``address`` accept ``signature`` over ``hash32``?"""
+def is_valid_erc1271_signature(
+    address: str, hash32: bytes, signature: bytes | str, *, block: int | None = None
+) -> bool:
+    """EIP-1271: does the contract at ``address`` accept ``signature`` over ``hash32``, at
+    ``block`` (default: the latest)? False for an account without code or without the method."""
     if isinstance(signature, str):
         signature = bytes.fromhex(signature.removeprefix("0x"))
     data = function_signature_to_4byte_selector("isValidSignature(bytes32,bytes)") + abi_encode(
@@ -350,7 +353,12 @@ def is_valid_erc1271_signature(address: str, hash32: bytes, signature: bytes | s
     )
     try:
         with _rpc("EIP-1271"):
-            raw = bytes(get_web3().eth.call({"to": to_checksum_address(address), "data": data}))
+            raw = bytes(
+                get_web3().eth.call(
+                    {"to": to_checksum_address(address), "data": data},
+                    block_identifier="latest" if block is None else block,
+                )
+            )
     except ChainError:  # reverted or not a 1271 wallet
         return False
     return len(raw) >= 4 and raw[:4] == ERC1271_MAGIC

@@ -27,7 +27,14 @@ ERROR_SCHEMA = {
 _DEFAULT_ERRORS = {
     "400": (
         "Invalid input.",
-        ["malformed_request", "invalid_input", "field_required", "text_too_long", "invalid_text"],
+        [
+            "malformed_request",
+            "invalid_input",
+            "field_required",
+            "text_too_long",
+            "invalid_text",
+            "bidi_control_character",
+        ],
     ),
     "401": ("Not signed in, or the credential was refused.", ["not_authenticated"]),
     "403": ("Not allowed (or the CSRF token is missing).", ["permission_denied"]),

@@ -26,6 +26,12 @@ class NonceApi(APIView):
                 {
                     "nonce": serializers.CharField(),
                     "address": serializers.CharField(required=False),
+                    "domain": serializers.CharField(
+                        help_text="The domain the EIP-4361 message must name (JCTGOV_SITE_URL)"
+                    ),
+                    "uri": serializers.CharField(
+                        help_text="The URI the EIP-4361 message must name (JCTGOV_SITE_URL)"
+                    ),
                 },
             ),
             **error_responses({400: ["invalid_address"], 429: ["rate_limited"]}),
@@ -40,7 +46,8 @@ class NonceApi(APIView):
                 "Not an Ethereum address.", code="invalid_address", field="address"
             )
         nonce = services.nonce_issue(request=request)
-        body = {"nonce": nonce.nonce}
+        domain, origin = services.site_origin()
+        body = {"nonce": nonce.nonce, "domain": domain, "uri": origin}
         if address is not None:
             body["address"] = to_checksum_address(address)
         return Response(body)

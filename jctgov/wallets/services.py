@@ -6,6 +6,7 @@ import logging
 import secrets
 import string
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -45,20 +46,31 @@ def _refuse(refusal: siwe_check.SiweRefusal) -> ApplicationError:
     return ApplicationError(refusal.message, code=refusal.code, status=refusal.status)
 
 
+def site_origin() -> tuple[str, str]:
+    """(domain, origin) a sign-in message must name: those of ``JCTGOV_SITE_URL``.
+
+    Never the request's Host header: with a permissive ALLOWED_HOSTS a client picks it, and a
+    message a user signed for another site (evil.example) would then log them in here."""
+    parts = urlsplit(settings.JCTGOV_SITE_URL)
+    return parts.netloc, f"{parts.scheme}://{parts.netloc}"
+
+
 def siwe_login(*, request: HttpRequest, message: str, signature: str) -> User:
     """Verify an EIP-4361 message + signature and start a session for the signer.
 
     Atomic: the nonce is consumed (a conditional update, so two concurrent logins with one
-    nonce cannot both succeed) in the same transaction that creates the user.
+    nonce cannot both succeed) in the same transaction that creates the user. The session
+    ends no later than the message's Expiration Time, when it has one.
     """
     now = timezone.now()
+    domain, origin = site_origin()
     try:
         parsed = siwe_check.parse(message)
         siwe_check.check_fields(
             parsed,
             siwe_check.Expected(
-                domain=request.get_host(),
-                origin=f"{request.scheme}://{request.get_host()}",
+                domain=domain,
+                origin=origin,
                 chain_id=settings.CHAIN_ID,
                 now=now,
                 max_skew=timedelta(seconds=settings.SIWE_MAX_CLOCK_SKEW_S),
@@ -85,6 +97,12 @@ def siwe_login(*, request: HttpRequest, message: str, signature: str) -> User:
             )
         user = User.objects.get_or_create_for_address(parsed.address)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if parsed.expiration_time is not None:
+        # The wallet agreed to a session until then, not for SESSION_COOKIE_AGE (EIP-4361
+        # "Expiration Time": the time when the signed authentication message is no longer valid).
+        expires = parsed.expiration_time._datetime
+        default_end = now + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        request.session.set_expiry(min(expires, default_end))
     return user
 
 
@@ -120,3 +138,24 @@ def steward_grant(*, address: str) -> User:
         group, _ = Group.objects.get_or_create(name=STEWARDS_GROUP)
         user.groups.add(group)
     return user
+
+
+def nonces_purge(*, now=None) -> int:
+    """Delete sign-in nonces past their expiry (used or not); returns how many. Idempotent.
+
+    Safe at any time: a login needs its nonce unexpired, so a deleted row could not have been
+    used again anyway. Uses the created_at index (expiry = creation + SIWE_NONCE_TTL_S)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.SIWE_NONCE_TTL_S)
+    deleted, _ = SiweNonce.objects.filter(created_at__lt=cutoff, expires_at__lt=now).delete()
+    return deleted
+
+
+def sessions_purge(*, now=None) -> int:
+    """Delete expired sessions (SESSION_COOKIE_AGE, or a SIWE message's Expiration Time);
+    returns how many. Idempotent. Django never removes them itself."""
+    from django.contrib.sessions.models import Session
+
+    now = now or timezone.now()
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted

@@ -25,6 +25,7 @@ from jctgov.chain.timelock import OperationState
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 from proposals.models import Proposal, ProposalState
 from proposals.services.lifecycle import _get, _locked, _require_state
@@ -90,6 +91,7 @@ def proposal_approve(*, proposal_id: int, actor: User, now: datetime | None = No
             ]
         )
         audit_record(subject=proposal, action="approved", actor=actor, from_state=S.SUCCEEDED)
+        emit("proposal.approved", subject=proposal)
         transaction.on_commit(lambda: _enqueue("schedule_proposal", proposal.pk))
     return proposal
 

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
 from jctgov.core.units import exact_tokens
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 from proposals import power
 from proposals.canonical import content_uid, proposal_content
@@ -67,7 +69,11 @@ def proposal_create_draft(
     discussion_url: str = "",
     payload: Any,
 ) -> Proposal:
-    """Create a draft; the payload is validated and stored in canonical form. Atomic."""
+    """Create a draft; the payload is validated and stored in canonical form. Atomic.
+
+    A wallet holds at most ``JCTGOV_MAX_DRAFTS_PER_WALLET`` drafts at once (409
+    ``too_many_drafts``; publishing or cancelling one frees a place): the author's row is
+    locked while counting, so concurrent requests can't overshoot the cap."""
     proposal = Proposal(author=author, kind=kind, state=S.DRAFT)
     if kind not in dict(Proposal._meta.get_field("kind").choices):
         raise ApplicationError(
@@ -79,6 +85,14 @@ def proposal_create_draft(
     )
     with transaction.atomic():
         proposal.full_clean()
+        User.objects.select_for_update().filter(pk=author.pk).first()
+        limit = settings.JCTGOV_MAX_DRAFTS_PER_WALLET
+        if Proposal.objects.filter(author=author, state=S.DRAFT).count() >= limit:
+            raise Conflict(
+                f"You already have {limit} drafts: publish or cancel one first.",
+                code="too_many_drafts",
+                extra={"limit": limit},
+            )
         proposal.save()
         audit_record(subject=proposal, action="created", actor=author, to_state=S.DRAFT)
     return proposal
@@ -157,6 +171,7 @@ def proposal_publish(*, proposal_id: int, actor: User, now: datetime | None = No
             to_state=S.PENDING,
             data={"uid": proposal.uid, "snapshot_block": proposal.snapshot_block},
         )
+        emit("proposal.published", subject=proposal)
         block = proposal.snapshot_block
         transaction.on_commit(lambda: power.enqueue_snapshot(block))
     return proposal
@@ -210,6 +225,7 @@ def proposal_activate(*, proposal_id: int, now: datetime | None = None) -> Propo
             to_state=S.ACTIVE,
             data={"total_supply": str(proposal.snapshot_total_supply)},
         )
+        emit("proposal.voting_open", subject=proposal)
     return proposal
 
 
@@ -248,6 +264,7 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
             to_state=proposal.state,
             data=tally.as_dict(),
         )
+        emit("proposal.closed", subject=proposal, data={"result": proposal.state})
     return proposal
 
 

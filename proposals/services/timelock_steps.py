@@ -33,6 +33,7 @@ from jctgov.chain.timelock import OperationState
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from proposals.batches import escrow_program_id, jct_needed, proposal_batch
 from proposals.models import Proposal, ProposalKind, ProposalState, execution_lease
 from proposals.services.lifecycle import _get, _locked
@@ -215,6 +216,7 @@ def execution_transition(
         to_state=to_state,
         data=data or {},
     )
+    emit(f"proposal.{to_state}", subject=proposal, if_known=True)  # queued, executed, failed
     return proposal
 
 

@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
-from proposals import eip712
+from jctgov.core.text import text_problem
+from jctgov.notify.services import delegate_voted
+from proposals import contract_votes, eip712
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.services import vote_store
 
@@ -46,6 +48,8 @@ def vote_check_input(*, voter: Any, choice: Any, reason: Any, timestamp: Any) ->
     """
     if not isinstance(reason, str):
         raise ApplicationError("The reason must be text.", code="invalid_input", field="reason")
+    if problem := text_problem(reason):
+        raise ApplicationError(problem[1], code=problem[0], field="reason")
     if len(reason) > MAX_REASON:
         raise ApplicationError(
             f"The reason is limited to {MAX_REASON} characters.",
@@ -106,8 +110,9 @@ def vote_cast(
     """Record a signed vote; returns (receipt, created). The receipt's ``proposal`` is loaded.
 
     Idempotent: the same signed vote (same EIP-712 hash) is stored once and returned with
-    created=False. The voter's newest vote (by timestamp, ties by arrival) is the counted one;
-    older ones stay as receipts. Delegation counts as Snapshot does (a delegator's veJCT goes
+    created=False. The voter's last vote to arrive is the counted one (tally.counted_receipts:
+    a timestamp is the wallet's claim and must not outrank a later change of mind); earlier
+    ones stay as receipts. Delegation counts as Snapshot does (a delegator's veJCT goes
     with their delegate's vote unless the delegator votes; ``delegated_power`` on the counted
     votes says where it went). Atomic, under the proposal's row lock (the one proposal_close
     takes), and backed by the unique indexes on the digest and on (proposal, voter) WHERE
@@ -172,7 +177,15 @@ def _verified(
 ) -> Vote:
     proposal = terms.proposal()
     message = vote_message(proposal, voter=voter, choice=choice, reason=reason, timestamp=timestamp)
-    digest = eip712.verify_vote(vote_domain(proposal), message, signature)
+    # ECDSA, or EIP-1271 for a contract wallet (asked at the snapshot block: contract_votes).
+    digest = contract_votes.verify_vote_signature(
+        vote_domain(proposal),
+        message,
+        signature,
+        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(
+            pk=proposal.pk
+        ),
+    )
     return Vote(
         digest="0x" + digest.hex(),
         proposal=proposal,
@@ -201,14 +214,15 @@ def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bo
             code="no_voting_power",
             field="voter",
         )
-    # Newer timestamp wins; on a tie the later arrival (this one) wins.
-    vote.counted = ballot.counted_timestamp is None or vote.timestamp >= ballot.counted_timestamp
+    # The later arrival (this one, under the proposal's lock) wins: tally.counted_receipts.
+    vote.counted = True
     vote.power = ballot.power
-    if vote.counted:
-        _count_delegation(vote, ballot)
-    if ballot.counted_id is not None and vote.counted:
+    _count_delegation(vote, ballot)
+    if ballot.counted_id is not None:
         vote_store.uncount_vote(ballot.counted_id)
     vote_store.insert_vote(vote)
+    if vote.counted and vote.delegators:
+        delegate_voted(vote=vote)  # "your delegate voted", to delegators who have not voted
     return vote, True
 
 

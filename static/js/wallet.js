@@ -325,10 +325,11 @@
     await ensureChain(chosen);
     const issued = await api("/api/v1/auth/nonce?address=" + encodeURIComponent(account));
     const message = siweMessage({
-      domain: window.location.host,
+      // The site's canonical origin (JCTGOV_SITE_URL), which the server checks the message against.
+      domain: issued.domain,
       address: issued.address,
       statement: "Sign in to Janction governance.",
-      uri: window.location.origin,
+      uri: issued.uri,
       chainId: Number(document.body.dataset.chainId),
       nonce: issued.nonce,
       issuedAt: new Date().toISOString(),

@@ -244,3 +244,20 @@ def test_block_views_refuse_future_blocks_and_impossible_timestamps(chain):
     ).power(true_time)
     assert escrow.functions.totalSupplyAtBlock(0, 0).call() == 0  # before the contract existed
     assert escrow.functions.totalSupplyAt(0).call() == 0
+
+
+def test_a_deposit_too_large_for_the_lock_reverts_instead_of_being_truncated(chain):
+    """2**128 + 1 JCT-wei would be stored as 1 by a plain uint128 cast while all of it is
+    transferred in: SafeCast makes the deposit revert and nothing moves."""
+    escrow, jct = ve(chain), chain.contract("JCT")
+    huge = 2**128 + WEI
+    chain.send(jct.functions.mint(chain.accounts[6], huge), 0)
+    chain.send(jct.functions.approve(escrow.address, huge), 6)
+    before = jct.functions.balanceOf(chain.accounts[6]).call()
+    refused(
+        "SafeCastOverflowedUintDowncast",
+        lambda: chain.send(escrow.functions.createLock(huge, next_week_boundary(chain)), 6),
+    )
+    assert jct.functions.balanceOf(chain.accounts[6]).call() == before
+    assert escrow.functions.locked(chain.accounts[6]).call() == [0, 0]
+    assert escrow.functions.supply().call() == 0

@@ -15,6 +15,7 @@ def test_deploy_checks_are_clean_under_production_settings(tmp_path):
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="x" * 60 + "-a-long-random-looking-production-secret",
         JCTGOV_VAR_DIR=str(tmp_path),
+        JCTGOV_SITE_URL="https://gov.example",
         CACHE_URL="redis://127.0.0.1:6379/1",  # only read, never connected to by the checks
     )
     result = subprocess.run(

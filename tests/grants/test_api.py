@@ -33,7 +33,7 @@ def test_program_page_data_shows_budget_committed_paid_remaining(
     assert body["budget"] == str(1_000 * WEI) and body["committed"] == str(100 * WEI)
     assert body["paid"] == "0" and body["remaining"] == str(900 * WEI)
     assert body["is_open"] is True
-    assert [p["id"] for p in client.get(f"{API}/programs").json()] == [program.pk]
+    assert [p["id"] for p in client.get(f"{API}/programs").json()["results"]] == [program.pk]
 
 
 def test_applicant_drafts_edits_submits_and_sees_status(client, program, applicant):
@@ -52,7 +52,7 @@ def test_applicant_drafts_edits_submits_and_sees_status(client, program, applica
     assert edited.json()["title"] == "CUDA profiler v2"
     submitted = client.post(f"{API}/applications/{app_id}/submit")
     assert submitted.status_code == 200 and submitted.json()["state"] == "submitted"
-    mine = client.get(f"{API}/applications").json()
+    mine = client.get(f"{API}/applications").json()["results"]
     assert [(a["id"], a["state"]) for a in mine] == [(app_id, "submitted")]
 
 
@@ -101,7 +101,7 @@ def test_reviewer_sees_queue_and_submits_scores(client, program, reviewers, appl
 
     application = submitted_application(program, applicant)
     as_user(client, reviewers[0])
-    queue = client.get(f"{API}/reviews/queue").json()
+    queue = client.get(f"{API}/reviews/queue").json()["results"]
     assert [a["id"] for a in queue] == [application.pk]
     answer = client.post(
         f"{API}/applications/{application.pk}/reviews",
@@ -162,7 +162,9 @@ def test_milestone_report_and_accept_enqueue_the_payout(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         accepted = client.post(f"{API}/milestones/{milestone.pk}/accept")
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
-    assert accepted.json()["payout_ref"].startswith("0x") and len(callbacks) == 1
+    assert accepted.json()["payout_ref"].startswith("0x")
+    # the payout task (besides the notification fan-out of the "accepted" event)
+    assert len([c for c in callbacks if "emit" not in c.__qualname__]) == 1
     again = client.post(f"{API}/milestones/{milestone.pk}/accept")
     assert again.json()["error"]["code"] == "milestone_not_acceptable"
 
@@ -218,7 +220,7 @@ def test_recognitions_are_public(client):
         payload={"recipients": [{"recipient": recipient, "amount": "7", "reason": "Translations"}]},
     )
     services.recognitions_record(proposal=proposal, tx_hash="0x" + "cd" * 32, block_number=9)
-    rows = client.get(f"{API}/recognitions").json()
+    rows = client.get(f"{API}/recognitions").json()["results"]
     assert [(r["recipient"], r["amount"], r["reason"]) for r in rows] == [
         (recipient, "7", "Translations")
     ]

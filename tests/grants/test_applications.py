@@ -115,7 +115,8 @@ def test_only_the_applicant_edits_submits_and_withdraws(program, applicant):
         services.application_submit,
         services.application_withdraw,
     ):
-        assert _code(call, application_id=application.pk, actor=other) == "not_applicant"
+        # A stranger can't see a draft: no hint that it exists (tests/grants/test_visibility.py).
+        assert _code(call, application_id=application.pk, actor=other) == "application_not_found"
 
 
 def test_submitted_application_is_no_longer_editable(program, applicant):

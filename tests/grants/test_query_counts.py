@@ -97,3 +97,56 @@ def test_recognitions_do_not_query_per_recognition(client, url, django_assert_nu
 
     response = get_with_flat_queries(client, url, add, django_assert_num_queries)
     assert response.content.decode().count("Docs") >= 24
+
+
+@pytest.mark.parametrize("url", ["/grants/{}/", "/api/v1/grants/programs/{}/applications"])
+def test_a_reviewer_sees_program_applications_without_a_query_per_application(
+    client, program, reviewers, url, django_assert_num_queries
+):
+    # Undecided applications are visible to the program's reviewers: decided in SQL, not per row.
+    client.force_login(reviewers[1])
+    response = get_with_flat_queries(
+        client,
+        url.format(program.pk),
+        lambda: reviewed_application(program, reviewers[:1]),
+        django_assert_num_queries,
+    )
+    assert response.content.decode().count("CUDA profiler") >= 12
+
+
+def test_recognition_lists_do_not_query_per_recognition(client, django_assert_num_queries):
+    from grants.models import Recognition
+
+    proposal = executed_proposal(kind=ProposalKind.RECOGNITION, payload=[])
+    counter = iter(range(1, 100))
+
+    def add() -> None:
+        Recognition.objects.create(
+            proposal=proposal, recipient=f"0x{next(counter):040x}", amount=WEI, reason="GPU tooling"
+        )
+
+    for url in ("/grants/recognitions/", "/api/v1/grants/recognitions"):
+        Recognition.objects.all().delete()
+        response = get_with_flat_queries(client, url, add, django_assert_num_queries)
+        assert response.content.decode().count("GPU tooling") >= 12
+
+
+def test_grant_lists_are_paginated(client):
+    from grants.models import Recognition
+
+    proposal = executed_proposal(kind=ProposalKind.RECOGNITION, payload=[])
+    for i in range(55):
+        Recognition.objects.create(
+            proposal=proposal, recipient=f"0x{i + 1:040x}", amount=WEI, reason=f"row {i}"
+        )
+    api = client.get("/api/v1/grants/recognitions").json()
+    assert api["count"] == 55 and len(api["results"]) == 50 and api["next"]
+    assert len(client.get("/api/v1/grants/recognitions", {"offset": 50}).json()["results"]) == 5
+    first = client.get("/grants/recognitions/").content.decode()
+    assert first.count("<code>0x") == 50 and 'rel="next" href="?page=2"' in first
+    second = client.get("/grants/recognitions/", {"page": 2}).content.decode()
+    assert second.count("<code>0x") == 5
+    for _ in range(3):
+        make_program()
+    programs = client.get("/api/v1/grants/programs", {"limit": 2}).json()
+    assert programs["count"] == 3 and len(programs["results"]) == 2

@@ -52,16 +52,25 @@ def test_resubmitting_a_review_replaces_it(program, reviewers):
     assert application.reviews.get().score == 0
 
 
-def test_unassigned_wallet_cannot_review(program):
+def test_unassigned_wallet_cannot_review(program, steward):
     application = submitted_application(program)
     assert (
         _code(
             services.review_submit,
             application_id=application.pk,
-            reviewer=UserFactory(),
+            reviewer=steward,  # sees the application, is not its reviewer
             scores=GOOD,
         )
         == "not_assigned_reviewer"
+    )
+    assert (
+        _code(
+            services.review_submit,
+            application_id=application.pk,
+            reviewer=UserFactory(),  # can't even see it
+            scores=GOOD,
+        )
+        == "application_not_found"
     )
 
 

@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 SCRIPT = '<script>alert("pwned")</script>'
 IMG = "<img src=x onerror=alert(1)>"
 MD_LINK = "[click me](javascript:alert(1))"
-RTL = "\u202eevil\u202c"
+# Right-to-left letters (their direction is the letters' own). Bidirectional *controls* such as
+# U+202E are refused at the door: tests/hostile/test_bidi_controls.py.
+RTL = "\u05e8\u05e2"
 EMOJI = "🚀👩‍💻"
 HOSTILE = f"{SCRIPT}{IMG} {MD_LINK} {RTL} {EMOJI} \"quoted\" & 'single'"
 # For fields with a short limit (node region: 32 characters).

@@ -164,13 +164,17 @@ def test_stranger_cannot_cancel(client):
 
 
 def test_list_filters_by_state_and_kind(client):
-    make_draft(title="a draft")
+    mine = make_draft(title="a draft")
     make_active(title="an active one")
-    make_draft(title="a grant", kind="grant_budget", payload={"program_name": "x", "amount": "1"})
+    grant = {"program_name": "x", "amount": "1"}
+    make_draft(title="a grant", kind="grant_budget", payload=grant, author=mine.author)
+    make_active(title="a grant vote", kind="grant_budget", payload=grant, snapshot_block=101)
+    client.force_login(mine.author)
     titles = lambda q: [p["title"] for p in client.get("/api/v1/proposals", q).json()["results"]]  # noqa: E731
-    assert titles({"state": "active"}) == ["an active one"]
-    assert titles({"kind": "grant_budget"}) == ["a grant"]
-    assert len(titles({})) == 3
+    assert titles({"state": "active"}) == ["a grant vote", "an active one"]
+    assert titles({"kind": "grant_budget", "state": "draft"}) == ["a grant"]
+    assert titles({"kind": "grant_budget"}) == ["a grant vote"]
+    assert len(titles({})) == 2  # drafts only with ?state=draft
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def test_list_page_shows_state_badges_and_time_left(client):
     make_active(title="Cut the stablecoin fee")
-    make_draft(title="Half-baked idea")
+    draft = make_draft(title="Half-baked idea")
     html = client.get("/proposals/").content.decode()
-    assert "Cut the stablecoin fee" in html and "Half-baked idea" in html
+    assert "Cut the stablecoin fee" in html and "Half-baked idea" not in html
     assert 'class="badge active"' in html and "left" in html
+    client.force_login(draft.author)
     filtered = client.get("/proposals/", {"state": "draft"}).content.decode()
-    assert "Cut the stablecoin fee" not in filtered
+    assert "Cut the stablecoin fee" not in filtered and "Half-baked idea" in filtered
 
 
 def test_detail_page_shows_parameter_change_old_to_new_with_bounds(client):

@@ -44,16 +44,16 @@ def test_tally_votes_sums_by_choice_and_refuses_double_counting():
         tally_votes(records + [VoteRecord("0xa", 1, 1)], total_supply=1, quorum_bps=1)
 
 
-def test_latest_receipt_per_voter_wins_ties_by_arrival():
+def test_each_voters_last_arrival_counts_whatever_its_timestamp():
     receipts = [
         Receipt("0xA", 1, 5, timestamp=10, arrival=1),
-        Receipt("0xA", 2, 5, timestamp=12, arrival=2),
-        Receipt("0xA", 3, 5, timestamp=11, arrival=3),
+        Receipt("0xA", 2, 5, timestamp=12 + 300, arrival=2),  # stamped five minutes ahead
+        Receipt("0xA", 3, 5, timestamp=11, arrival=3),  # the voter's later change of mind
         Receipt("0xB", 1, 7, timestamp=10, arrival=4),
         Receipt("0xB", 2, 7, timestamp=10, arrival=5),
     ]
     chosen = {r.voter: r.choice for r in counted_receipts(receipts)}
-    assert chosen == {"0xA": 2, "0xB": 2}
+    assert chosen == {"0xA": 3, "0xB": 2}
 
 
 @given(

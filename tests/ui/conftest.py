@@ -53,16 +53,18 @@ def main_pages(ids: dict) -> list[str]:
         "/delegates/",
         f"/delegates/{ids['user'].address}/",
         "/no-such-page/",
-    ] + [path for path in OTHER_PAGES if _routed(path)]
+    ] + [path for path in other_pages(ids) if _routed(path)]
 
 
-# Pages other branches add; each is visited once it is routed on this branch.
-OTHER_PAGES = [
-    "/parameters/",
-    "/notifications/",
-    "/notifications/inbox/",
-    "/notifications/settings/",
-]
+def other_pages(ids: dict) -> list[str]:
+    """Pages other branches add; each is visited once it is routed on this branch."""
+    return [
+        "/parameters/",
+        "/notifications/",
+        "/notifications/inbox/",
+        f"/market/jobs/{ids['job_id'][0]}",
+        f"/proposals/{ids['proposal_id'][2]}/executions/",
+    ]
 
 
 def _routed(path: str) -> bool:

@@ -49,3 +49,17 @@ def test_wallet_user_has_no_password_and_cannot_enter_the_admin(client):
     response = admin_login(client, wallet.address, "")
     assert response.status_code == 200  # the form again, with an error
     assert client.get("/admin/").status_code == 302
+
+
+def test_admin_password_guessing_is_rate_limited(client, staff, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "admin_login", "3/min")
+    for guess in ("a", "b", "c"):
+        assert admin_login(client, staff.address, guess).status_code == 200  # the form again
+    refused = admin_login(client, staff.address, PASSWORD)  # even the right one, for now
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert client.get("/admin/login/").status_code == 200  # the form itself still shows
+    other = type(client)(REMOTE_ADDR="10.0.0.2")  # another client has its own budget
+    assert admin_login(other, staff.address, PASSWORD).status_code == 302

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title VotingEscrow (veJCT): JCT locked for time buys decaying, non-transferable voting power
 /// @notice Curve's vote-escrow semantics, written fresh. A lock of `amount` until `end` (rounded
@@ -323,8 +324,10 @@ contract VotingEscrow is ReentrancyGuard {
         LockedBalance memory lock = LockedBalance(old.amount, old.end);
         uint256 prevSupply = supply;
         supply = prevSupply + value;
-        lock.amount += uint128(value);
-        if (unlockTime != 0) lock.end = uint64(unlockTime);
+        // SafeCast: a plain uint128(value) would silently keep only the low 128 bits while the
+        // full value is transferred in, locking tokens the lock does not account for.
+        lock.amount += SafeCast.toUint128(value);
+        if (unlockTime != 0) lock.end = SafeCast.toUint64(unlockTime);
         _locked[account] = lock;
         _checkpoint(account, old, lock);
         if (value != 0) token.safeTransferFrom(account, address(this), value);

@@ -17,6 +17,19 @@ contract TestContractWallet is IERC1271 {
         owner = owner_;
     }
 
+    /// @notice The owner makes the wallet call `to` with `data` (e.g. approve JCT, create a
+    ///         veJCT lock), so tests can give a contract wallet voting power.
+    function execute(address to, bytes calldata data) external returns (bytes memory) {
+        require(msg.sender == owner, "not owner");
+        (bool ok, bytes memory result) = to.call(data);
+        if (!ok) {
+            assembly {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        return result;
+    }
+
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(hash, signature);

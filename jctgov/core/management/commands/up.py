@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,16 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, chain_port: int, no_demo: bool, **options):
         self.children: list[tuple[str, subprocess.Popen]] = []
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        self._own_chain = not os.environ.get("CHAIN_RPC_URL")
+        # Refuse before starting anything: a taken port means another instance (or program)
+        # would answer in our place and "running at" would be a lie.
+        self._refuse_taken_port(host, port, "web", "--port")
+        if self._own_chain:
+            self._refuse_taken_port("127.0.0.1", chain_port, "chain", "--chain-port")
+            # Every child (web, worker, beat, seed) talks to the Anvil we start, never to
+            # whatever else answers on the default 8545.
+            settings.CHAIN_RPC_URL = f"http://127.0.0.1:{chain_port}"
+        self._site_url = os.environ.get("JCTGOV_SITE_URL") or f"http://{host}:{port}"
         try:
             self._start_chain(chain_port)
             self.stdout.write("· migrating the database")
@@ -40,6 +51,8 @@ class Command(BaseCommand):
             if not no_demo:
                 self.stdout.write("· seeding demo data")
                 self._run_child_to_end([sys.executable, "manage.py", "seed_demo"])
+                # The beat keeps the demo nodes heartbeating (jctgov/market/demo.py).
+                os.environ.setdefault("JCTGOV_SIMULATE_DEMO_NODES", "1")
             self._spawn(
                 "worker+beat",
                 [
@@ -74,13 +87,25 @@ class Command(BaseCommand):
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
-        if not os.environ.get("CHAIN_RPC_URL"):
+        env["JCTGOV_SITE_URL"] = self._site_url  # sign-in messages name this origin
+        if self._own_chain:
+            env["CHAIN_RPC_URL"] = settings.CHAIN_RPC_URL
             # Our own Anvil: the executor is Anvil's PUBLIC dev account #0, whose key every
             # Foundry install prints. Dev chains only; production passes JCTGOV_EXECUTOR_KEY.
             from jctgov.chain.devkeys import DEPLOYER_KEY
 
             env.setdefault("JCTGOV_EXECUTOR_KEY", DEPLOYER_KEY)
         return env
+
+    def _refuse_taken_port(self, host: str, port: int, what: str, option: str) -> None:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise CommandError(
+                    f"the {what} port {host}:{port} is already in use ({exc.strerror}); "
+                    f"stop what runs there or choose another with {option}"
+                ) from None
 
     def _match_database_to_chain(self) -> None:
         """Anvil's state is kept between runs; if it was lost, the chain was redeployed and

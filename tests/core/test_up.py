@@ -1,0 +1,129 @@
+"""`manage.py up` as a person runs it (a real subprocess): every child follows --chain-port,
+and a taken port is refused up front instead of "running at" someone else's server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from jctgov.chain.anvil import free_port
+from tests.fixtures.worker import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.worker  # starts Anvil, a web server, a worker and beat
+
+
+def up_env(tmp_path: Path) -> dict[str, str]:
+    """The embedded default in a fresh var dir: nothing points at the test services."""
+    drop = (
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+        "CHAIN_RPC_URL",
+        "CHAIN_DEPLOYMENTS_FILE",
+        "JCTGOV_SITE_URL",
+        "JCTGOV_EXECUTOR_KEY",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(
+        DJANGO_SETTINGS_MODULE="jctgov.settings",
+        DJANGO_DEBUG="1",
+        JCTGOV_VAR_DIR=str(tmp_path),
+        CELERY_QUEUE=f"jctgov-up-{tmp_path.name}",
+    )
+    return env
+
+
+def run_up(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "up", "--no-demo", *args],
+        cwd=ROOT,
+        env=up_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def taken_port():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def test_up_refuses_a_taken_web_port(tmp_path, taken_port):
+    result = run_up(tmp_path, "--port", str(taken_port), "--chain-port", str(free_port()))
+    assert result.returncode != 0
+    assert f"127.0.0.1:{taken_port} is already in use" in result.stderr
+    assert "--port" in result.stderr
+    assert "running at" not in result.stdout
+    assert "starting" not in result.stdout  # refused before any child started
+
+
+def test_up_refuses_a_taken_chain_port(tmp_path, taken_port):
+    result = run_up(tmp_path, "--port", str(free_port()), "--chain-port", str(taken_port))
+    assert result.returncode != 0
+    assert f"chain port 127.0.0.1:{taken_port} is already in use" in result.stderr
+    assert "--chain-port" in result.stderr
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    raw = (Path("/proc") / str(pid) / "environ").read_bytes()
+    return dict(
+        item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item
+    )
+
+
+def test_every_child_of_up_uses_the_chain_port_it_was_given(tmp_path):
+    web_port, chain_port = free_port(), free_port()
+    log = tmp_path / "up.log"
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "up", "--no-demo", "--port", str(web_port)]
+        + ["--chain-port", str(chain_port)],
+        cwd=ROOT,
+        env=up_env(tmp_path),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_until(lambda: b"running at" in log.read_bytes() or proc.poll() is not None, 240)
+        assert proc.poll() is None, log.read_text()
+        assert f"running at http://127.0.0.1:{web_port}/" in log.read_text()
+        children = children_of(proc.pid)
+        assert len(children) == 3, log.read_text()  # chain, worker+beat, web
+        for child in children:
+            env = environ_of(child)
+            assert env["CHAIN_RPC_URL"] == f"http://127.0.0.1:{chain_port}"
+            assert env["JCTGOV_SITE_URL"] == f"http://127.0.0.1:{web_port}"
+        nonce = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/v1/auth/nonce", timeout=10)
+        assert b'"domain":"127.0.0.1:%d"' % web_port in nonce.read()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
