@@ -3,9 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from jctgov.core.apidocs import RedocView, SwaggerView
-
 from jctgov.core.admin_login import admin_login
+from jctgov.core.apidocs import RedocView, SwaggerView
 
 urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),  # rate-limited, then the admin's own
