@@ -129,7 +129,8 @@ def test_job_form_quotes_both_tokens_live_and_submits(signed_in_page, wallet):
     stablecoin_total = page.locator("#quote-stablecoin-total")
     # 20 GPU-hours × $1.50 = $30 + 2% fee + 0.25% reservation = $30.675
     page.wait_for_function(
-        "document.getElementById('quote-stablecoin-total').textContent.includes('30.675')"
+        # a function, not a bare expression: the page's CSP refuses eval (no 'unsafe-eval')
+        "() => document.getElementById('quote-stablecoin-total').textContent.includes('30.675')"
     )
     assert "USD" in stablecoin_total.inner_text()
     assert "JCT" in page.locator("#quote-jct-total").inner_text()
