@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jctgov.wallets",
     "jctgov.chain",
     "jctgov.market",
+    "jctgov.power",
     "jctgov.delegates",
     "proposals",
     "grants",
