@@ -124,9 +124,26 @@ def write_deployments(value: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
+# Safe v1.4.1, deployed unchanged from the artifacts safe-eth-py ships (deployments key ->
+# artifact file). "Safe" is the stewards' proxy, which runs the singleton's code.
+SAFE_ARTIFACTS = {
+    "Safe": "Safe_V1_4_1",
+    "SafeSingleton": "Safe_V1_4_1",
+    "SafeProxyFactory": "ProxyFactory_V1_4_1",
+    "SafeFallbackHandler": "CompatibilityFallbackHandler_V1_4_1",
+}
+
+
 @cache
 def artifact(name: str) -> dict[str, Any]:
-    """{"abi", "bytecode"} of a compiled contract (jctgov/chain/artifacts/<name>.json)."""
+    """{"abi", "bytecode"} of a compiled contract (jctgov/chain/artifacts/<name>.json), or of a
+    Safe v1.4.1 contract from safe-eth-py (``SAFE_ARTIFACTS``)."""
+    if name in SAFE_ARTIFACTS:
+        import safe_eth.eth.contracts as safe_contracts
+
+        path = Path(safe_contracts.__file__).parent / "abis" / f"{SAFE_ARTIFACTS[name]}.json"
+        data = json.loads(path.read_text())
+        return {"abi": data["abi"], "bytecode": data["bytecode"]}
     return json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
 
 
