@@ -158,7 +158,7 @@ def exec_transaction(safe_tx: SafeTx, signatures: list[str], *, private_key: Any
         safe_tx.refund_receiver,
         packed,
     )
-    return client.send_transaction(fn, private_key=private_key)
+    return client.send_transaction(fn, private_key=private_key, serialize=True)
 
 
 def find_execution(
