@@ -109,3 +109,23 @@ def create_locks(url: str, locks: list[tuple[str, int, int]]) -> None:
             _mine_phase(url, phase)
     finally:
         rpc_batch(url, [("evm_setAutomine", [True]), ("anvil_autoImpersonateAccount", [False])])
+
+
+def create_delegations(url: str, delegations: list[tuple[str, str]]) -> None:
+    """Every (holder, delegate): the holder calls VoteDelegation.delegate(delegate).
+
+    Holders are impersonated; each must have sent exactly two transactions so far (approve
+    and createLock by ``create_locks``), so the delegation is their nonce 2.
+    """
+    delegation = client.contract("VoteDelegation")
+    rpc_batch(url, [("anvil_autoImpersonateAccount", [True]), ("evm_setAutomine", [False])])
+    try:
+        _mine_phase(
+            url,
+            [
+                _tx(h, delegation.encode_abi("delegate", [d]), delegation.address, 2, 120_000)
+                for h, d in delegations
+            ],
+        )
+    finally:
+        rpc_batch(url, [("evm_setAutomine", [True]), ("anvil_autoImpersonateAccount", [False])])

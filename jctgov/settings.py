@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "jctgov.wallets",
     "jctgov.chain",
     "jctgov.market",
+    "jctgov.power",
+    "jctgov.delegates",
     "proposals",
     "grants",
 ]

@@ -8,12 +8,15 @@ urlpatterns = [
     path("api/v1/docs", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/auth/", include("jctgov.wallets.urls")),
     path("api/v1/", include("jctgov.chain.urls")),
+    path("api/v1/", include("jctgov.power.api_urls")),
     path("api/v1/", include("proposals.api_urls")),
+    path("api/v1/", include("jctgov.delegates.api_urls")),
     path("api/v1/market/", include("jctgov.market.api_urls")),
     path("api/v1/grants/", include("grants.api_urls")),
     path("market/", include("jctgov.market.urls")),
     path("grants/", include("grants.urls")),
     path("", include("jctgov.core.urls")),
+    path("", include("jctgov.power.urls")),
     path("", include("proposals.urls")),
 ]
 

@@ -10,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core import parameters as registry
-from jctgov.core.errors import ApplicationError, NotFound
+from jctgov.core.errors import ApplicationError, Conflict, NotFound
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 from proposals import caching, selectors, services
@@ -387,7 +387,8 @@ class VotesApi(APIView):
             qs = qs.filter(counted=True)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response([vote_data(v, proposal) for v in page])
+        carried = selectors.delegators_counted(proposal, [v.voter for v in page if v.counted])
+        return paginator.get_paginated_response([vote_data(v, proposal, carried) for v in page])
 
     @extend_schema(
         request=VOTE_REQUEST,
@@ -401,3 +402,49 @@ class VotesApi(APIView):
     def post(self, request, proposal_id: int):
         vote, created = services.vote_cast(proposal_id=proposal_id, **_vote_body(request.data))
         return Response(vote_data(vote, vote.proposal), status=201 if created else 200)
+
+
+class VotingPowerApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        address = serializers.CharField(help_text="EIP-55 checksummed address")
+        snapshot_block = serializers.IntegerField()
+        power = TOKEN(help_text="own veJCT wei at the snapshot block")
+        delegate = serializers.CharField(
+            allow_null=True, help_text="whom the address had delegated to at the block"
+        )
+        delegated_power = TOKEN(
+            help_text="veJCT wei its vote carries for delegators who have not voted themselves"
+        )
+        delegators = serializers.IntegerField(help_text="how many delegators that is")
+        delegated_power_total = TOKEN(help_text="all veJCT wei delegated to it at the block")
+        delegators_total = serializers.IntegerField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("address", str, required=True, description="0x address")],
+        responses={
+            200: OutputSerializer,
+            **error_responses(
+                {
+                    400: ["invalid_address"],
+                    404: ["proposal_not_found"],
+                    409: ["snapshot_pending"],
+                }
+            ),
+        },
+        summary="A wallet's voting power on a proposal: own and delegated veJCT at its snapshot",
+    )
+    def get(self, request, proposal_id: int):
+        from jctgov.delegates.selectors import checked_address
+
+        address = checked_address(request.query_params.get("address", ""))
+        found = selectors.voting_power_of(_proposal(proposal_id), address)
+        if found is None:
+            raise Conflict(
+                "The proposal's voting-power snapshot is not stored yet.", code="snapshot_pending"
+            )
+        return Response(
+            {
+                **found,
+                **{k: str(found[k]) for k in ("power", "delegated_power", "delegated_power_total")},
+            }
+        )

@@ -155,6 +155,11 @@ class ProposalDetailSerializer(serializers.Serializer):
     content = serializers.DictField(allow_null=True, help_text="what the uid hashes")
 
 
+class DelegatorSerializer(serializers.Serializer):
+    address = serializers.CharField(help_text="EIP-55 checksummed address")
+    power = TOKEN(help_text="veJCT wei at the snapshot block")
+
+
 class ReceiptSerializer(serializers.Serializer):
     """A vote receipt (presenters.vote_data): everything a third party needs to recheck the
     vote — the typed data the voter signed and the signature (recover the signer from the
@@ -167,7 +172,16 @@ class ReceiptSerializer(serializers.Serializer):
     choice_label = serializers.CharField()
     reason = serializers.CharField()
     timestamp = serializers.IntegerField(help_text="Unix seconds, as signed")
-    power = TOKEN(help_text="veJCT wei at the snapshot block (decimal string)")
+    power = TOKEN(help_text="the voter's own veJCT wei at the snapshot block (decimal string)")
+    delegated_power = TOKEN(
+        help_text="veJCT wei delegated to the voter at the snapshot block by delegators who did "
+        "not vote themselves (Snapshot's rule; one level); 0 on a receipt that is not counted"
+    )
+    delegators = serializers.IntegerField(help_text="how many delegators delegated_power counts")
+    delegated_from = DelegatorSerializer(
+        many=True, help_text="the delegators counted, with their veJCT wei at the snapshot block"
+    )
+    total_power = TOKEN(help_text="power + delegated_power: what the vote weighs while counted")
     signature = serializers.CharField(help_text="65 bytes r ‖ s ‖ v, hex")
     counted = serializers.BooleanField(help_text="false once a newer vote replaced it")
     received_at = serializers.DateTimeField()

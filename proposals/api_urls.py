@@ -13,6 +13,7 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/cancel", api.ProposalCancelApi.as_view(), name="cancel"),
     path("proposals/<int:proposal_id>/typed-data", api.TypedDataApi.as_view(), name="typed-data"),
     path("proposals/<int:proposal_id>/votes", api.VotesApi.as_view(), name="votes"),
+    path("proposals/<int:proposal_id>/power", api.VotingPowerApi.as_view(), name="power"),
     path(
         "proposals/<int:proposal_id>/approval",
         api_execution.ProposalApprovalApi.as_view(),

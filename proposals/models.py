@@ -159,6 +159,7 @@ class Proposal(models.Model):
 
 class Vote(models.Model):
     """A signed vote receipt. Every receipt is kept; ``counted`` marks each voter's latest.
+    A counted vote weighs ``power + delegated_power``.
 
     ``digest`` is the EIP-712 hash the voter signed: the same signed vote is stored once.
     The partial unique index makes two counted votes of one voter impossible in the database.
@@ -171,7 +172,12 @@ class Vote(models.Model):
     reason = models.TextField(blank=True, validators=[MaxLengthValidator(1_000)])
     timestamp = models.BigIntegerField()
     signature = models.CharField(max_length=132)
-    power = Uint256Field()
+    power = Uint256Field()  # the voter's own veJCT at the snapshot block (0: a delegate only)
+    # While counted: the veJCT of the voter's delegators at the snapshot block who have not
+    # voted themselves (Snapshot's rule), and how many they are. 0 on a receipt that is not
+    # counted. A delegator's own vote lowers these on their delegate's counted vote.
+    delegated_power = Uint256Field(default=0)
+    delegators = models.PositiveIntegerField(default=0)
     counted = models.BooleanField(default=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
@@ -185,7 +191,14 @@ class Vote(models.Model):
                 name="vote_one_counted_per_voter",
             ),
             models.CheckConstraint(condition=Q(choice__in=[1, 2, 3]), name="vote_choice_basic"),
-            models.CheckConstraint(condition=Q(power__gt=0), name="vote_power_positive"),
+            models.CheckConstraint(condition=Q(power__gte=0), name="vote_power_not_negative"),
+            models.CheckConstraint(
+                condition=Q(delegated_power__gte=0), name="vote_delegated_power_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(counted=True) | Q(delegated_power=0, delegators=0),
+                name="vote_uncounted_carries_no_delegation",
+            ),
         ]
 
     def __str__(self) -> str:

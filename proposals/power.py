@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from eth_utils import to_checksum_address
 
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
+from proposals.tally import Holding
 
 
 class _Client:
@@ -100,19 +100,39 @@ def snapshot_confirm(block: int) -> PowerSnapshot:
     return confirm(block)
 
 
-def votes_with_snapshot_power(proposal: Any) -> Any:
-    """Every receipt of the proposal, annotated with the voter's ``snapshot_power`` in the
-    stored snapshot (None: no power at the block)."""
+def snapshot_holdings(snapshot: PowerSnapshot) -> dict[str, Holding]:
+    """{address: Holding(own veJCT, delegate)} of every holder in the stored snapshot."""
+    rows = PowerSnapshotEntry.objects.filter(snapshot=snapshot).values_list(
+        "address", "power", "delegate"
+    )
+    return {a: Holding(int(p), d) for a, p, d in rows.iterator(chunk_size=5_000)}
+
+
+def votes_of(proposal: Any) -> Any:
+    """Every receipt of the proposal with what counting needs (own and delegated power)."""
     from proposals.models import Vote
 
-    entry = PowerSnapshotEntry.objects.filter(
-        snapshot__block_number=proposal.snapshot_block, address=OuterRef("voter")
-    ).values("power")[:1]
-    return (
-        Vote.objects.filter(proposal=proposal)
-        .annotate(snapshot_power=Subquery(entry))
-        .only("pk", "voter", "power", "counted")
+    return Vote.objects.filter(proposal=proposal).only(
+        "pk", "voter", "power", "counted", "delegated_power", "delegators"
     )
+
+
+def holders_and_delegates_at(addresses: list[str], block: int) -> dict[str, Holding]:
+    """{checksum address: Holding} read from the chain at ``block``: balanceOfAtBlock and
+    delegateOfAt side by side in Multicall3 batches."""
+    from jctgov.chain import delegation
+
+    return {
+        a: Holding(power, delegate)
+        for a, (power, delegate) in delegation.powers_and_delegates_at(addresses, block).items()
+    }
+
+
+def delegators_ever(block: int) -> set[str]:
+    """Every address that delegated at or before ``block``, from the chain's logs alone."""
+    from jctgov.chain import delegation
+
+    return delegation.delegators_ever(block)
 
 
 def enqueue_snapshot(block: int) -> None:

@@ -167,7 +167,17 @@ def proposal_detail_cached(proposal: Proposal) -> dict[str, Any]:
     return {**content, "tally": tally}
 
 
-def vote_data(vote: Vote, proposal: Proposal) -> dict[str, Any]:
+def vote_data(
+    vote: Vote, proposal: Proposal, delegated_from: dict[str, list[dict]] | None = None
+) -> dict[str, Any]:
+    """A receipt. ``delegated_from`` is ``selectors.delegators_counted`` for a page of
+    receipts (one query); without it, the vote's own delegators are read when it has any."""
+    if delegated_from is None:
+        delegated_from = (
+            selectors.delegators_counted(proposal, [vote.voter])
+            if vote.counted and vote.delegators
+            else {}
+        )
     message = vote_message(
         proposal, voter=vote.voter, choice=vote.choice, reason=vote.reason, timestamp=vote.timestamp
     )
@@ -180,6 +190,10 @@ def vote_data(vote: Vote, proposal: Proposal) -> dict[str, Any]:
         "reason": vote.reason,
         "timestamp": vote.timestamp,
         "power": str(int(vote.power)),
+        "delegated_power": str(int(vote.delegated_power)),
+        "delegators": vote.delegators,
+        "delegated_from": delegated_from.get(vote.voter, []) if vote.counted else [],
+        "total_power": str(int(vote.power) + int(vote.delegated_power)),
         "signature": vote.signature,
         "counted": vote.counted,
         "received_at": _iso(vote.received_at),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from jctgov.chain.models import ParameterMirror
+from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
 from proposals.models import Proposal, Vote
-from proposals.sums import combine_sum, exact_sum
+from proposals.sums import combine_sums, exact_sums
 from proposals.tally import Tally, tally_from_totals
 
 
@@ -32,16 +32,19 @@ def proposal_with_versions(qs: QuerySet[Proposal] | None = None) -> QuerySet[Pro
     return qs.annotate(last_vote_id=Subquery(newest_vote), params_block=Subquery(newest_param))
 
 
+WEIGHT_COLUMNS = ["power", "delegated_power"]  # a counted vote weighs its own + delegated veJCT
+
+
 def vote_totals(proposal: Proposal) -> dict[int, int]:
-    """{choice: summed power} of the counted votes, computed by the database."""
-    sums = exact_sum("power", Vote._meta.db_table, connection.vendor)
+    """{choice: summed own + delegated power} of the counted votes, computed by the database."""
+    sums = exact_sums(WEIGHT_COLUMNS, Vote._meta.db_table, connection.vendor)
     rows = (
         Vote.objects.filter(proposal=proposal, counted=True)
         .order_by()
         .values("choice")
         .annotate(**sums)
     )
-    return {row["choice"]: combine_sum(row) for row in rows}
+    return {row["choice"]: combine_sums(row, WEIGHT_COLUMNS) for row in rows}
 
 
 def proposal_tally(proposal: Proposal) -> Tally:
@@ -59,6 +62,59 @@ def proposal_tally(proposal: Proposal) -> Tally:
         total_supply=int(proposal.snapshot_total_supply or 0),
         quorum_bps=int(proposal.quorum_bps or 0),
     )
+
+
+def delegators_counted(proposal: Proposal, voters: Iterable[str]) -> dict[str, list[dict]]:
+    """{voter: [{"address", "power"}]}: the delegators whose veJCT each voter's counted vote
+    carries (delegated to the voter at the snapshot block, no vote of their own). One query."""
+    voters = sorted(set(voters))
+    if not voters or proposal.snapshot_block is None:
+        return {}
+    own_vote = Vote.objects.filter(proposal=proposal, counted=True, voter=OuterRef("address"))
+    rows = (
+        PowerSnapshotEntry.objects.filter(
+            snapshot__block_number=proposal.snapshot_block, delegate__in=voters
+        )
+        .exclude(Exists(own_vote))
+        .order_by("delegate", "address")
+        .values_list("delegate", "address", "power")
+    )
+    found: dict[str, list[dict]] = {}
+    for delegate, address, power in rows:
+        found.setdefault(delegate, []).append({"address": address, "power": str(int(power))})
+    return found
+
+
+def voting_power_of(proposal: Proposal, address: str) -> dict | None:
+    """``address``'s power on the proposal, from its stored snapshot (None while it is being
+    taken): own veJCT, whom they had delegated to, and the veJCT delegated to them — all of it,
+    and what their vote carries now (the delegators who have not voted themselves)."""
+    if proposal.snapshot_block is None:
+        return None
+    snapshot = PowerSnapshot.objects.filter(block_number=proposal.snapshot_block).first()
+    if snapshot is None:
+        return None
+    entries = PowerSnapshotEntry.objects.filter(snapshot=snapshot)
+    own = entries.filter(address=address).values_list("power", "delegate").first()
+    delegators = list(
+        entries.filter(delegate=address).order_by("address").values_list("address", "power")
+    )
+    voted = set(
+        Vote.objects.filter(
+            proposal=proposal, counted=True, voter__in=[a for a, _ in delegators]
+        ).values_list("voter", flat=True)
+    )
+    carried = [(a, int(p)) for a, p in delegators if a not in voted]
+    return {
+        "address": address,
+        "snapshot_block": proposal.snapshot_block,
+        "power": int(own[0]) if own else 0,
+        "delegate": (own[1] or None) if own else None,
+        "delegated_power": sum(p for _, p in carried),
+        "delegators": len(carried),
+        "delegated_power_total": sum(int(p) for _, p in delegators),
+        "delegators_total": len(delegators),
+    }
 
 
 def vote_receipts(proposal: Proposal) -> QuerySet[Vote]:

@@ -38,3 +38,21 @@ def combine_sum(row: dict[str, Any]) -> int:
     if "total" in row:
         return int(row["total"] or 0)
     return int(row["hi"] or 0) * 10**LOW_DIGITS + int(row["lo"] or 0)
+
+
+def exact_sums(columns: list[str], table: str, vendor: str) -> dict[str, Any]:
+    """``exact_sum`` of several columns in one aggregate; combine with :func:`combine_sums`."""
+    return {
+        f"{column}__{key}": aggregate
+        for column in columns
+        for key, aggregate in exact_sum(column, table, vendor).items()
+    }
+
+
+def combine_sums(row: dict[str, Any], columns: list[str]) -> int:
+    """The total of all ``columns`` in a row annotated with :func:`exact_sums`."""
+    total = 0
+    for column in columns:
+        prefix = f"{column}__"
+        total += combine_sum({k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)})
+    return total

@@ -4,11 +4,14 @@ Choices: 1 = For, 2 = Against, 3 = Abstain. Quorum is ``quorum_bps`` of the tota
 snapshot block, rounded up, counting For + Abstain. A proposal passes when quorum is met and
 For > Against. The database computes the same totals with one SQL aggregate; ``verify_tally``
 computes them here from the receipts and the chain, and the two must agree.
+
+Delegation (Snapshot's rule, one level): a counted vote weighs the voter's own veJCT plus
+``delegated_powers`` — the veJCT of their delegators at the snapshot block who did not vote.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 FOR, AGAINST, ABSTAIN = 1, 2, 3
@@ -22,6 +25,44 @@ class VoteRecord:
     voter: str
     choice: int
     power: int
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A holder at the snapshot block: own veJCT and delegate ("" = none)."""
+
+    power: int
+    delegate: str = ""
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """What a counted vote carries for its voter's delegators (Snapshot's rule)."""
+
+    power: int = 0
+    delegators: tuple[str, ...] = ()
+
+
+def delegated_powers(
+    holdings: Mapping[str, Holding], voters: Iterable[str]
+) -> dict[str, Delegated]:
+    """For each voter (addresses as in ``holdings``): the veJCT of the holders who had
+    delegated to them at the snapshot block and did not vote themselves.
+
+    Snapshot's rule, one level: a delegator's power counts with their delegate's vote unless
+    the delegator votes, whatever the order of the two votes; what was delegated to a holder is
+    never passed on by that holder's own delegation; a delegate who does not vote carries
+    nothing. Delegators are listed in address order."""
+    voted = set(voters)
+    carried: dict[str, list[str]] = {v: [] for v in voted}
+    for holder in sorted(holdings):
+        holding = holdings[holder]
+        if holding.delegate in carried and holder not in voted and holding.power > 0:
+            carried[holding.delegate].append(holder)
+    return {
+        voter: Delegated(sum(holdings[h].power for h in delegators), tuple(delegators))
+        for voter, delegators in carried.items()
+    }
 
 
 @dataclass(frozen=True)

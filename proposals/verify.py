@@ -4,7 +4,11 @@ Used by ``manage.py verify_tally``. Trusts nothing the database computed: the RP
 proposal's chain and VotingEscrow; the uid must hash the published content; every signature is
 re-verified against its voter and must fall inside the voting window; every voter's power is
 re-read at the snapshot block (``balanceOfAtBlock``), the total with ``totalSupplyAtBlock``;
-each voter's latest receipt is chosen again. Then it compares with what the database says.
+each voter's latest receipt is chosen again. Delegation is recounted from the chain too: every
+address that ever delegated up to the block (VoteDelegation's DelegateChanged logs) has its
+``delegateOfAt`` and ``balanceOfAtBlock`` at the block read, and each counted vote's delegated
+power is re-derived with Snapshot's rule (``tally.delegated_powers``). Then it compares with
+what the database says, receipt by receipt.
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ from proposals.canonical import content_uid
 from proposals.models import CLOSED_STATES, Proposal, Vote
 from proposals.services.lifecycle import proposal_content_of
 from proposals.services.votes import vote_domain, vote_message
-from proposals.tally import Receipt, Tally, VoteRecord, counted_receipts, tally_votes
+from proposals.tally import (
+    Delegated,
+    Holding,
+    Receipt,
+    Tally,
+    VoteRecord,
+    counted_receipts,
+    delegated_powers,
+    tally_votes,
+)
 
 
 @dataclass
@@ -44,9 +57,12 @@ def _check_chain(proposal: Proposal) -> list[str]:
     return problems
 
 
-def _check_receipt(proposal: Proposal, vote: Vote, chain_power: int) -> tuple[list[str], bool]:
-    """Problems with one stored receipt (signature, id, window, power), and whether it may
-    count at all: a vote the voter did not sign, or signed outside the window, never does."""
+def _check_receipt(
+    proposal: Proposal, vote: Vote, holding: Holding, eligible: bool
+) -> tuple[list[str], bool]:
+    """Problems with one stored receipt (signature, id, window, own power), and whether it may
+    count at all: a vote the voter did not sign, or signed outside the window, never does;
+    nor does one of a voter who had neither veJCT nor delegators at the block."""
     message = vote_message(
         proposal,
         voter=vote.voter,
@@ -68,15 +84,40 @@ def _check_receipt(proposal: Proposal, vote: Vote, chain_power: int) -> tuple[li
             f"receipt {vote.digest}: signed at {vote.timestamp}, outside the voting window "
             f"[{starts}, {ends}]"
         )
-    if chain_power == 0:
-        # No veJCT at the block (possible only after a reorg retook the snapshot): the receipt
-        # is kept but can't count.
+    if not eligible:
+        # No veJCT and no delegators at the block (possible only after a reorg retook the
+        # snapshot): the receipt is kept but can't count.
         if vote.counted:
             problems.append(f"receipt {vote.digest}: counted, but the voter had no power")
         return problems, False
-    if chain_power != int(vote.power):
-        problems.append(f"receipt {vote.digest}: power {vote.power} but chain says {chain_power}")
+    if holding.power != int(vote.power):
+        problems.append(f"receipt {vote.digest}: power {vote.power} but chain says {holding.power}")
     return problems, in_window
+
+
+def _chain_holdings(proposal: Proposal, votes: list[Vote]) -> dict[str, Holding]:
+    """Own veJCT and delegate at the snapshot block, from the chain alone, of every voter and
+    every address that ever delegated up to the block (from the DelegateChanged logs)."""
+    block = int(proposal.snapshot_block)
+    addresses = {v.voter for v in votes} | power.delegators_ever(block)
+    return power.holders_and_delegates_at(sorted(addresses), block) if addresses else {}
+
+
+def _check_delegation(
+    votes: list[Vote], latest: set[int], carried: dict[str, Delegated]
+) -> list[str]:
+    """Each receipt's stored delegated power against the recount: the voter's delegators who
+    did not vote on the counted vote, nothing on the others."""
+    problems = []
+    for vote in votes:
+        due = carried.get(vote.voter, Delegated()) if vote.pk in latest else Delegated()
+        stored = (int(vote.delegated_power), int(vote.delegators))
+        if stored != (due.power, len(due.delegators)):
+            problems.append(
+                f"receipt {vote.digest}: delegated power {stored[0]} from {stored[1]} "
+                f"delegators, but chain says {due.power} from {len(due.delegators)}"
+            )
+    return problems
 
 
 def verify_proposal(proposal: Proposal) -> Verification:
@@ -95,21 +136,26 @@ def verify_proposal(proposal: Proposal) -> Verification:
         )
     receipts, stored_counted = [], set()
     votes = list(selectors.vote_receipts(proposal))
-    chain_power = power.vejct_balances_at(sorted({v.voter for v in votes}), block) if votes else {}
+    holdings = _chain_holdings(proposal, votes)
+    delegates = {h.delegate for h in holdings.values() if h.delegate and h.power > 0}
     for vote in votes:
-        found, may_count = _check_receipt(proposal, vote, chain_power[vote.voter])
+        holding = holdings.get(vote.voter, Holding(0))
+        eligible = holding.power > 0 or vote.voter in delegates
+        found, may_count = _check_receipt(proposal, vote, holding, eligible)
         problems.extend(found)
         if vote.counted:
             stored_counted.add(vote.pk)
         if may_count:
             receipts.append(
-                Receipt(vote.voter, vote.choice, chain_power[vote.voter], vote.timestamp, vote.pk)
+                Receipt(vote.voter, vote.choice, holding.power, vote.timestamp, vote.pk)
             )
-    latest = [r for r in counted_receipts(receipts) if r.power > 0]
+    latest = counted_receipts(receipts)
     if {r.arrival for r in latest} != stored_counted:
         problems.append("the counted votes differ from each voter's latest receipt")
+    carried = delegated_powers(holdings, [r.voter for r in latest])
+    problems.extend(_check_delegation(votes, {r.arrival for r in latest}, carried))
     tally = tally_votes(
-        (VoteRecord(r.voter, r.choice, r.power) for r in latest),
+        (VoteRecord(r.voter, r.choice, r.power + carried[r.voter].power) for r in latest),
         total_supply=total_supply,
         quorum_bps=int(proposal.quorum_bps or 0),
     )

@@ -75,9 +75,10 @@ def proposal_detail(request, proposal_id: int):
     if proposal is None:
         raise Http404("No such proposal.")
     data = proposal_detail_cached(proposal)
-    my_vote = None
+    my_vote = my_power = None
     if request.user.is_authenticated and proposal.uid:
         my_vote = selectors.vote_of(proposal, request.user.address)
+        my_power = selectors.voting_power_of(proposal, request.user.address)
     receipts = caching.cached(
         caching.key("receipts", caching.proposal_version(proposal)),
         lambda: render_to_string(
@@ -86,7 +87,16 @@ def proposal_detail(request, proposal_id: int):
                 "proposal": proposal,
                 "receipts": selectors.vote_receipts(proposal)
                 .order_by("-id")
-                .only("voter", "choice", "power", "reason", "timestamp", "counted")[:100],
+                .only(
+                    "voter",
+                    "choice",
+                    "power",
+                    "delegated_power",
+                    "delegators",
+                    "reason",
+                    "timestamp",
+                    "counted",
+                )[:100],
             },
         ),
     )
@@ -98,6 +108,7 @@ def proposal_detail(request, proposal_id: int):
             "data": data,
             "tally": data["tally"],
             "my_vote": my_vote,
+            "my_power": my_power,
             "receipts_html": mark_safe(receipts),  # our own template's output, escaped
             "market_replay": proposal_replay_preview(proposal),
             "is_author": request.user == proposal.author,

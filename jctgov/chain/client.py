@@ -415,7 +415,13 @@ def is_valid_erc1271_signature(address: str, hash32: bytes, signature: bytes | s
 
 
 # Events the indexer records, by emitting contract.
-INDEXED_EVENTS = {"VotingEscrow": ("Deposit", "Withdraw"), "ParameterStore": ("ParameterChanged",)}
+INDEXED_EVENTS = {
+    "VotingEscrow": ("Deposit", "Withdraw"),
+    "ParameterStore": ("ParameterChanged",),
+    "VoteDelegation": ("DelegateChanged",),
+}
+# Deployed after the others existed: a deployments file without it simply has no delegations.
+_OPTIONAL_CONTRACTS = {"VoteDelegation"}
 
 
 def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
@@ -423,6 +429,8 @@ def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
     {"event", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
     decoders: dict[tuple[str, bytes], Any] = {}
     for name, events in INDEXED_EVENTS.items():
+        if name in _OPTIONAL_CONTRACTS and not deployments().get(name):
+            continue
         c = contract(name)
         for event in events:
             event_abi = getattr(c.events, event)()

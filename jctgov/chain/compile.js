@@ -22,6 +22,7 @@ const TARGETS = {
   ParameterStore: ["contracts/ParameterStore.sol", "ParameterStore"],
   GrantEscrow: ["contracts/GrantEscrow.sol", "GrantEscrow"],
   Multicall3: ["contracts/Multicall3.sol", "Multicall3"],
+  VoteDelegation: ["contracts/VoteDelegation.sol", "VoteDelegation"],
   TimelockController: ["@openzeppelin/contracts/governance/TimelockController.sol", "TimelockController"],
   "test/TestContractWallet": ["contracts/test/TestContractWallet.sol", "TestContractWallet"],
 };

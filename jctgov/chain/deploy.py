@@ -12,6 +12,7 @@ Roles after ``deploy_all`` (no externally owned account holds any of them):
 - The relayer (the worker's key) holds nothing: it only submits Safe transactions that already
   carry enough steward signatures, and executes ready timelock operations (open to anyone).
 - JCT and MockStablecoin: owned by the deployer (dev-only minting).
+- VoteDelegation: no owner and no roles (``deploy_delegation``).
 - Treasury: JCT minted to the timelock. Demo accounts get JCT and mUSD, and (``demo_locks``)
   a few of them lock JCT in VotingEscrow so the dev chain has voting power from the start.
 """
@@ -149,6 +150,7 @@ def deploy_all(
     out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock)
     out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, safe)
     out["Multicall3"], _ = deployer.deploy("Multicall3")
+    deploy_delegation(deployer, out)
     out.update(
         chain_id=int(w3.eth.chain_id),
         deploy_block=deploy_block,
@@ -157,6 +159,13 @@ def deploy_all(
     if seed:
         seed_demo(w3, deployer, out, demo_keys=demo_keys, demo_locks=demo_locks)
     return out
+
+
+def deploy_delegation(deployer: _Sender, out: dict[str, Any]) -> str:
+    """Deploy VoteDelegation (no owner, no roles: each holder only moves their own delegation)
+    and record it under deployments["VoteDelegation"]."""
+    out["VoteDelegation"], _ = deployer.deploy("VoteDelegation")
+    return str(out["VoteDelegation"])
 
 
 def seed_demo(

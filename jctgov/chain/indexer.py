@@ -1,4 +1,5 @@
-"""Index VotingEscrow and ParameterStore events into the database (holder set, parameter mirror)."""
+"""Index VotingEscrow, ParameterStore and VoteDelegation events into the database (holder set,
+parameter mirror, delegations)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from eth_utils import to_checksum_address
 
 from jctgov.chain import client, params
-from jctgov.chain.models import IndexerCursor, ParameterMirror, VeLock
+from jctgov.chain.models import Delegation, IndexerCursor, ParameterMirror, VeLock
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def _index_range(start: int, target: int, chunk: int) -> int:
 
 
 def _reindex_after_reorg(seen: IndexerCursor, target: int, chunk: int) -> int:
-    """Rebuild the holder set and parameter mirror from the deploy block, in one transaction:
+    """Rebuild the holder set, parameter mirror and delegations from the deploy block, in one transaction:
     readers keep the old mirror until the new one is complete."""
     start = _deploy_block()
     with transaction.atomic():
@@ -96,6 +97,7 @@ def _reindex_after_reorg(seen: IndexerCursor, target: int, chunk: int) -> int:
         )
         VeLock.objects.all().delete()
         ParameterMirror.objects.all().delete()
+        Delegation.objects.all().delete()
         cursor.block, cursor.block_hash = start - 1, ""
         cursor.save(update_fields=["block", "block_hash", "updated_at"])
         return _index_range(start, target, chunk)
@@ -124,6 +126,16 @@ def _apply(event: dict[str, Any]) -> None:
             key_hash=args["key"].lower(),
             defaults={
                 "value": Decimal(args["value"]),
+                "block_number": block,
+                "tx_hash": event["tx_hash"],
+            },
+        )
+    elif event["event"] == "DelegateChanged":
+        to = to_checksum_address(args["toDelegate"])
+        Delegation.objects.update_or_create(
+            delegator=to_checksum_address(args["delegator"]),
+            defaults={
+                "delegate": "" if int(to, 16) == 0 else to,
                 "block_number": block,
                 "tx_hash": event["tx_hash"],
             },

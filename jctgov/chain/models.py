@@ -1,4 +1,5 @@
-"""Database mirror of the chain: indexer cursors, veJCT holders, parameters, power snapshots."""
+"""Database mirror of the chain: indexer cursors, veJCT holders, parameters, power snapshots,
+delegations."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ class VeLock(models.Model):
     def __str__(self) -> str:
         return f"{self.address}: {self.amount} until {self.unlock_time}"
 
+    def power_at(self, t: int) -> int:
+        """veJCT at chain time ``t`` as VotingEscrow.balanceOfAtTime computes it for a lock
+        unchanged since: ``slope * (end - t)`` with ``slope = amount // MAXTIME``."""
+        return vejct_power(int(self.amount), int(self.unlock_time), t)
+
+
+MAXTIME = 4 * 365 * 24 * 3600  # VotingEscrow.MAXTIME
+
+
+def vejct_power(amount: int, unlock_time: int, t: int) -> int:
+    """veJCT of a lock of ``amount`` wei until ``unlock_time`` at time ``t`` (0 once expired)."""
+    return (amount // MAXTIME) * max(0, unlock_time - int(t))
+
 
 class ParameterMirror(models.Model):
     """Latest ParameterStore value per key hash (0x + 64 lower-case hex of keccak256(name))."""
@@ -63,11 +77,19 @@ class PowerSnapshot(models.Model):
 
 
 class PowerSnapshotEntry(models.Model):
+    """One holder's veJCT at the snapshot block, and whom they had delegated it to there
+    (VoteDelegation.delegateOfAt at the same block; "" = nobody)."""
+
     snapshot = models.ForeignKey(PowerSnapshot, on_delete=models.CASCADE, related_name="entries")
     address = models.CharField(max_length=42)  # checksummed
     power = Uint256Field()
+    delegate = models.CharField(max_length=42, blank=True, default="")  # checksummed or ""
 
     class Meta:
+        indexes = [
+            # A delegate's delegators at a snapshot: one index range (the vote hot path).
+            models.Index(fields=["snapshot", "delegate"], name="snapshot_entry_delegate"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "address"], name="snapshot_entry_unique"),
             models.CheckConstraint(
@@ -197,3 +219,17 @@ class RelayerNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} next {self.next_nonce}"
+
+
+class Delegation(models.Model):
+    """Current VoteDelegation delegate of every address that ever delegated, mirrored from
+    DelegateChanged events (``delegate`` "" after undelegate: the row stays, so the set of
+    addresses that ever delegated is known without scanning the chain)."""
+
+    delegator = models.CharField(max_length=42, unique=True)  # checksummed
+    delegate = models.CharField(max_length=42, blank=True, db_index=True)  # checksummed or ""
+    block_number = models.BigIntegerField()  # of the last change
+    tx_hash = models.CharField(max_length=66)
+
+    def __str__(self) -> str:
+        return f"{self.delegator} -> {self.delegate or 'nobody'}"

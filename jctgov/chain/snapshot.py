@@ -1,4 +1,4 @@
-"""veJCT voting-power snapshots: every holder's power at one block, stored with its hash."""
+"""veJCT voting-power snapshots: every holder's power and delegate at one block, with its hash."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from jctgov.chain import client, params
+from jctgov.chain import client, delegation, params
 from jctgov.chain.indexer import index_events, indexed_block
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry, VeLock
 
@@ -23,7 +23,8 @@ def holders_at(block: int) -> list[str]:
 
 
 def snapshot_voting_power(block: int) -> PowerSnapshot:
-    """Store every holder's veJCT (> 0) at ``block`` and ``totalSupplyAt(block)``.
+    """Store every holder's veJCT (> 0) at ``block``, their delegate at ``block``
+    (``delegateOfAt``, read in the same Multicall3 batches) and ``totalSupplyAt(block)``.
 
     Final-enough: ``block`` must be at least ``governance.snapshot_confirmations`` behind the
     head (else ChainUnavailable: retry later). Idempotent: an existing snapshot whose block hash
@@ -59,7 +60,8 @@ def snapshot_voting_power(block: int) -> PowerSnapshot:
         # a snapshot over it would silently drop voters. Retry once that run has finished.
         raise client.ChainUnavailable(f"Events up to block {block} are still being indexed.")
     holders = holders_at(block)
-    balances = client.vejct_balances_at(holders, block)
+    # veJCT and the delegate at the block, side by side in the same Multicall3 batches.
+    balances = delegation.powers_and_delegates_at(holders, block)
     total = client.vejct_total_supply_at(block)
     if client.block_hash(block) != current_hash:
         raise client.ChainUnavailable(f"Block {block} changed while its snapshot was read.")
@@ -70,14 +72,14 @@ def snapshot_voting_power(block: int) -> PowerSnapshot:
             defaults={
                 "block_hash": current_hash,
                 "total_supply": Decimal(total),
-                "holders": sum(1 for p in balances.values() if p > 0),
+                "holders": sum(1 for p, _ in balances.values() if p > 0),
             },
         )
         if created:
             PowerSnapshotEntry.objects.bulk_create(
                 [
-                    PowerSnapshotEntry(snapshot=snapshot, address=a, power=Decimal(p))
-                    for a, p in balances.items()
+                    PowerSnapshotEntry(snapshot=snapshot, address=a, power=Decimal(p), delegate=d)
+                    for a, (p, d) in balances.items()
                     if p > 0
                 ],
                 batch_size=1000,

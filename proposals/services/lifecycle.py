@@ -25,6 +25,7 @@ from proposals.canonical import content_uid, proposal_content
 from proposals.models import OPEN_STATES, Proposal, ProposalState, Vote
 from proposals.payloads import validate_payload
 from proposals.selectors import proposal_tally
+from proposals.tally import delegated_powers
 
 logger = logging.getLogger(__name__)
 S = ProposalState
@@ -249,18 +250,35 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
 
 
 def _sync_with_snapshot(proposal: Proposal, snapshot: Any) -> None:
-    """Receipts and the total take their power from the stored snapshot. A no-op unless a
-    reorg made the snapshot be retaken; then a voter without power on the winning chain stops
-    counting (the receipts are kept), and the change is logged and audited."""
+    """Receipts and the total take their power, own and delegated, from the stored snapshot.
+    A no-op unless a reorg made the snapshot be retaken; then a voter without power or
+    delegations on the winning chain stops counting (the receipts are kept), delegated powers
+    are recounted (Snapshot's rule), and the change is logged and audited."""
     previous = int(proposal.snapshot_total_supply or 0)
+    holdings = power.snapshot_holdings(snapshot)
+    delegates = {h.delegate for h in holdings.values() if h.delegate}
     repriced = uncounted = 0
-    for vote in power.votes_with_snapshot_power(proposal):
-        if not vote.snapshot_power:
+    votes = list(power.votes_of(proposal))
+    for vote in votes:
+        own = holdings[vote.voter].power if vote.voter in holdings else 0
+        if own == 0 and vote.voter not in delegates:
             if vote.counted:
-                Vote.objects.filter(pk=vote.pk).update(counted=False)
+                vote.counted = False
+                Vote.objects.filter(pk=vote.pk).update(
+                    counted=False, delegated_power=0, delegators=0
+                )
                 uncounted += 1
-        elif int(vote.snapshot_power) != int(vote.power):
-            Vote.objects.filter(pk=vote.pk).update(power=vote.snapshot_power)
+        elif own != int(vote.power):
+            Vote.objects.filter(pk=vote.pk).update(power=own)
+            repriced += 1
+    counted = [v for v in votes if v.counted]
+    carried = delegated_powers(holdings, [v.voter for v in counted])
+    for vote in counted:
+        due = carried[vote.voter]
+        if (due.power, len(due.delegators)) != (int(vote.delegated_power), vote.delegators):
+            Vote.objects.filter(pk=vote.pk).update(
+                delegated_power=due.power, delegators=len(due.delegators)
+            )
             repriced += 1
     if previous == int(snapshot.total_supply) and not (repriced or uncounted):
         return

@@ -5,7 +5,8 @@ are written by hand instead of built by the ORM: profiling showed Django's SQL c
 costing ten times more than the queries themselves. Table and column names come from the
 models' ``_meta``, values are prepared by the model fields, and each statement is built once
 per database. A vote is one transaction of three statements: read-and-lock, (un-count the
-voter's previous vote), insert.
+voter's previous vote), insert; a delegate's vote adds one (sum the delegators who have not
+voted), a delegator's first vote one (take their power off their delegate's counted vote).
 
 The read takes the proposal row lock (the one proposal_close takes) and, in the same
 statement, reads the voter's votes. On PostgreSQL a statement that had to wait for that lock
@@ -66,6 +67,9 @@ class Ballot:
     same_vote_id: int | None  # a stored copy of this very vote (same EIP-712 digest)
     counted_id: int | None  # the voter's counted vote
     counted_timestamp: int | None
+    snapshot_id: int | None  # the stored snapshot of the proposal's block
+    delegate: str  # whom the voter had delegated to at that block ("" = nobody)
+    has_delegators: bool  # someone had delegated to the voter at that block
 
 
 # Terms never change once a proposal is published, so each process keeps them: the signature
@@ -121,18 +125,22 @@ def _lock_sql(vendor: str) -> str:
 def _ballot_sql(vendor: str, lock: bool) -> str:
     """Every lookup is an index search. ``AND c.counted`` is spelled like the partial unique
     index's condition (``WHERE counted``) so that SQLite's planner uses that index; with a bound
-    parameter it scans the proposal's counted votes instead."""
+    parameter it scans the proposal's counted votes instead. The snapshot columns (power,
+    delegate, whether anyone delegated to the voter) never change while votes arrive, so reading
+    them in the locking statement is safe; the votes of others are read after the lock
+    (``delegated_to``, ``release_delegation``)."""
     p, v = _q(Proposal._meta.db_table), _q(Vote._meta.db_table)
     snap, entry = _q(PowerSnapshot._meta.db_table), _q(PowerSnapshotEntry._meta.db_table)
     signed = ", ".join(f"p.{_q(Proposal._meta.get_field(f).column)}" for f in _TERMS_FIELDS[1:])
     sql = f"""
-        SELECT {signed}, p.{_q("state")},
-          (SELECT e.{_q("power")} FROM {entry} e
-             INNER JOIN {snap} s ON s.{_q("id")} = e.{_q("snapshot_id")}
-             WHERE s.{_q("block_number")} = p.{_q("snapshot_block")} AND e.{_q("address")} = %s),
+        SELECT {signed}, p.{_q("state")}, e.{_q("power")},
           (SELECT d.{_q("id")} FROM {v} d WHERE d.{_q("digest")} = %s),
-          c.{_q("id")}, c.{_q("timestamp")}
+          c.{_q("id")}, c.{_q("timestamp")}, s.{_q("id")}, e.{_q("delegate")},
+          EXISTS (SELECT 1 FROM {entry} x WHERE x.{_q("snapshot_id")} = s.{_q("id")}
+                  AND x.{_q("delegate")} = %s)
         FROM {p} p
+        LEFT JOIN {snap} s ON s.{_q("block_number")} = p.{_q("snapshot_block")}
+        LEFT JOIN {entry} e ON e.{_q("snapshot_id")} = s.{_q("id")} AND e.{_q("address")} = %s
         LEFT JOIN {v} c ON c.{_q("proposal_id")} = p.{_q("id")} AND c.{_q("voter")} = %s
           AND c.{_q("counted")}
         WHERE p.{_q("id")} = %s"""
@@ -151,12 +159,14 @@ def read_ballot(proposal_id: int, voter: str, digest: str, *, fresh: bool = Fals
             cursor.execute(_lock_sql(connection.vendor), [proposal_id])
         lock_here = row_locks and not fresh
         cursor.execute(
-            _ballot_sql(connection.vendor, lock_here), [voter, digest, voter, proposal_id]
+            _ballot_sql(connection.vendor, lock_here),
+            [digest, voter, voter, voter, proposal_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such proposal.", code="proposal_not_found")
-    uid, chain_id, contract, state, power, same_id, counted_id, ts = row
+    uid, chain_id, contract, state, power, same_id, counted_id, ts = row[:8]
+    snapshot_id, delegate, has_delegators = row[8:]
     return Ballot(
         signed=(uid, chain_id, contract),
         state=state,
@@ -164,7 +174,68 @@ def read_ballot(proposal_id: int, voter: str, digest: str, *, fresh: bool = Fals
         same_vote_id=same_id,
         counted_id=counted_id,
         counted_timestamp=None if ts is None else int(ts),
+        snapshot_id=snapshot_id,
+        delegate=delegate or "",
+        has_delegators=bool(has_delegators),
     )
+
+
+@cache
+def _delegated_sql(vendor: str) -> str:
+    """The voter's delegators at the snapshot who have no counted vote: an index range on
+    (snapshot, delegate), then one probe each of the (proposal, voter) WHERE counted index.
+    PostgreSQL sums NUMERIC exactly; SQLite stores the amounts as text, so there the rows come
+    back and Python sums them."""
+    v, entry = _q(Vote._meta.db_table), _q(PowerSnapshotEntry._meta.db_table)
+    what = (
+        f"SELECT e.{_q('power')} FROM {entry} e"
+        if vendor == "sqlite"
+        else f"SELECT COALESCE(SUM(e.{_q('power')}), 0), COUNT(*) FROM {entry} e"
+    )
+    return f"""{what}
+        WHERE e.{_q("snapshot_id")} = %s AND e.{_q("delegate")} = %s
+          AND NOT EXISTS (SELECT 1 FROM {v} c WHERE c.{_q("proposal_id")} = %s
+                          AND c.{_q("voter")} = e.{_q("address")} AND c.{_q("counted")})"""
+
+
+def delegated_to(proposal_id: int, snapshot_id: int, voter: str) -> tuple[int, int]:
+    """(veJCT, count) of ``voter``'s delegators at the snapshot who have not voted. Call under
+    the proposal's row lock, in a statement of its own: it then sees every committed vote."""
+    with connection.cursor() as cursor:
+        cursor.execute(_delegated_sql(connection.vendor), [snapshot_id, voter, proposal_id])
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return sum(int(r[0]) for r in rows), len(rows)
+    return int(rows[0][0]), int(rows[0][1])
+
+
+@cache
+def _release_sql(vendor: str) -> str:
+    v = _q(Vote._meta.db_table)
+    power, count = _q("delegated_power"), _q("delegators")
+    return f"""UPDATE {v} SET {power} = {power} - %s, {count} = {count} - 1
+        WHERE {_q("proposal_id")} = %s AND {_q("voter")} = %s AND {_q("counted")}"""
+
+
+def release_delegation(proposal_id: int, delegate: str, power: int) -> None:
+    """A delegator votes for the first time: their ``power`` stops counting with their
+    delegate's counted vote, if the delegate has voted (else nothing to do). Under the lock."""
+    if connection.vendor == "sqlite":
+        # Text-stored amounts: SQL arithmetic would go through floats. SQLite runs one writer
+        # at a time (the transaction began IMMEDIATE), so read-modify-write is safe there.
+        votes = Vote.objects.filter(proposal_id=proposal_id, voter=delegate, counted=True)
+        row = votes.values_list("pk", "delegated_power", "delegators").first()
+        if row is not None:
+            Vote.objects.filter(pk=row[0]).update(
+                delegated_power=int(row[1]) - int(power), delegators=row[2] - 1
+            )
+        return
+    field = Vote._meta.get_field("delegated_power")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _release_sql(connection.vendor),
+            [field.get_db_prep_save(power, connection), proposal_id, delegate],
+        )
 
 
 _INSERT_FIELDS = [f for f in Vote._meta.concrete_fields if not f.primary_key]
@@ -191,5 +262,6 @@ def insert_vote(vote: Vote) -> None:
 
 
 def uncount_vote(vote_id: int) -> None:
-    """The voter's previous vote stops counting (a newer one replaces it)."""
-    Vote.objects.filter(pk=vote_id).update(counted=False)
+    """The voter's previous vote stops counting (a newer one replaces it), and with it what
+    it carried for the voter's delegators."""
+    Vote.objects.filter(pk=vote_id).update(counted=False, delegated_power=0, delegators=0)

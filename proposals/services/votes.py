@@ -107,7 +107,9 @@ def vote_cast(
 
     Idempotent: the same signed vote (same EIP-712 hash) is stored once and returned with
     created=False. The voter's newest vote (by timestamp, ties by arrival) is the counted one;
-    older ones stay as receipts. Atomic, under the proposal's row lock (the one proposal_close
+    older ones stay as receipts. Delegation counts as Snapshot does (a delegator's veJCT goes
+    with their delegate's vote unless the delegator votes; ``delegated_power`` on the counted
+    votes says where it went). Atomic, under the proposal's row lock (the one proposal_close
     takes), and backed by the unique indexes on the digest and on (proposal, voter) WHERE
     counted: never two counted votes, never a vote counted after the close.
     """
@@ -192,19 +194,34 @@ def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bo
         stored.proposal = proposal
         return stored, False
     _check_window(ballot.state, proposal, vote.timestamp, now)
-    if ballot.power <= 0:
+    if ballot.power <= 0 and not ballot.has_delegators:
         raise Forbidden(
-            f"{vote.voter} had no veJCT at the proposal's snapshot block.",
+            f"{vote.voter} had no veJCT at the proposal's snapshot block, and nobody had "
+            "delegated to them there.",
             code="no_voting_power",
             field="voter",
         )
     # Newer timestamp wins; on a tie the later arrival (this one) wins.
     vote.counted = ballot.counted_timestamp is None or vote.timestamp >= ballot.counted_timestamp
+    vote.power = ballot.power
+    if vote.counted:
+        _count_delegation(vote, ballot)
     if ballot.counted_id is not None and vote.counted:
         vote_store.uncount_vote(ballot.counted_id)
-    vote.power = ballot.power
     vote_store.insert_vote(vote)
     return vote, True
+
+
+def _count_delegation(vote: Vote, ballot: vote_store.Ballot) -> None:
+    """Snapshot's rule, whichever vote arrives first: a delegator's first vote takes their
+    power off their delegate's counted vote; a delegate's vote carries the delegators who have
+    not voted. Both read after the row lock, so a vote committed just before is seen."""
+    if ballot.counted_id is None and ballot.delegate and ballot.power > 0:
+        vote_store.release_delegation(vote.proposal_id, ballot.delegate, ballot.power)
+    if ballot.has_delegators and ballot.snapshot_id is not None:
+        vote.delegated_power, vote.delegators = vote_store.delegated_to(
+            vote.proposal_id, ballot.snapshot_id, vote.voter
+        )
 
 
 def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime) -> None:

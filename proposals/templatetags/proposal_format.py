@@ -84,7 +84,7 @@ def grace_deadline(proposal) -> datetime:
 
 _RECEIPT_ROW = (
     '<tr><td class="address" title="{}">{}…{}</td>\n'
-    "  <td>{}</td><td>{}</td><td>{}</td>\n"
+    "  <td>{}</td><td>{}</td><td>{}</td><td>{}</td>\n"
     '  <td class="muted" data-ts="{}">{}</td>\n'
     "  <td>{}</td></tr>\n"
 )
@@ -92,6 +92,14 @@ _COUNTED = {
     True: mark_safe('<span class="ok">yes</span>'),
     False: mark_safe('<span class="muted">replaced</span>'),
 }
+
+
+def _delegated(vote) -> str:
+    """A receipt's delegated veJCT and how many delegators it counts ("—" when none)."""
+    if not vote.delegators:
+        return "—"
+    who = "delegator" if vote.delegators == 1 else "delegators"
+    return f"{tokens(vote.delegated_power)} ({vote.delegators} {who})"
 
 
 @register.simple_tag
@@ -108,6 +116,7 @@ def receipt_rows(receipts) -> str:
                 v.voter[-4:],
                 v.get_choice_display(),
                 tokens(v.power),
+                _delegated(v),
                 v.reason,
                 v.timestamp,
                 v.timestamp,

@@ -230,12 +230,21 @@
       method: "POST",
       body: { voter: m.voter, choice: m.choice, reason: m.reason, timestamp: m.timestamp, signature },
     });
-    jct.status(`Vote recorded: ${receipt.choice_label} with ${formatTokens(receipt.power)} veJCT.`);
+    jct.status(`Vote recorded: ${describeWeight(receipt)}.`);
     return receipt;
   }
 
+  // Own veJCT, plus what delegators who did not vote themselves gave the voter (as strings:
+  // wei amounts exceed what a JS number holds exactly).
+  function describeWeight(receipt) {
+    const own = `${receipt.choice_label} with ${formatTokens(receipt.power)} veJCT`;
+    if (!receipt.delegators) return own;
+    const who = receipt.delegators === 1 ? "delegator" : "delegators";
+    return `${own} + ${formatTokens(receipt.delegated_power)} veJCT from ${receipt.delegators} ${who}`;
+  }
+
   function describeVote(receipt) {
-    return `You voted ${receipt.choice_label} with ${formatTokens(receipt.power)} veJCT.`;
+    return `You voted ${describeWeight(receipt)}.`;
   }
 
   // Voting needs no sign-in, so the page may not know who the reader is: ask the wallet
@@ -250,6 +259,25 @@
       const active = document.getElementById("proposal").dataset.state === "active";
       box.textContent = describeVote(found.results[0]) + (active ? " A new vote replaces it." : "");
     }
+  }
+
+  // The connected wallet's power at the snapshot (own + delegated), for readers not signed in:
+  // the server renders it for signed-in ones (data-known="1").
+  async function showOwnPower(proposalId, box) {
+    if (!box || box.dataset.known === "1" || !jct.wallet.provider()) return;
+    const address = await jct.wallet.account();
+    if (!address) return;
+    const query = new URLSearchParams({ address });
+    const p = await jct.api(`/api/v1/proposals/${proposalId}/power?${query}`);
+    let text = `Your voting power at block ${p.snapshot_block}: ${formatTokens(p.power)} veJCT of your own`;
+    if (p.delegators_total) {
+      const plural = p.delegators_total === 1 ? "" : "s";
+      text += ` + ${formatTokens(p.delegated_power)} veJCT delegated to you by ${p.delegators} of your ${p.delegators_total} delegator${plural} (those who vote themselves count their own)`;
+    }
+    text += ".";
+    if (p.delegate) text += ` You had delegated to ${p.delegate}; if you vote, your own veJCT counts with your vote instead.`;
+    box.textContent = text;
+    box.hidden = false;
   }
 
   function setupProposal(article) {
@@ -309,6 +337,7 @@
       cell.textContent = new Date(Number(cell.dataset.ts) * 1000).toLocaleString();
     });
     showOwnVote(id, document.getElementById("my-vote")).catch(() => {});
+    showOwnPower(id, document.getElementById("my-power")).catch(() => {});
   }
 
   document.addEventListener("DOMContentLoaded", () => {

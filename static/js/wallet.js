@@ -213,7 +213,7 @@
     window.location.reload();
   }
 
-  window.jctgov = { api, ApiError, status, wallet: { connect, account, signTypedData, logout, provider } };
+  window.jctgov = { api, ApiError, status, wallet: { connect, account, requestAccount, signTypedData, logout, provider } };
 
   document.addEventListener("DOMContentLoaded", () => {
     const connectButton = document.getElementById("wallet-connect");

@@ -30,6 +30,7 @@ CONTRACTS = (
     "GrantEscrow",
     "Multicall3",
     "MockStablecoin",
+    "VoteDelegation",
 )
 
 

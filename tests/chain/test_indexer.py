@@ -181,3 +181,16 @@ def test_rpc_failure_midway_keeps_whole_chunks_and_the_next_run_resumes(
         chain.accounts[2]: 200 * WEI,
         chain.accounts[3]: 300 * WEI,
     }
+
+
+def test_delegation_mirror_follows_delegate_changed_events(chain):
+    from jctgov.chain.models import Delegation
+
+    a = chain.accounts
+    chain.delegate(1, a[2])
+    chain.delegate(3, a[2])
+    chain.delegate(1, a[4])
+    chain.delegate(3, None)
+    index_events(confirmations=0)
+    mirror = dict(Delegation.objects.values_list("delegator", "delegate"))
+    assert mirror == {a[1]: a[4], a[3]: ""}  # 3 undelegated: the row stays, empty

@@ -156,3 +156,34 @@ def test_power_must_be_positive_in_the_database(chain):
     snap = PowerSnapshot.objects.create(block_number=1, block_hash="0x", total_supply=0, holders=0)
     with pytest.raises(IntegrityError), transaction.atomic():
         PowerSnapshotEntry.objects.create(snapshot=snap, address="0x" + "1" * 40, power=Decimal(0))
+
+
+def test_snapshot_stores_each_holders_delegate_exactly_at_the_block(chain):
+    _holders(chain)
+    a = chain.accounts
+    chain.delegate(2, a[1])
+    chain.delegate(3, a[5])  # a delegate without veJCT of their own
+    block = chain.head()
+    chain.delegate(2, a[3])  # changes after the block do not reach the snapshot
+    chain.delegate(3, None)
+    chain.mine(CONFIRMATIONS)
+    snap = snapshot_voting_power(block)
+    delegates = {e.address: e.delegate for e in snap.entries.all()}
+    assert delegates == {a[1]: "", a[2]: a[1], a[3]: a[5]}
+    later = snapshot_voting_power(final_block(chain))
+    assert {e.address: e.delegate for e in later.entries.all()} == {a[1]: "", a[2]: a[3], a[3]: ""}
+
+
+def test_snapshot_without_a_delegation_contract_stores_no_delegates(chain):
+    """A deployments file written before VoteDelegation existed: nobody has delegated."""
+    _holders(chain)
+    chain.delegate(2, chain.accounts[1])
+    block = final_block(chain)
+    without = {k: v for k, v in chain.deployments.items() if k != "VoteDelegation"}
+    client.set_deployments(without)
+    try:
+        snap = snapshot_voting_power(block)
+    finally:
+        client.set_deployments(chain.deployments)
+    assert {e.delegate for e in snap.entries.all()} == {""}
+    assert len(powers(snap)) == 3

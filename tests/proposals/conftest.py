@@ -27,12 +27,16 @@ from tests.proposals.factories import WEI, Voter, make_draft, vote_body
 
 @pytest.fixture
 def stored_snapshot(db, chain) -> Callable[[int, dict[str, int]], PowerSnapshot]:
-    """Store the veJCT snapshot of ``block`` ({address: power}) as the chain app does.
+    """Store the veJCT snapshot of ``block`` ({address: power}, and optionally
+    {delegator: delegate}) as the chain app does.
 
     The block is a real, confirmed block of the test chain and the row carries its hash, so
     the re-check before a result is final (``power.snapshot_confirm``) finds it unchanged."""
 
-    def store(block: int, powers: dict[str, int]) -> PowerSnapshot:
+    def store(
+        block: int, powers: dict[str, int], delegates: dict[str, str] | None = None
+    ) -> PowerSnapshot:
+        delegated = delegates or {}
         confirmed = block + current_value("governance.snapshot_confirmations") + 1
         if chain.head() < confirmed:
             chain.mine(confirmed - chain.head())
@@ -43,7 +47,7 @@ def stored_snapshot(db, chain) -> Callable[[int, dict[str, int]], PowerSnapshot]
             holders=sum(1 for p in powers.values() if p > 0),
         )
         PowerSnapshotEntry.objects.bulk_create(
-            PowerSnapshotEntry(snapshot=snapshot, address=a, power=p)
+            PowerSnapshotEntry(snapshot=snapshot, address=a, power=p, delegate=delegated.get(a, ""))
             for a, p in powers.items()
             if p > 0
         )

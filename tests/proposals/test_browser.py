@@ -123,3 +123,23 @@ def test_a_too_long_title_is_shown_at_the_title_field(signed_in_page):
     page.get_by_role("button", name="Save draft").click()
     page.locator('[data-error-for="title"]').filter(has_text="256").wait_for()
     assert not Proposal.objects.exists()
+
+
+def test_a_delegate_sees_their_delegated_power_and_votes_with_it(page, wallet, stored_snapshot):
+    proposal = make_active(snapshot_block=100, total_supply=1000 * WEI)
+    a, b = Account.create().address, Account.create().address
+    stored_snapshot(
+        100,
+        {wallet.address: 100 * WEI, a: 20 * WEI, b: 30 * WEI},
+        {a: wallet.address, b: wallet.address},
+    )
+    page.goto(f"/proposals/{proposal.pk}/")
+    page.locator("#my-power").filter(
+        has_text="100 veJCT of your own + 50 veJCT delegated to you by 2 of your 2 delegators"
+    ).wait_for()
+    page.get_by_role("button", name="Vote For").click()
+    page.locator("#my-vote").filter(
+        has_text="You voted For with 100 veJCT + 50 veJCT from 2 delegators"
+    ).wait_for()
+    page.locator("#tally-for").filter(has_text="150").wait_for()
+    assert "50 (2 delegators)" in page.locator("#receipts").inner_text()

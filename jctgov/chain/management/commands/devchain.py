@@ -128,6 +128,7 @@ class Command(BaseCommand):
             "GrantEscrow",
             "Multicall3",
             "Safe",
+            "VoteDelegation",
         ):
             self.stdout.write(f"  {name:<20} {result[name]}")
         self.stdout.write(

@@ -8,7 +8,7 @@ import jctgov.core.fields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chain", "0002_indexer_cursor_block_hash"),
+        ("chain", "0003_snapshot_delegates_and_delegation_mirror"),
     ]
 
     operations = [
