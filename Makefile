@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/snapshot.py
 	$(BIN)/python bench/votes.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/notify.py
 
 # HTTP load against a production-like stack on loopback (PostgreSQL + Redis of this machine:
 # BENCH_DATABASE_URL, BENCH_BROKER_URL, BENCH_CACHE_URL; see bench/stack.py).

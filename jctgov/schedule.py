@@ -11,6 +11,17 @@ BEAT_SCHEDULE.update(
             "task": "jctgov.market.tasks.fail_stale_leases",
             "schedule": 60.0,
         },
+        "market-expire-jobs": {"task": "jctgov.market.tasks.expire_jobs", "schedule": 60.0},
+        "market-retry-stale-replays": {
+            "task": "jctgov.market.tasks.retry_stale_replays",
+            "schedule": 60.0,
+        },
+        "market-retention": {"task": "jctgov.market.tasks.market_retention", "schedule": 3600.0},
+        # A no-op unless `up` turned the demo on (JCTGOV_SIMULATE_DEMO_NODES=1).
+        "market-simulate-demo-nodes": {
+            "task": "jctgov.market.tasks.simulate_demo_nodes",
+            "schedule": 20.0,
+        },
     }
 )
 
@@ -34,5 +45,14 @@ BEAT_SCHEDULE.update(
 BEAT_SCHEDULE.update(
     {
         "grants-reconcile-payouts": {"task": "grants.reconcile_payouts", "schedule": 60.0},
+    }
+)
+
+# --- notifications (jctgov/notify/tasks.py) ------------------------------------------------
+BEAT_SCHEDULE.update(
+    {
+        "notify-sweep": {"task": "notify.sweep", "schedule": 15.0},
+        "notify-closing-soon": {"task": "notify.closing_soon", "schedule": 300.0},
+        "notify-nodes-offline": {"task": "notify.nodes_offline", "schedule": 60.0},
     }
 )

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jctgov.delegates",
     "proposals",
     "grants",
+    "jctgov.notify",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jctgov.core.context_processors.site",
+                "jctgov.notify.context_processors.inbox",
             ],
         },
     },
@@ -154,6 +156,7 @@ REST_FRAMEWORK = {
         "auth": env("JCTGOV_RATE_AUTH", "60/min"),
         "vote": env("JCTGOV_RATE_VOTE", "600/min"),
         "heartbeat": env("JCTGOV_RATE_HEARTBEAT", "600/min"),
+        "replay": env("JCTGOV_RATE_REPLAY", "10/hour"),
     },
 }
 
@@ -192,6 +195,9 @@ CHAIN_DEPLOYMENTS_FILE = Path(env("CHAIN_DEPLOYMENTS_FILE", str(VAR_DIR / "deplo
 # USD per JCT for quoting JCT payments. Development uses a fixed demo price; production must set
 # it (empty: JCT quotes stay in USD and are converted at settlement).
 MARKET_JCT_USD_PRICE = env("JCTGOV_JCT_USD_PRICE", "0.10" if DEBUG else "")
+# `manage.py up` turns this on (unless --no-demo): the beat then sends heartbeats for the demo
+# nodes of `seed_demo` (Node.simulated) so the demo market stays alive. Never real nodes.
+MARKET_SIMULATE_DEMO_NODES = envbool("JCTGOV_SIMULATE_DEMO_NODES", False)
 # The relayer key (historically "executor") pays gas to submit Safe transactions that already
 # carry enough steward signatures, and executes ready timelock operations (open to anyone). It
 # holds no role on any contract. It comes from the environment (or a keystore) only.
@@ -228,3 +234,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Notifications (jctgov/notify) -------------------------------------------------------
+# Absolute links in emails and webhook bodies.
+JCTGOV_SITE_URL = env("JCTGOV_SITE_URL", "http://127.0.0.1:8000")
+# Email: the console backend in development unless EMAIL_HOST is set; SMTP in production.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "jctgov <notifications@localhost>")
+# Webhooks to private, loopback or link-local addresses: development and tests only.
+NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", DEBUG)
+NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S = float(env("NOTIFY_WEBHOOK_CONNECT_TIMEOUT_S", "3"))
+NOTIFY_WEBHOOK_READ_TIMEOUT_S = float(env("NOTIFY_WEBHOOK_READ_TIMEOUT_S", "5"))
+NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES = envint("NOTIFY_WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+NOTIFY_WEBHOOK_DISABLE_AFTER_S = envint("NOTIFY_WEBHOOK_DISABLE_AFTER_S", 24 * 3600)
+NOTIFY_RETRY_BASE_S = float(env("NOTIFY_RETRY_BASE_S", "30"))
+NOTIFY_RETRY_MAX_S = float(env("NOTIFY_RETRY_MAX_S", "3600"))
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 40)
+NOTIFY_SEND_CONCURRENCY = envint("NOTIFY_SEND_CONCURRENCY", 64)
+NOTIFY_SEND_BATCH = envint("NOTIFY_SEND_BATCH", 500)
+NOTIFY_SEND_TASKS = envint("NOTIFY_SEND_TASKS", 2)
+NOTIFY_SEND_BUDGET_S = float(env("NOTIFY_SEND_BUDGET_S", "50"))
+NOTIFY_FANOUT_CHUNK = envint("NOTIFY_FANOUT_CHUNK", 5000)
+NOTIFY_FANOUT_GRACE_S = envint("NOTIFY_FANOUT_GRACE_S", 30)
+NOTIFY_CLAIM_LEASE_S = envint("NOTIFY_CLAIM_LEASE_S", 120)

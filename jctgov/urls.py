@@ -13,9 +13,11 @@ urlpatterns = [
     path("api/v1/", include("jctgov.delegates.api_urls")),
     path("api/v1/market/", include("jctgov.market.api_urls")),
     path("api/v1/grants/", include("grants.api_urls")),
+    path("api/v1/notifications/", include("jctgov.notify.api_urls")),
     path("market/", include("jctgov.market.urls")),
     path("grants/", include("grants.urls")),
     path("", include("jctgov.core.urls")),
+    path("", include("jctgov.notify.urls")),
     path("", include("jctgov.power.urls")),
     path("", include("proposals.urls")),
 ]

@@ -30,6 +30,7 @@ from grants.services.common import (
 )
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 S = ApplicationState
@@ -243,6 +244,11 @@ def application_submit(
         from_state=S.DRAFT,
         to_state=S.SUBMITTED,
         data={"requested_amount": str(application.requested_amount)},
+    )
+    emit(
+        "grants.application_submitted",
+        subject=application,
+        audience=application.program.reviewers.all(),
     )
     return application
 

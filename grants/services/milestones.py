@@ -33,6 +33,7 @@ from jctgov.chain.client import ChainUnavailable
 from jctgov.chain.models import ChainOperation, OperationKind
 from jctgov.core.errors import ApplicationError, Forbidden
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 MS = MilestoneState
@@ -113,6 +114,7 @@ def milestone_report(
         to_state=MS.REPORTED,
         data={"evidence_url": milestone.evidence_url},
     )
+    emit("grants.milestone_reported", subject=milestone, audience="stewards")
     return milestone
 
 
@@ -146,6 +148,7 @@ def milestone_accept(*, milestone_id: int, actor: User, now: datetime | None = N
         to_state=MS.ACCEPTED,
         data={"payout_ref": milestone.payout_ref},
     )
+    emit("grants.milestone_accepted", subject=milestone, audience=[milestone.application.applicant])
     _enqueue_payout(milestone.pk)
     return milestone
 
@@ -298,6 +301,7 @@ def _record_paid(
             "reconciled": reconciled,
         },
     )
+    emit("grants.milestone_paid", subject=milestone, audience=[application.applicant])
     if not application.milestones.exclude(state=MS.PAID).exists():
         application.state = ApplicationState.COMPLETED
         application.save(update_fields=["state", "updated_at"])

@@ -18,6 +18,7 @@ from grants.services.common import checksummed_address, locked, require_steward,
 from jctgov.core.errors import ApplicationError, Conflict, NotFound
 from jctgov.core.services import audit_record
 from jctgov.core.text import is_storable
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 MAX_CRITERIA = 10
@@ -182,6 +183,7 @@ def recognitions_record(
                 action="recognition_recorded",
                 data={"proposal": proposal.pk, "amount": str(amount), "tx_hash": tx_hash},
             )
+            emit("grants.recognition_executed", subject=recognition, audience=[recipient])
         rows.append(recognition)
     return rows
 
@@ -288,6 +290,7 @@ def program_update(
             for i, a in enumerate(reviewers)
         ]
         program.reviewers.set(users)
+        emit("grants.review_requested", subject=program, audience=users)
         changed["reviewers"] = [u.address for u in users]
     changed.update(opens_at=str(program.opens_at), closes_at=str(program.closes_at))
     audit_record(subject=program, action="program_updated", actor=actor, data=changed)

@@ -18,6 +18,7 @@ from grants.services.common import locked, require_signed_in, require_state, req
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
 S = ApplicationState
@@ -171,6 +172,7 @@ def application_decide(
         to_state=application.state,
         data={"reason": reason, "amount": str(application.requested_amount)},
     )
+    emit("grants.application_decided", subject=application, audience=[application.applicant])
     return application
 
 

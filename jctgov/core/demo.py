@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from eth_utils import to_checksum_address
+
 from jctgov.chain.devkeys import dev_address
 from jctgov.wallets.models import User
 
@@ -62,8 +64,22 @@ def seed() -> str:
     from proposals.models import Proposal
 
     if Proposal.objects.filter(title=PROPOSALS[0]["title"]).exists():
+        _mark_demo_nodes()  # databases seeded before nodes could be marked
         return "already there"
     return f"{_seed_proposals()}; {_seed_market()}"
+
+
+def _mark_demo_nodes() -> int:
+    """Flag the demo's own nodes (dev accounts #1–#3, by name) as simulated: `up` keeps them
+    heartbeating. Nothing else is ever flagged."""
+    from jctgov.market.models import Node
+
+    marked = 0
+    for index, name, *_ in NODES:
+        marked += Node.objects.filter(
+            provider__user__address=to_checksum_address(dev_address(index)), name=name
+        ).update(simulated=True)
+    return marked
 
 
 def _seed_proposals() -> str:
@@ -101,6 +117,7 @@ def _seed_market() -> str:
             available_hours=720,
         )
         market.heartbeat_record(token=registration.token)
+    _mark_demo_nodes()
     buyer = User.objects.get_or_create_for_address(dev_address(7))
     market.job_submit(
         user=buyer,

@@ -109,6 +109,36 @@ _PARAMETERS: list[Parameter] = [
         "Seconds between the heartbeats a node is expected to send.",
     ),
     _bps("market.min_uptime_bps", 9_000, "Uptime a provider needs to bid for jobs."),
+    # --- market fairness and honest reliability (issue 15) --------------------------------
+    _count(
+        "market.max_pending_jobs_per_wallet",
+        20,
+        1,
+        1_000,
+        "Pending compute jobs one wallet may have at once (anti-flood).",
+    ),
+    _duration(
+        "market.job_expiry_s",
+        DAY,
+        600,
+        30 * DAY,
+        "How long a compute job waits for a match before it expires.",
+    ),
+    _count(
+        "market.job_submissions_per_hour",
+        60,
+        1,
+        10_000,
+        "Compute jobs one wallet may submit per hour (429 with Retry-After beyond it).",
+    ),
+    _duration(
+        "market.confirmation_window_s",
+        3 * DAY,
+        3_600,
+        30 * DAY,
+        "Time a job owner has to confirm or dispute a completed lease; undisputed, it then "
+        "counts toward the provider's reliability.",
+    ),
     # --- governance's own rules ------------------------------------------------------------
     # Lower bounds are small (one minute) so dev chains and demos can run a whole lifecycle.
     _duration(

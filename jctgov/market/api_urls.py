@@ -23,7 +23,10 @@ urlpatterns = [
     path("leases/<int:lease_id>/start", api.LeaseStartApi.as_view(), name="lease-start"),
     path("leases/<int:lease_id>/complete", api.LeaseCompleteApi.as_view(), name="lease-complete"),
     path("leases/<int:lease_id>/fail", api.LeaseFailApi.as_view(), name="lease-fail"),
+    path("leases/<int:lease_id>/confirm", api.LeaseConfirmApi.as_view(), name="lease-confirm"),
+    path("leases/<int:lease_id>/dispute", api.LeaseDisputeApi.as_view(), name="lease-dispute"),
     path("quotes", api.QuoteApi.as_view(), name="quote"),
     path("summary", api.SummaryApi.as_view(), name="summary"),
     path("replay", api.ReplayPreviewApi.as_view(), name="replay"),
+    path("replay/<str:key>", api.ReplayStatusApi.as_view(), name="replay-status"),
 ]

@@ -71,6 +71,9 @@ class Offer:
     reliability: float | Decimal
     eligible: bool
     region: str = ""
+    # The wallet that owns the node. A job never matches its submitter's own nodes: otherwise a
+    # provider could feed itself leases and report them completed to inflate its reliability.
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class Job:
     hours: Decimal
     max_price: Decimal
     payment_token: str = "stablecoin"
+    submitter: str | None = None  # the submitting wallet (None: unknown, e.g. old replay records)
 
     @property
     def gpu_hours(self) -> Decimal:
@@ -226,7 +230,12 @@ def feasible(job: Job, offer: Offer, *, min_stake: int = 0, min_uptime_bps: int 
         and offer.gpu_count >= job.gpus
         and offer.hours >= job.hours
         and offer.ask <= job.max_price
+        and not _own_node(job, offer)
     )
+
+
+def _own_node(job: Job, offer: Offer) -> bool:
+    return job.submitter is not None and job.submitter == offer.owner
 
 
 def _check_unique(items: Sequence[Job] | Sequence[Offer], kind: str) -> None:
@@ -255,6 +264,7 @@ def _feasible_pairs(jobs: Sequence[Job], offers: Sequence[Offer], weights: Weigh
     gpus = np.array([o.gpu_count for o in offers], dtype=np.int64)
     vram = np.array([o.vram_gb for o in offers], dtype=np.int64)
     hours = np.array([float(o.hours) for o in offers])
+    owner = np.array([o.owner if o.owner is not None else "" for o in offers], dtype=object)
     other = _offer_terms(offers, weights)  # stake/uptime/reliability part of the score, weighted
     buckets: dict[str, np.ndarray] = {}
     for model in sorted({o.gpu_model for o in offers}):
@@ -274,6 +284,8 @@ def _feasible_pairs(jobs: Sequence[Job], offers: Sequence[Offer], weights: Weigh
             & (ask[cand] <= max_price)
         )
         idx = cand[keep]
+        if job.submitter is not None and idx.size:
+            idx = idx[owner[idx] != job.submitter]
         if not idx.size:
             continue
         headroom = 1.0 - ask[idx] / max_price

@@ -7,17 +7,20 @@ round can be replayed with other parameters), then into the engine's dataclasses
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
 from jctgov.market import engine, pricing
 from jctgov.market.models import Job, Lease, MatchLock, MatchRound, Node
+from jctgov.market.queue import Explainer
 from jctgov.market.selectors import (
     BPS,
     OFFLINE_AFTER_INTERVALS,
@@ -44,6 +47,7 @@ def job_record(job: Job) -> dict[str, Any]:
         "hours": job.hours,
         "max_price_usd": str(job.max_price_usd),
         "payment_token": job.payment_token,
+        "submitter": str(job.submitter_id),
     }
 
 
@@ -70,6 +74,7 @@ def offer_records(*, now: datetime) -> list[dict[str, Any]]:
             {
                 "id": node.pk,
                 "provider": node.provider_id,
+                "owner": str(node.provider.user_id),
                 "gpu_model": node.gpu_model,
                 "gpus": free,
                 "vram_gb": node.vram_gb,
@@ -99,6 +104,7 @@ def engine_job(record: dict[str, Any]) -> engine.Job:
         hours=Decimal(record["hours"]),
         max_price=Decimal(record["max_price_usd"]),
         payment_token=record["payment_token"],
+        submitter=record.get("submitter"),  # absent from rounds recorded before issue 15
     )
 
 
@@ -116,6 +122,7 @@ def engine_offer(record: dict[str, Any]) -> engine.Offer:
         reliability=Decimal(record["reliability_bps"]) / BPS,
         # Stake and uptime thresholds are applied by the engine (min_stake, min_uptime_bps).
         eligible=True,
+        owner=record.get("owner"),
     )
 
 
@@ -151,14 +158,10 @@ def match_round(*, now: datetime | None = None) -> MatchRound | None:
     MatchLock.objects.get_or_create(id=1)
     with transaction.atomic():
         MatchLock.objects.select_for_update().get(id=1)
-        jobs = list(
-            Job.objects.filter(state=Job.State.PENDING).order_by("submitted_at", "id")[
-                :MAX_JOBS_PER_ROUND
-            ]
-        )
+        values = current_values()
+        jobs = round_jobs(now=now, values=values)
         if not jobs:
             return None
-        values = current_values()
         jobs_in = [job_record(j) for j in jobs]
         offers_in = offer_records(now=now)
         result = run_engine(jobs_in, offers_in, values)
@@ -185,11 +188,61 @@ def match_round(*, now: datetime | None = None) -> MatchRound | None:
             if _lease_create(match, jobs_by_id[job_id], nodes[node_id], gpus, values, now):
                 free[node_id] -= gpus
                 created += 1
+        _explain_unmatched(jobs, offers_in, result, values, now)
         match.matched = created
         match.finished_at = timezone.now()
         match.save(update_fields=["matched", "finished_at"])
     logger.info("match round %s: %d of %d jobs matched", match.pk, created, len(jobs_in))
     return match
+
+
+def round_jobs(*, now: datetime, values: dict[str, int]) -> list[Job]:
+    """The pending, unexpired jobs this round sees: round-robin across submitters before age
+    (jctgov.market.queue.select_for_round, in SQL), at most MAX_JOBS_PER_ROUND."""
+    expiry_cutoff = now - timedelta(seconds=values["market.job_expiry_s"])
+    rank = Window(
+        RowNumber(), partition_by=[F("submitter_id")], order_by=[F("submitted_at"), F("id")]
+    )
+    # The window runs over narrow (id, submitter, submitted_at) rows read in index order; only
+    # the chosen jobs are then loaded whole.
+    ids = list(
+        Job.objects.filter(state=Job.State.PENDING, submitted_at__gte=expiry_cutoff)
+        .annotate(rank=rank)
+        .order_by("rank", "submitted_at", "id")
+        .values_list("id", flat=True)[:MAX_JOBS_PER_ROUND]
+    )
+    by_id = Job.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]
+
+
+def _explain_unmatched(
+    jobs: list[Job],
+    offers_in: list[dict],
+    result: engine.RoundResult,
+    values: dict[str, int],
+    now: datetime,
+) -> None:
+    """Store on each job the round left pending why it did not match (only rows that change)."""
+    unmatched = set(result.unmatched_job_ids)
+    explainer = Explainer(
+        [engine_offer(o) for o in offers_in],
+        min_stake=values["market.min_provider_vejct"],
+        min_uptime_bps=values["market.min_uptime_bps"],
+    )
+    changed = []
+    for job in jobs:
+        if str(job.pk) not in unmatched:
+            continue
+        code, detail = explainer.why(engine_job(job_record(job)))
+        if (job.unmatched_reason, job.unmatched_detail) != (code, detail):
+            job.unmatched_reason, job.unmatched_detail, job.considered_at = code, detail, now
+            changed.append(job)
+    if changed:
+        # Only still-pending rows: a job cancelled meanwhile keeps its state (bulk_update
+        # writes just these columns).
+        Job.objects.bulk_update(
+            changed, ["unmatched_reason", "unmatched_detail", "considered_at"], batch_size=500
+        )
 
 
 def _signature(inputs: dict[str, Any]) -> tuple:

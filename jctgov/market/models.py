@@ -82,6 +82,11 @@ class Node(models.Model):
     registered_at = models.DateTimeField()
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # Demo nodes of `seed_demo` only: `up` simulates their heartbeats (jctgov.market.demo).
+    # No API sets it, so a real provider's node is never simulated.
+    simulated = models.BooleanField(default=False)
+    # Heartbeats before this instant are rolled up into UptimeInterval rows (retention).
+    heartbeats_rolled_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -114,6 +119,47 @@ class Heartbeat(models.Model):
         return f"heartbeat node #{self.node_id} at {self.received_at:%Y-%m-%d %H:%M:%S}"
 
 
+class UptimeInterval(models.Model):
+    """A run of consecutive heartbeat slots (``slot_s`` seconds each, clock-aligned) in which
+    the node sent at least one heartbeat: slots ``first_slot`` … ``last_slot`` (epoch seconds //
+    slot_s). What retention keeps of heartbeats older than the uptime window."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="uptime_intervals")
+    slot_s = models.PositiveIntegerField()
+    first_slot = models.BigIntegerField()
+    last_slot = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_slot__gte=models.F("first_slot")), name="uptime_interval_ordered"
+            ),
+            models.CheckConstraint(condition=Q(slot_s__gte=1), name="uptime_interval_slot_gte_1"),
+        ]
+        indexes = [models.Index(fields=["node", "last_slot"])]
+
+    def __str__(self) -> str:
+        return f"node #{self.node_id} slots {self.first_slot}–{self.last_slot} of {self.slot_s} s"
+
+
+class UnmatchedReason(models.TextChoices):
+    """Why the last match round that considered a job left it pending (engine.explain)."""
+
+    NO_MODEL = "no_gpu_model", "No online offer of this GPU model"
+    NO_VRAM = "not_enough_vram", "No offer with enough VRAM per GPU"
+    NO_GPUS = "not_enough_gpus", "No offer with this many free GPUs on one node"
+    NO_HOURS = "not_enough_hours", "No offer available for this many hours"
+    PRICE = "price_too_low", "Every fitting offer asks more than the maximum price"
+    INELIGIBLE = "providers_ineligible", "Fitting offers' providers lack stake or uptime"
+    OWN_NODES = (
+        "own_nodes_only",
+        "Only your own nodes fit (a job never runs on its submitter's nodes)",
+    )
+    TAKEN = "capacity_taken", "Fitting capacity went to other jobs this round"
+    QUEUED = "not_in_round", "Waiting for a place in a match round"
+    EXPIRED = "expired", "Expired before a match (market.job_expiry_s)"
+
+
 class Job(models.Model):
     """A compute request. ``gpu_model`` empty means any model with at least ``vram_min`` GB."""
 
@@ -121,6 +167,7 @@ class Job(models.Model):
         PENDING = "pending"
         MATCHED = "matched"
         CANCELLED = "cancelled"
+        EXPIRED = "expired"
 
     submitter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="market_jobs"
@@ -136,6 +183,10 @@ class Job(models.Model):
     payment_token = models.CharField(max_length=16, choices=PaymentToken.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     submitted_at = models.DateTimeField(db_index=True)
+    # Set by each match round that considered the job and left it pending, and on expiry.
+    unmatched_reason = models.CharField(max_length=32, choices=UnmatchedReason.choices, blank=True)
+    unmatched_detail = models.CharField(max_length=300, blank=True)
+    considered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -143,7 +194,16 @@ class Job(models.Model):
             models.CheckConstraint(condition=Q(hours__gte=1), name="job_hours_gte_1"),
             models.CheckConstraint(condition=Q(max_price_usd__gt=0), name="job_max_price_gt_0"),
         ]
-        indexes = [models.Index(fields=["state", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),
+            # A round's round-robin selection and the per-wallet cap read pending jobs by
+            # submitter in age order (jctgov.market.matching.round_jobs).
+            models.Index(
+                fields=["submitter", "submitted_at", "id"],
+                condition=Q(state="pending"),
+                name="job_pending_by_submitter",
+            ),
+        ]
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
@@ -216,6 +276,11 @@ class Lease(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
+    # The job owner's word on a completed lease: only a confirmed one, or one whose
+    # market.confirmation_window_s passed undisputed, counts toward the provider's reliability.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -227,6 +292,15 @@ class Lease(models.Model):
                 condition=~Q(state="failed") | ~Q(failure_reason=""),
                 name="lease_failed_has_reason",
             ),
+            # Confirmed or disputed, never both; a dispute always says why.
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(disputed_at__isnull=True),
+                name="lease_confirmed_xor_disputed",
+            ),
+            models.CheckConstraint(
+                condition=Q(disputed_at__isnull=True) | ~Q(dispute_reason=""),
+                name="lease_dispute_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["node", "state"]),
@@ -236,3 +310,36 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"lease #{self.pk} job #{self.job_id} on node #{self.node_id}"
+
+
+class ReplayRun(models.Model):
+    """One background replay preview (jctgov.market.replay), keyed by what determines its
+    result: the market parameter values in force, the proposed ones, the window and the round
+    cap. A second request for the same key reads this row instead of replaying again."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    key = models.CharField(max_length=64, unique=True)
+    changes = models.JSONField(default=dict)
+    current = models.JSONField(default=dict)
+    days = models.PositiveSmallIntegerField()
+    window_end = models.DateTimeField()
+    max_rounds = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    rounds_total = models.PositiveIntegerField(default=0)
+    rounds_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(db_index=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"replay {self.key[:12]} {self.state} {self.rounds_done}/{self.rounds_total}"

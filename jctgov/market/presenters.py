@@ -2,36 +2,32 @@
 
 A marketplace-parameters proposal page shows what its values would have done to the last
 week's market: the recorded jobs and offers re-run through the engine with the values in force
-(before) and with the proposed ones (after). Read-only, and slow on a busy week, so it is
-cached per proposal and window; the window ends on a ``WINDOW_STEP`` boundary, so everyone
-reading the page in those minutes shares one computation, and a cached preview is exact for
-its window (recorded rounds never change).
+(before) and with the proposed ones (after). Slow on a busy week, so it runs in a worker
+(jctgov.market.replay_runs) once per values and window; the window ends on a ``WINDOW_STEP``
+boundary, so everyone reading the page in those minutes shares one run, and a stored preview
+is exact for its window (recorded rounds never change).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
 from jctgov.core.errors import ApplicationError
-from jctgov.core.parameters import current_values
-from jctgov.market import replay
+from jctgov.market import replay_runs
+from jctgov.market.models import ReplayRun
 from jctgov.market.templatetags.market_format import percent_bps, usd
 
 PREVIEW_DAYS = 7
 WINDOW_STEP = timedelta(minutes=10)
-CACHE_TIMEOUT_S = 2 * int(WINDOW_STEP.total_seconds())
 # A page waits for the replay on a cache miss: cap the work (about 4 ms per round on the
 # benchmark's round sizes). The management command replays every round of the window.
 MAX_PAGE_ROUNDS = 2_000
-MARKET_PREFIX = "market."
 # Once executed the proposed values are the ones in force (before = after); a defeated,
 # cancelled or expired proposal changes nothing. Previews are for the decision.
 PREVIEW_STATES = ("draft", "pending", "active", "succeeded", "queued", "failed")
@@ -47,7 +43,7 @@ def _market_changes(proposal: Any) -> dict[str, str]:
     return {
         c["key"]: str(c["value"])
         for c in changes
-        if isinstance(c, dict) and str(c.get("key", "")).startswith(MARKET_PREFIX)
+        if isinstance(c, dict) and str(c.get("key", "")).startswith("market.")
     }
 
 
@@ -58,43 +54,41 @@ def window_end(now: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def _cache_key(proposal: Any, changes: dict, current: dict, days: int, end: datetime) -> str:
-    # The values in force are part of the key: when another proposal changes them, "before"
-    # changes too. The changes are, because a draft can be edited.
-    market_now = {k: v for k, v in current.items() if k.startswith(MARKET_PREFIX)}
-    material = json.dumps(
-        [proposal.pk, changes, market_now, days, end.isoformat()], sort_keys=True, default=str
-    )
-    return "market:replay-preview:v1:" + hashlib.sha256(material.encode()).hexdigest()
-
-
 def proposal_replay_preview(
     proposal: Any, *, days: int = PREVIEW_DAYS, now: datetime | None = None
 ) -> dict[str, Any] | None:
     """The before/after replay preview for a marketplace-parameters proposal, for its page.
 
     None when there is nothing to preview (another kind, no ``market.*`` change, or a final
-    state). Otherwise a dict with ``rows`` (label, before, after, change; formatted), the
-    window and round counts, or ``error`` when the replay refuses the values. Cached.
+    state). Otherwise the presented preview (``rows``: label, before, after, change) once its
+    background run is done; ``{"pending": …}`` with the run's progress (the page polls
+    ``status_url``) while it runs; ``error`` when the replay refuses the values. The work runs
+    once per (values, window) in a worker (jctgov.market.replay_runs), never in the request.
     """
     changes = _market_changes(proposal)
     if not changes:
         return None
-    end = window_end(now or timezone.now())
-    current = current_values()
-    key = _cache_key(proposal, changes, current, days, end)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
     try:
-        preview = replay.replay_preview(
-            changes, days=days, now=end, max_rounds=MAX_PAGE_ROUNDS, current=current
+        run = replay_runs.replay_request(
+            changes=changes, days=days, now=now, page_cap=MAX_PAGE_ROUNDS
         )
     except ApplicationError as exc:  # a bound changed since the proposal was drafted
         return {"error": exc.message, "days": days}
-    data = present(preview)
+    if run.state == ReplayRun.State.FAILED:
+        return {"error": run.error, "days": days}
+    if run.state != ReplayRun.State.DONE:
+        return {
+            "pending": True,
+            "days": days,
+            "key": run.key,
+            "status_url": reverse("market-api:replay-status", args=[run.key]),
+            "rounds_done": run.rounds_done,
+            "rounds_total": run.rounds_total,
+        }
+    data = dict(run.result["page"])
+    for name in ("window_end", "first_round_at"):
+        data[name] = parse_datetime(data[name]) if data.get(name) else None
     data["not_replayed"] = [k for k in changes if k in NOT_REPLAYED]
-    cache.set(key, data, CACHE_TIMEOUT_S)
     return data
 
 

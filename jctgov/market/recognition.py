@@ -44,7 +44,11 @@ def recognition_shares(
     start = now - timedelta(days=epoch_days)
     leases = list(
         Lease.objects.filter(
-            state=Lease.State.COMPLETED, ended_at__gt=start, ended_at__lte=now
+            # a lease its job owner disputed was not served (issue 15)
+            state=Lease.State.COMPLETED,
+            disputed_at__isnull=True,
+            ended_at__gt=start,
+            ended_at__lte=now,
         ).select_related("node__provider__user")
     )
     nodes = list({lease.node_id: lease.node for lease in leases}.values())

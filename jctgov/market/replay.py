@@ -11,7 +11,7 @@ and users would react.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,9 @@ from jctgov.market.models import MatchRound
 
 PAYMENT_TOKENS = ("stablecoin", "jct")
 FILL_PLACES = Decimal("0.0001")
+PROGRESS_EVERY = 25
+# The longest window a replay may ask for; retention keeps match inputs this long.
+REPLAY_MAX_DAYS = 30
 
 
 class Replay:
@@ -102,6 +105,15 @@ def validate_overrides(overrides: dict[str, Any]) -> dict[str, int]:
     return {key: validate_value(key, value, field=key) for key, value in overrides.items()}
 
 
+def window_round_count(start: datetime, end: datetime) -> int:
+    """How many recorded rounds (with jobs) a replay of [start, end] would run."""
+    return (
+        MatchRound.objects.filter(started_at__gte=start, started_at__lte=end)
+        .exclude(jobs_considered=0)
+        .count()
+    )
+
+
 def _window_rounds(
     start: datetime, end: datetime, max_rounds: int | None
 ) -> tuple[Iterator[MatchRound], int, bool]:
@@ -134,11 +146,13 @@ def replay_preview(
     now: datetime | None = None,
     max_rounds: int | None = None,
     current: dict[str, int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Before (parameters in force) vs after (with ``overrides``) over the ``days`` to ``now``.
 
     Read-only. ``max_rounds`` keeps only the newest rounds of the window (pages and the API
     cap the work; the management command replays everything); ``truncated`` says so.
+    ``progress(done, total)`` is called every PROGRESS_EVERY rounds (background runs).
     """
     now = now or timezone.now()
     proposed = validate_overrides(overrides)
@@ -147,7 +161,9 @@ def replay_preview(
     start = now - timedelta(days=days)
     rounds, count, truncated = _window_rounds(start, now, max_rounds)
     first = last = None
-    for match in rounds:
+    for done, match in enumerate(rounds, start=1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, count)
         first, last = first or match.started_at, match.started_at
         inputs = match.inputs or {}
         jobs = inputs.get("jobs", [])

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import BigIntegerField, Count, Func, Max, Min, Q, Sum, Value
+from django.db.models import BigIntegerField, Count, F, Func, Max, Min, Q, Sum, Value
 from django.utils import timezone
 
 from jctgov.core.parameters import current_value
-from jctgov.market.models import GpuModel, Heartbeat, Job, Lease, Node, Provider
+from jctgov.market.models import GpuModel, Heartbeat, Job, Lease, Node, Provider, UptimeInterval
 
 UPTIME_WINDOW = timedelta(days=7)
 BPS = 10_000
@@ -91,11 +91,44 @@ def uptimes_bps(
         .annotate(n=Count(slot, distinct=True))
         .values_list("node", "n")
     )
+    rolled = _rolled_up_slots(nodes, earliest=earliest, now=now, seconds=seconds)
     result = {}
     for node in nodes:
         start = _window_start(node, now, window)
-        received = counts.get(node.pk, 0)  # heartbeats never predate registration
+        # heartbeats never predate registration; older ones are rolled up (retention.py)
+        received = counts.get(node.pk, 0) + rolled.get(node.pk, 0)
         result[node.pk] = min(BPS, received * BPS // _expected_intervals(start, now, interval))
+    return result
+
+
+def counted_completed(*, now: datetime | None = None) -> Q:
+    """Completed leases that count toward reliability: undisputed, and confirmed by the job
+    owner or past ``market.confirmation_window_s`` since completion. A provider's own
+    "completed" alone counts for nothing until then (issue 15: self-reported inflation)."""
+    now = now or timezone.now()
+    window = timedelta(seconds=current_value("market.confirmation_window_s"))
+    return Q(state=Lease.State.COMPLETED, disputed_at__isnull=True) & (
+        Q(confirmed_at__isnull=False) | Q(ended_at__lte=now - window)
+    )
+
+
+def _rolled_up_slots(
+    nodes: list[Node], *, earliest: datetime, now: datetime, seconds: int
+) -> dict[int, int]:
+    """Slots of ``seconds`` overlapping [earliest, now] covered by each node's rolled-up
+    uptime intervals (heartbeats that retention replaced). One query."""
+    lo_ts, hi_ts = int(earliest.timestamp()), int(now.timestamp()) + 1
+    rows = (
+        UptimeInterval.objects.filter(node__in=nodes)
+        .annotate(end_ts=(F("last_slot") + 1) * F("slot_s"))
+        .filter(end_ts__gt=lo_ts)
+        .values_list("node_id", "slot_s", "first_slot", "last_slot")
+    )
+    result: dict[int, int] = {}
+    for node_id, slot_s, first, last in rows:
+        lo, hi = max(first * slot_s, lo_ts), min((last + 1) * slot_s, hi_ts)
+        if hi > lo:
+            result[node_id] = result.get(node_id, 0) + (hi - 1) // seconds - lo // seconds + 1
     return result
 
 
@@ -104,12 +137,12 @@ def reliability(provider: Provider) -> Fraction:
     return reliabilities([provider.pk])[provider.pk]
 
 
-def reliabilities(provider_ids: list[int]) -> dict[int, Fraction]:
+def reliabilities(provider_ids: list[int], *, now: datetime | None = None) -> dict[int, Fraction]:
     rows = (
         Lease.objects.filter(node__provider_id__in=provider_ids)
         .values("node__provider_id")
         .annotate(
-            completed=Count("id", filter=Q(state=Lease.State.COMPLETED)),
+            completed=Count("id", filter=counted_completed(now=now)),
             failed=Count("id", filter=Q(state=Lease.State.FAILED)),
         )
     )
@@ -245,7 +278,8 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
     uptimes = uptimes_bps(nodes, now=now)
     used = used_gpus([n.pk for n in nodes])
     counts = Lease.objects.filter(node__provider=provider).aggregate(
-        completed=Count("id", filter=Q(state=Lease.State.COMPLETED)),
+        completed=Count("id", filter=counted_completed(now=now)),
+        awaiting=Count("id", filter=Q(state=Lease.State.COMPLETED) & ~counted_completed(now=now)),
         failed=Count("id", filter=Q(state=Lease.State.FAILED)),
         open=Count("id", filter=Q(state__in=Lease.OPEN_STATES)),
     )
@@ -262,6 +296,8 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
         "vejct_refreshed_at": provider.vejct_refreshed_at,
         "reliability_bps": rel.numerator * BPS // rel.denominator,
         "leases_completed": counts["completed"],
+        # completed by the provider's word, not (yet) by the owner's or the window's
+        "leases_unconfirmed": counts["awaiting"],
         "leases_failed": counts["failed"],
         "leases_open": counts["open"],
         "eligibility": eligibility(provider, now=now),

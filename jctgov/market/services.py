@@ -6,7 +6,7 @@ import hashlib
 import logging
 import math
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -21,8 +21,9 @@ from jctgov.core.errors import (
     NotFound,
     Unauthorized,
 )
+from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
-from jctgov.market.models import GPU_VRAM_GB, Heartbeat, Job, Lease, Node, Provider
+from jctgov.market.models import GPU_VRAM_GB, Heartbeat, Job, Lease, Node, Provider, UnmatchedReason
 from jctgov.market.selectors import OFFLINE_AFTER_INTERVALS, heartbeat_interval
 from jctgov.wallets.models import User
 
@@ -193,7 +194,12 @@ def job_submit(
     vram_min: int = 1,
     now: datetime | None = None,
 ) -> Job:
-    """Queue a compute job for the next match round."""
+    """Queue a compute job for the next match round.
+
+    At most ``market.max_pending_jobs_per_wallet`` unexpired pending jobs per wallet (409
+    ``too_many_pending_jobs``): the count and the insert run under a row lock on the wallet's
+    user row, so concurrent submissions cannot pass the cap together."""
+    now = now or timezone.now()
     job = Job(
         submitter=user,
         gpu_model=gpu_model or None,
@@ -202,10 +208,23 @@ def job_submit(
         hours=hours,
         max_price_usd=max_price_usd,
         payment_token=payment_token,
-        submitted_at=now or timezone.now(),
+        submitted_at=now,
     )
     job.full_clean()
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        cap = current_value("market.max_pending_jobs_per_wallet")
+        expiry_cutoff = now - timedelta(seconds=current_value("market.job_expiry_s"))
+        pending = Job.objects.filter(
+            submitter=user, state=Job.State.PENDING, submitted_at__gte=expiry_cutoff
+        ).count()
+        if pending >= cap:
+            raise Conflict(
+                f"You already have {pending} pending jobs, the most one wallet may have "
+                f"(market.max_pending_jobs_per_wallet = {cap}). Cancel one or wait for matches.",
+                code="too_many_pending_jobs",
+                extra={"max_pending": cap},
+            )
         job.save()
         audit_record(subject=job, action="job_submitted", actor=user, to_state=job.state)
     return job
@@ -234,10 +253,41 @@ def job_cancel(*, job_id: int, user: User) -> Job:
     return job
 
 
+def jobs_expire(*, now: datetime | None = None) -> int:
+    """Pending jobs older than ``market.job_expiry_s`` become ``expired`` (with that reason).
+
+    Idempotent: a conditional update of still-pending rows; a job matched or cancelled
+    meanwhile is left alone. Match rounds skip such jobs even before this runs."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=current_value("market.job_expiry_s"))
+    ids = list(
+        Job.objects.filter(state=Job.State.PENDING, submitted_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:10_000]
+    )
+    if not ids:
+        return 0
+    with transaction.atomic():
+        expired = Job.objects.filter(pk__in=ids, state=Job.State.PENDING).update(
+            state=Job.State.EXPIRED,
+            unmatched_reason=UnmatchedReason.EXPIRED,
+            unmatched_detail="No match within market.job_expiry_s of submission.",
+            considered_at=now,
+        )
+    logger.info("expired %d pending jobs", expired)
+    return expired
+
+
 # --- leases ----------------------------------------------------------------------------
+
+LEASE_NOT_FOUND = "No such lease."
 
 
 def _lease_for_update(lease_id: int, user: User | None) -> Lease:
+    """The lease, row-locked, for its node's provider (``user`` None: the system).
+
+    Whoever may not see the lease gets 404 ``lease_not_found``, never 403 (which would tell
+    them it exists); only the job's submitter, who sees it, is told it is the provider's."""
     lease = (
         Lease.objects.select_for_update()
         .select_related("node__provider")
@@ -245,11 +295,13 @@ def _lease_for_update(lease_id: int, user: User | None) -> Lease:
         .first()
     )
     if lease is None:
-        raise NotFound("No such lease.", code="lease_not_found")
+        raise NotFound(LEASE_NOT_FOUND, code="lease_not_found")
     if user is not None and lease.node.provider.user_id != user.pk:
-        raise Forbidden(
-            "Only the node's provider reports on this lease.", code="not_lease_provider"
-        )
+        if Job.objects.filter(pk=lease.job_id, submitter=user).exists():
+            raise Forbidden(
+                "Only the node's provider reports on this lease.", code="not_lease_provider"
+            )
+        raise NotFound(LEASE_NOT_FOUND, code="lease_not_found")
     return lease
 
 

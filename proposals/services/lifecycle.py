@@ -19,6 +19,7 @@ from django.utils import timezone
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 from proposals import power
 from proposals.canonical import content_uid, proposal_content
@@ -155,6 +156,7 @@ def proposal_publish(*, proposal_id: int, actor: User, now: datetime | None = No
             to_state=S.PENDING,
             data={"uid": proposal.uid, "snapshot_block": proposal.snapshot_block},
         )
+        emit("proposal.published", subject=proposal)
         block = proposal.snapshot_block
         transaction.on_commit(lambda: power.enqueue_snapshot(block))
     return proposal
@@ -208,6 +210,7 @@ def proposal_activate(*, proposal_id: int, now: datetime | None = None) -> Propo
             to_state=S.ACTIVE,
             data={"total_supply": str(proposal.snapshot_total_supply)},
         )
+        emit("proposal.voting_open", subject=proposal)
     return proposal
 
 
@@ -246,6 +249,7 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
             to_state=proposal.state,
             data=tally.as_dict(),
         )
+        emit("proposal.closed", subject=proposal, data={"result": proposal.state})
     return proposal
 
 

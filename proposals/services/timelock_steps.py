@@ -27,6 +27,7 @@ from jctgov.chain.timelock import OperationState
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.notify.services import emit
 from proposals.batches import escrow_program_id, jct_needed, proposal_batch
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.services.lifecycle import _get, _locked
@@ -235,6 +236,7 @@ def execution_transition(
         to_state=to_state,
         data=data or {},
     )
+    emit(f"proposal.{to_state}", subject=proposal, if_known=True)  # queued, executed, failed
     return proposal
 
 
@@ -259,6 +261,7 @@ def _on_schedule_ready(op: ChainOperation) -> None:
         from_state=S.SUCCEEDED,
         data={"safe_tx_hash": op.safe_tx_hash, "signers": signers},
     )
+    emit("proposal.approved", subject=proposal)
 
 
 def _on_scheduled(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> None:

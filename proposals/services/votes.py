@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
+from jctgov.notify.services import delegate_voted
 from proposals import eip712
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.services import vote_store
@@ -209,6 +210,8 @@ def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bo
     if ballot.counted_id is not None and vote.counted:
         vote_store.uncount_vote(ballot.counted_id)
     vote_store.insert_vote(vote)
+    if vote.counted and vote.delegators:
+        delegate_voted(vote=vote)  # "your delegate voted", to delegators who have not voted
     return vote, True
 
 

@@ -40,7 +40,7 @@ def test_hostile_text_comes_back_from_the_api_exactly_as_written(hostile_world):
     assert {r["comment"] for r in application["reviews"]} == {HOSTILE}
     [node] = get("/api/v1/market/nodes")
     assert node["name"] == node["region"] == HOSTILE_SHORT
-    [lease] = get("/api/v1/market/leases")
+    [lease] = get("/api/v1/market/leases")["results"]
     assert lease["failure_reason"] == HOSTILE
 
 

@@ -50,7 +50,7 @@ def test_submit_list_detail_and_cancel_a_job(client):
     )
     assert created.status_code == 201, created.json()
     job_id = created.json()["id"]
-    assert [j["id"] for j in client.get("/api/v1/market/jobs").json()] == [job_id]
+    assert [j["id"] for j in client.get("/api/v1/market/jobs").json()["results"]] == [job_id]
     detail = client.get(f"/api/v1/market/jobs/{job_id}").json()
     assert (detail["gpu_model"], detail["state"], detail["lease"]) == (None, "pending", None)
     assert client.post(f"/api/v1/market/jobs/{job_id}/cancel").json()["state"] == "cancelled"
@@ -81,7 +81,7 @@ def test_matched_job_detail_carries_its_lease_and_quote(client):
         "USD",
         Decimal("10.225"),
     )
-    mine = client.get("/api/v1/market/leases", {"role": "submitter"}).json()
+    mine = client.get("/api/v1/market/leases", {"role": "submitter"}).json()["results"]
     assert [row["id"] for row in mine] == [lease["id"]]
 
 

@@ -15,6 +15,7 @@ QUALITY = re.compile(
     r"stake_priority_cost=(-?\d+\.\d+)$"
 )
 THROUGHPUT = re.compile(r"^matching-throughput: matches_per_s=(\d+) p99_batch_ms=(\d+\.\d+)$")
+FAIRNESS = re.compile(r"^matching-fairness: legit_matched_in_rounds=(\d+) matches_per_s=(\d+)$")
 
 
 def test_matching_bench_prints_the_required_lines_exactly():
@@ -37,3 +38,9 @@ def test_matching_bench_prints_the_required_lines_exactly():
     assert int(violations) == 0
     assert float(eta) >= 0.95 and 0 < float(fill) <= 1
     assert int(throughput[0].group(1)) > 0
+    # issue 15's flood case is the last line: a normal job behind 1,000 unmatchable ones from
+    # one wallet is matched in the first round (the old oldest-first selection: never)
+    fairness = FAIRNESS.match(lines[-1])
+    assert fairness, result.stdout
+    assert int(fairness.group(1)) == 1 and int(fairness.group(2)) > 0
+    assert "fifo_legit_matched_in_rounds=never_in_3" in result.stdout

@@ -69,7 +69,12 @@ def test_provider_dashboard_shows_stake_uptime_reliability_and_eligibility(signe
         quiet, start=now - timedelta(hours=1), end=now - timedelta(minutes=30), interval_s=60
     )
     for state in ("completed", "completed", "failed"):
-        LeaseFactory(node=node, state=state, failure_reason="oom" if state == "failed" else "")
+        LeaseFactory(
+            node=node,
+            state=state,
+            failure_reason="oom" if state == "failed" else "",
+            confirmed_at=now if state == "completed" else None,  # by the job owners
+        )
     page.goto("/market/provider/")
     assert page.locator("#vejct").inner_text() == "5,000 veJCT"
     assert page.locator("#reliability").inner_text() == "60.0%"  # (2 + 1) / (2 + 1 + 2)
@@ -96,14 +101,16 @@ def test_provider_reports_leases_from_the_dashboard(signed_in_page, wallet):
     row.locator(".badge.running").wait_for()
     row.get_by_role("button", name="Completed").click()
     row.locator(".badge.completed").wait_for()
-    assert page.locator("#reliability").inner_text() == "66.7%"  # (1 + 1) / (1 + 0 + 2)
+    # the provider's own "completed" counts only once the job owner confirms (issue 15)
+    assert page.locator("#reliability").inner_text() == "50.0%"
+    assert page.locator("#unconfirmed").inner_text().startswith("1 completed lease awaiting")
     page.once("dialog", lambda dialog: dialog.accept("GPU fell off the bus"))
     page.locator(f'#leases tr[data-lease="{broken.pk}"]').get_by_role(
         "button", name="Failed…"
     ).click()
     page.locator(f'#leases tr[data-lease="{broken.pk}"] .badge.failed').wait_for()
     assert "GPU fell off the bus" in page.locator("#leases").inner_text()
-    assert page.locator("#reliability").inner_text() == "50.0%"  # (1 + 1) / (1 + 1 + 2)
+    assert page.locator("#reliability").inner_text() == "33.3%"  # (0 + 1) / (0 + 1 + 2)
     done.refresh_from_db()
     broken.refresh_from_db()
     assert (done.state, broken.state, broken.failure_reason) == (
@@ -140,3 +147,31 @@ def test_signed_out_pages_explain_that_a_wallet_is_needed(page):
     for path in ("/market/provider/", "/market/jobs/new"):
         page.goto(path)
         assert "Connect your wallet" in page.locator("#signed-out").inner_text()
+
+
+def test_job_owner_confirms_and_disputes_completed_leases_on_the_job_page(signed_in_page, wallet):
+    from jctgov.wallets.models import User
+
+    page = signed_in_page
+    owner = User.objects.get(address=wallet.address)
+    now = timezone.now()
+    good, bad = (
+        LeaseFactory(job__submitter=owner, state="completed", ended_at=now, created_at=now)
+        for _ in range(2)
+    )
+    page.goto(f"/market/jobs/{good.job_id}")
+    page.get_by_role("button", name="Confirm completion").click()
+    page.locator("#lease-confirmed").wait_for()
+    page.goto(f"/market/jobs/{bad.job_id}")
+    page.get_by_role("button", name="Dispute completion").click()
+    assert "Say what went wrong" in page.locator("#lease-answer-error").inner_text()
+    page.get_by_label("Dispute: what went wrong?").fill("no output was produced")
+    page.get_by_role("button", name="Dispute completion").click()
+    page.locator("#lease-disputed").wait_for()
+    good.refresh_from_db(), bad.refresh_from_db()
+    assert good.confirmed_at and not good.disputed_at
+    assert bad.dispute_reason == "no output was produced" and not bad.confirmed_at
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not overflow, f"horizontal overflow at {width} px"

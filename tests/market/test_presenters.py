@@ -9,12 +9,40 @@ import time_machine
 from django.utils import timezone
 
 from jctgov.market.matching import match_round
+from jctgov.market.models import ReplayRun
 from jctgov.market.presenters import WINDOW_STEP, proposal_replay_preview
+from proposals import caching
 from proposals.models import Proposal, ProposalState
 from tests.market.factories import WEI, JobFactory
 from tests.proposals.factories import make_active, make_draft
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page(client, django_capture_on_commit_callbacks):
+    """GET a proposal page twice: the first enqueues its background replay (run here, eagerly,
+    on commit) and shows its progress; the second shows the result."""
+
+    def get(url: str) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(url)
+        caching.clear()  # visitors' cached copy of the page still shows the progress
+        return client.get(url).content.decode()
+
+    return get
+
+
+@pytest.fixture
+def preview(django_capture_on_commit_callbacks):
+    """proposal_replay_preview once its background run is done."""
+
+    def get(proposal, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal_replay_preview(proposal, **kwargs)
+        return proposal_replay_preview(proposal, **kwargs)
+
+    return get
 
 
 def _fee_proposal(value="150", **kw) -> Proposal:
@@ -60,12 +88,10 @@ def _replay_rows(html: str) -> dict[str, list[str]]:
     return parser.rows
 
 
-def test_parameter_proposal_page_shows_replay_numbers_that_move_with_the_fee(
-    client, recorded_round
-):
+def test_parameter_proposal_page_shows_replay_numbers_that_move_with_the_fee(page, recorded_round):
     proposal = _fee_proposal("150")
     with time_machine.travel(timezone.now() + WINDOW_STEP, tick=False):
-        html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+        html = page(f"/proposals/{proposal.pk}/")
     assert 'id="market-replay"' in html and "1 match round, 2 jobs" in html
     rows = _replay_rows(html)
     # 20 GPU-hours at $1 on stablecoin: a 2% fee is $0.40, the proposed 1.5% is $0.30.
@@ -77,38 +103,36 @@ def test_parameter_proposal_page_shows_replay_numbers_that_move_with_the_fee(
     assert rows["fees_total"] == ["$0.45", "$0.35", "−$0.10"]
 
 
-def test_a_stake_floor_above_every_provider_shows_fewer_matches_after(client, recorded_round):
+def test_a_stake_floor_above_every_provider_shows_fewer_matches_after(page, recorded_round):
     proposal = make_active(
         payload={"changes": [{"key": "market.min_provider_vejct", "value": str(10_000 * WEI)}]}
     )
     with time_machine.travel(timezone.now() + WINDOW_STEP, tick=False):
-        rows = _replay_rows(client.get(f"/proposals/{proposal.pk}/").content.decode())
+        rows = _replay_rows(page(f"/proposals/{proposal.pk}/"))
     assert rows["matched"] == ["2", "0", "−2"]
     assert rows["fill_rate"] == ["100.0%", "0.0%", "−100.0 pts"]
     assert rows["provider_revenue"] == ["$20.00", "$0.00", "−$20.00"]
 
 
-def test_preview_is_computed_once_per_window_then_moves_on(
-    recorded_round, django_assert_num_queries
-):
+def test_preview_is_computed_once_per_window_then_moves_on(recorded_round, preview):
     proposal = _fee_proposal()
     later = timezone.now() + WINDOW_STEP
-    first = proposal_replay_preview(proposal, now=later)
+    first = preview(proposal, now=later)
     assert first["rounds"] == 1 and first["jobs"] == 2
-    with django_assert_num_queries(1):  # only the parameters in force: the replay is cached
-        assert proposal_replay_preview(proposal, now=later) == first
+    assert proposal_replay_preview(proposal, now=later) == first  # stored: no second run
+    assert ReplayRun.objects.count() == 1
     JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=later)
     match_round(now=later)  # a round recorded after the cached window closed
     assert proposal_replay_preview(proposal, now=later)["rounds"] == 1
-    moved = proposal_replay_preview(proposal, now=later + WINDOW_STEP)
+    moved = preview(proposal, now=later + WINDOW_STEP)
     assert (moved["rounds"], moved["jobs"]) == (2, 3)
 
 
-def test_an_edited_draft_gets_a_fresh_preview(recorded_round):
+def test_an_edited_draft_gets_a_fresh_preview(recorded_round, preview):
     draft = make_draft(payload={"changes": [{"key": "market.stablecoin_fee_bps", "value": "150"}]})
     later = timezone.now() + WINDOW_STEP
     fees = lambda p: next(  # noqa: E731
-        r for r in proposal_replay_preview(p, now=later)["rows"] if r["key"] == "fees_stablecoin"
+        r for r in preview(p, now=later)["rows"] if r["key"] == "fees_stablecoin"
     )
     assert fees(draft)["after"] == "$0.30"
     Proposal.objects.filter(pk=draft.pk).update(
@@ -136,9 +160,9 @@ def test_only_open_proposals_with_market_changes_get_a_preview(client, recorded_
         assert 'id="market-replay"' not in client.get(f"/proposals/{proposal.pk}/").content.decode()
 
 
-def test_an_empty_week_says_there_is_nothing_to_replay(client):
+def test_an_empty_week_says_there_is_nothing_to_replay(page):
     proposal = _fee_proposal()
-    html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    html = page(f"/proposals/{proposal.pk}/")
     assert "No match round was recorded in the last 7 days" in html
 
 
@@ -152,18 +176,18 @@ def test_values_outside_todays_bounds_show_the_refusal_not_a_500(client, recorde
     assert "The replay refused these values" in response.content.decode()
 
 
-def test_page_cap_replays_only_the_newest_rounds_and_says_so(recorded_round, monkeypatch):
+def test_page_cap_replays_only_the_newest_rounds_and_says_so(recorded_round, monkeypatch, preview):
     from jctgov.market import presenters
 
     later = timezone.now() + timedelta(minutes=1)
     JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=later)
     match_round(now=later)
     monkeypatch.setattr(presenters, "MAX_PAGE_ROUNDS", 1)
-    preview = proposal_replay_preview(_fee_proposal(), now=later + WINDOW_STEP)
-    assert preview["truncated"] and preview["rounds"] == 1 and preview["jobs"] == 1
+    result = preview(_fee_proposal(), now=later + WINDOW_STEP)
+    assert result["truncated"] and result["rounds"] == 1 and result["jobs"] == 1
 
 
-def test_the_preview_says_which_changes_it_cannot_replay(client, recorded_round):
+def test_the_preview_says_which_changes_it_cannot_replay(page, recorded_round):
     proposal = make_active(
         payload={
             "changes": [
@@ -173,6 +197,21 @@ def test_the_preview_says_which_changes_it_cannot_replay(client, recorded_round)
         }
     )
     with time_machine.travel(timezone.now() + WINDOW_STEP, tick=False):
-        html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+        html = page(f"/proposals/{proposal.pk}/")
     assert "<code>market.heartbeat_interval_s</code> is not part of this estimate" in html
     assert _replay_rows(html)["fees_jct"] == ["$0.00", "$0.00", "no change"]  # no JCT payer
+
+
+def test_the_page_shows_progress_while_the_replay_runs_in_the_background(client, recorded_round):
+    """The request never replays: it records a run (enqueued on commit) and shows a progress
+    bar that static/js/replay.js polls; a second visitor shares the same run."""
+    proposal = _fee_proposal()
+    html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert 'id="market-replay-progress"' in html and "<progress" in html
+    run = ReplayRun.objects.get()
+    assert f'data-status-url="/api/v1/market/replay/{run.key}"' in html
+    assert run.state == "queued"
+    caching.clear()
+    client.get(f"/proposals/{proposal.pk}/")
+    assert ReplayRun.objects.count() == 1
+    assert "market-replay-table" not in html

@@ -62,5 +62,5 @@ def test_leases_do_not_query_per_lease(client, provider, role, django_assert_num
 
     client.force_login(user)
     url = f"/api/v1/market/leases?role={role}"
-    leases = get_with_flat_queries(client, url, add, django_assert_num_queries).json()
-    assert len(leases) == (24 if role == "" else 12)
+    body = get_with_flat_queries(client, url, add, django_assert_num_queries).json()
+    assert body["count"] == len(body["results"]) == (24 if role == "" else 12)

@@ -58,6 +58,8 @@ def test_leases_outside_the_epoch_or_not_completed_do_not_count():
     heartbeats_every(node, start=T0, end=NOW, interval_s=60)
     _served(node, gpus=1, hours=1, ended_at=NOW - timedelta(days=31))
     LeaseFactory(node=node, state=Lease.State.FAILED, failure_reason="x", ended_at=NOW)
+    disputed = _served(node, gpus=1, hours=1)  # its job owner says it was not served
+    Lease.objects.filter(pk=disputed.pk).update(disputed_at=NOW, dispute_reason="no output")
     with pytest.raises(Exception, match="Nothing to split"):
         recognition_shares(amount_wei=WEI, epoch_days=30, now=NOW)
 

@@ -6,10 +6,12 @@ from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from jctgov.core.parameters import REGISTRY
+from jctgov.market.presenters import WINDOW_STEP
 from jctgov.market.replay import replay_preview, simulate
 from tests.market.factories import WEI
 
@@ -59,18 +61,34 @@ def test_market_replay_refuses_a_value_outside_the_bounds():
         call_command("market_replay", "--set", "market.nope=1")
 
 
-def test_replay_api_previews_proposed_values_for_the_proposal_page(client, recorded_round):
+def test_replay_api_runs_in_the_background_and_shares_the_result(
+    client, recorded_round, django_capture_on_commit_callbacks
+):
+    """The request only enqueues (202 + a status URL); the worker's result is then read from
+    the status endpoint, and the same values in the same window reuse it (200, no new run)."""
+    from jctgov.market.models import ReplayRun
     from tests.factories import UserFactory
 
+    # windows end on a WINDOW_STEP boundary (so requests share a run): look from the next one
+    clock = time_machine.travel(timezone.now() + WINDOW_STEP, tick=False)
+    clock.start()
     client.force_login(UserFactory())
-    response = client.post(
-        "/api/v1/market/replay",
-        {"changes": {"market.stablecoin_fee_bps": "150"}, "days": 7},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.json()
-    body = response.json()
-    assert Decimal(body["after"]["fees"]["stablecoin"]) == Decimal("0.30")
+    body = {"changes": {"market.stablecoin_fee_bps": "150"}, "days": 7}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post("/api/v1/market/replay", body, content_type="application/json")
+    assert response.status_code == 202, response.json()
+    queued = response.json()
+    assert queued["state"] == "queued" and queued["result"] is None
+    assert len(callbacks) == 1  # the task is enqueued on commit, not run in the request
+    callbacks[0]()  # the worker (eager here)
+    status = client.get(queued["status_url"]).json()
+    assert (status["state"], status["rounds_done"], status["rounds_total"]) == ("done", 1, 1)
+    assert Decimal(status["result"]["after"]["fees"]["stablecoin"]) == Decimal("0.30")
+    assert {row["key"] for row in status["rows"]} >= {"fees_stablecoin", "matched"}
+    with django_capture_on_commit_callbacks(execute=False) as again_callbacks:
+        again = client.post("/api/v1/market/replay", body, content_type="application/json")
+    assert again.status_code == 200 and again.json()["result"] == status["result"]
+    assert again_callbacks == [] and ReplayRun.objects.count() == 1
     bad = client.post(
         "/api/v1/market/replay",
         {"changes": {"market.jct_fee_bps": "99999"}},
@@ -78,6 +96,57 @@ def test_replay_api_previews_proposed_values_for_the_proposal_page(client, recor
     )
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "parameter_out_of_bounds"
+    assert client.get("/api/v1/market/replay/" + "0" * 64).status_code == 404
+    clock.stop()
+
+
+def test_replay_api_refuses_a_window_beyond_the_round_bound(client, recorded_round, monkeypatch):
+    from jctgov.market import replay_runs
+    from jctgov.market.models import ReplayRun
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(replay_runs, "MAX_REPLAY_ROUNDS", 0)  # the recorded round is one too many
+    client.force_login(UserFactory())
+    with time_machine.travel(timezone.now() + WINDOW_STEP, tick=False):
+        response = client.post(
+            "/api/v1/market/replay", {"changes": {}, "days": 7}, content_type="application/json"
+        )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["field"], error["rounds"]) == ("replay_too_many_rounds", "days", 1)
+    assert not ReplayRun.objects.exists()
+
+
+def test_replay_api_is_rate_limited_per_wallet(client, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    from tests.factories import UserFactory
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "replay", "2/hour")
+    body = {"changes": {}, "days": 1}
+    client.force_login(UserFactory())
+    codes = [
+        client.post("/api/v1/market/replay", body, content_type="application/json").status_code
+        for _ in range(3)
+    ]
+    assert codes[:2] in ([202, 200], [202, 202]) and codes[2] == 429
+    limited = client.post("/api/v1/market/replay", body, content_type="application/json")
+    assert limited.json()["error"]["code"] == "rate_limited" and int(limited["Retry-After"]) > 0
+    client.force_login(UserFactory())  # another wallet has its own budget
+    assert client.post(
+        "/api/v1/market/replay", body, content_type="application/json"
+    ).status_code in (200, 202)
+
+
+def test_background_run_is_claimed_once(recorded_round, django_capture_on_commit_callbacks):
+    """A second delivery of the task (or a concurrent one) finds the run claimed or done and
+    does not replay again."""
+    from jctgov.market.replay_runs import replay_request, replay_run_execute
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = replay_request(changes={"market.jct_fee_bps": "50"}, days=7)
+    assert replay_run_execute(run_id=run.pk).state == "done"
+    assert replay_run_execute(run_id=run.pk) is None
 
 
 def _offer_record(offer_id: int, provider: int, stake_jct: int) -> dict:
@@ -120,3 +189,37 @@ def test_a_job_one_side_left_unmatched_waits_for_the_next_round():
     assert after["provider_revenue_usd"] == Decimal(10)
     only_round_1 = simulate(rounds[:1], stricter)
     assert (only_round_1["jobs"], only_round_1["matched"]) == (1, 0)
+
+
+@pytest.mark.worker
+def test_a_real_worker_replays_once_when_the_task_is_delivered_twice(celery_worker, client):
+    """POST enqueues on commit; a duplicate delivery arrives too. The worker on the real broker
+    finishes the run once, and the status endpoint shows the result."""
+    from jctgov.market.matching import match_round
+    from jctgov.market.models import ReplayRun
+    from jctgov.market.tasks import run_replay
+    from tests.factories import UserFactory
+    from tests.fixtures.worker import wait_until
+    from tests.market.factories import JobFactory
+    from tests.market.test_matching import _online_node
+
+    past = timezone.now() - WINDOW_STEP * 2  # inside the window the request will look at
+    _online_node(ask_usd=Decimal("1.00"))
+    JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=past)
+    match_round(now=past)
+    client.force_login(UserFactory())
+    response = client.post(
+        "/api/v1/market/replay",
+        {"changes": {"market.stablecoin_fee_bps": "150"}, "days": 7},
+        content_type="application/json",
+    )
+    assert response.status_code == 202, response.json()
+    run = ReplayRun.objects.get()
+    run_replay.delay(run.pk)  # the duplicate
+    worker = celery_worker()
+    wait_until(lambda: ReplayRun.objects.get(pk=run.pk).state == "done", timeout=60)
+    wait_until(lambda: worker.output().count("succeeded") >= 2, timeout=60)
+    status = client.get(response.json()["status_url"]).json()
+    assert (status["state"], status["rounds_done"]) == ("done", 1)
+    # 10 GPU-hours at $1: the proposed 1.5% fee is $0.15
+    assert Decimal(status["result"]["after"]["fees"]["stablecoin"]) == Decimal("0.15")

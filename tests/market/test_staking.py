@@ -115,8 +115,9 @@ def test_reliability_is_smoothed_so_a_new_provider_starts_at_one_half():
     provider = ProviderFactory()
     node = NodeFactory(provider=provider)
     assert selectors.reliability(provider) == Decimal(1) / 2
-    LeaseFactory(node=node, state=Lease.State.COMPLETED)
-    LeaseFactory(node=node, state=Lease.State.COMPLETED)
+    # completions confirmed by their job owners (issue 15: unconfirmed ones do not count)
+    LeaseFactory(node=node, state=Lease.State.COMPLETED, confirmed_at=T0)
+    LeaseFactory(node=node, state=Lease.State.COMPLETED, confirmed_at=T0)
     LeaseFactory(node=node, state=Lease.State.FAILED, failure_reason="oom")
     LeaseFactory(node=node, state=Lease.State.RUNNING)  # open leases do not count yet
     assert selectors.reliability(provider) == pytest.approx(3 / 5)

@@ -1,5 +1,6 @@
 """Market API: one APIView per operation (providers side and compute side)."""
 
+from jctgov.market.api.confirmations import LeaseConfirmApi, LeaseDisputeApi
 from jctgov.market.api.jobs import (
     JobCancelApi,
     JobDetailApi,
@@ -10,7 +11,6 @@ from jctgov.market.api.jobs import (
     LeaseListApi,
     LeaseStartApi,
     QuoteApi,
-    ReplayPreviewApi,
     SummaryApi,
 )
 from jctgov.market.api.providers import (
@@ -21,6 +21,7 @@ from jctgov.market.api.providers import (
     ProviderRefreshStakeApi,
     ProviderRegisterApi,
 )
+from jctgov.market.api.replay import ReplayPreviewApi, ReplayStatusApi
 
 __all__ = [
     "HeartbeatApi",
@@ -29,6 +30,8 @@ __all__ = [
     "JobListApi",
     "JobSubmitApi",
     "LeaseCompleteApi",
+    "LeaseConfirmApi",
+    "LeaseDisputeApi",
     "LeaseFailApi",
     "LeaseListApi",
     "LeaseStartApi",
@@ -39,5 +42,6 @@ __all__ = [
     "ProviderRegisterApi",
     "QuoteApi",
     "ReplayPreviewApi",
+    "ReplayStatusApi",
     "SummaryApi",
 ]

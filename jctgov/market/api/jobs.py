@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Q
@@ -9,14 +10,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core.errors import NotFound
+from jctgov.core.pagination import Pagination
+from jctgov.core.parameters import current_value
 from jctgov.core.schema import error_responses
-from jctgov.market import pricing, replay, selectors, services
-from jctgov.market.api.providers import ERR_SIGNED_IN, LIST_LIMIT
-from jctgov.market.models import GpuModel, Job, Lease, PaymentToken
-from jctgov.market.presenters import MAX_PAGE_ROUNDS
+from jctgov.market import pricing, selectors, services
+from jctgov.market.api.providers import ERR_SIGNED_IN
+from jctgov.market.models import GpuModel, Job, Lease, PaymentToken, UnmatchedReason
 
 
 class _LeaseOut(serializers.ModelSerializer):
@@ -49,7 +52,33 @@ class _LeaseOut(serializers.ModelSerializer):
             "started_at",
             "ended_at",
             "failure_reason",
+            "confirmed_at",
+            "disputed_at",
+            "dispute_reason",
         ]
+
+
+class _Unmatched(serializers.Serializer):
+    code = serializers.ChoiceField(choices=UnmatchedReason.choices)
+    message = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    considered_at = serializers.DateTimeField(allow_null=True)
+
+
+def unmatched_of(job: Job) -> dict | None:
+    """Why a pending (or expired) job has no lease: the last round's reason, or that no round
+    has considered it yet."""
+    if job.state not in (Job.State.PENDING, Job.State.EXPIRED):
+        return None
+    code = job.unmatched_reason or UnmatchedReason.QUEUED
+    if job.state == Job.State.EXPIRED:
+        code = UnmatchedReason.EXPIRED
+    return {
+        "code": code,
+        "message": UnmatchedReason(code).label,
+        "detail": job.unmatched_detail,
+        "considered_at": job.considered_at,
+    }
 
 
 class _JobOut(serializers.ModelSerializer):
@@ -67,8 +96,25 @@ class _JobOut(serializers.ModelSerializer):
             "payment_token",
             "state",
             "submitted_at",
+            "expires_at",
+            "unmatched",
             "lease",
         ]
+
+    expires_at = serializers.SerializerMethodField()
+    unmatched = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_expires_at(self, job) -> str | None:
+        expiry = self.context.get("job_expiry")
+        if job.state != Job.State.PENDING or expiry is None:
+            return None
+        return serializers.DateTimeField().to_representation(job.submitted_at + expiry)
+
+    @extend_schema_field(_Unmatched(allow_null=True))
+    def get_unmatched(self, job) -> dict | None:
+        why = unmatched_of(job)
+        return _Unmatched(why).data if why else None
 
     @extend_schema_field(_LeaseOut(allow_null=True))
     def get_lease(self, job) -> dict | None:
@@ -76,20 +122,47 @@ class _JobOut(serializers.ModelSerializer):
         return _LeaseOut(lease).data if lease else None
 
 
+def job_context() -> dict:
+    return {"job_expiry": timedelta(seconds=current_value("market.job_expiry_s"))}
+
+
+def _paginated(view: APIView, request, queryset, serializer, context: dict | None = None):
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True, context=context or {}).data)
+
+
+class JobSubmitThrottle(SimpleRateThrottle):
+    """Per wallet: at most ``market.job_submissions_per_hour`` submissions an hour (429 +
+    Retry-After), the rate being a governance parameter."""
+
+    scope = "job_submit"
+
+    def get_rate(self) -> str:
+        return f"{current_value('market.job_submissions_per_hour')}/hour"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class JobListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(
         responses={200: _JobOut(many=True), **error_responses(ERR_SIGNED_IN)},
-        summary="My jobs, newest first",
+        summary="My jobs, newest first (paginated: limit, offset)",
     )
     def get(self, request):
-        jobs = Job.objects.filter(submitter=request.user).select_related("lease__node")[:LIST_LIMIT]
-        return Response(_JobOut(jobs, many=True).data)
+        jobs = Job.objects.filter(submitter=request.user).select_related("lease__node")
+        return _paginated(self, request, jobs, _JobOut, job_context())
 
 
 class JobSubmitApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [JobSubmitThrottle]
 
     class InputSerializer(serializers.Serializer):
         gpu_model = serializers.ChoiceField(
@@ -111,15 +184,22 @@ class JobSubmitApi(APIView):
         request=InputSerializer,
         responses={
             201: _JobOut,
-            **error_responses({400: ["invalid_input", "field_required"], **ERR_SIGNED_IN}),
+            **error_responses(
+                {
+                    400: ["invalid_input", "field_required"],
+                    **ERR_SIGNED_IN,
+                    409: ["too_many_pending_jobs"],
+                    429: ["rate_limited"],
+                }
+            ),
         },
-        summary="Submit a compute job",
+        summary="Submit a compute job (per wallet: a cap on pending jobs and a rate limit)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.job_submit(user=request.user, **data.validated_data)
-        return Response(_JobOut(job).data, status=201)
+        return Response(_JobOut(job, context=job_context()).data, status=201)
 
 
 class JobDetailApi(APIView):
@@ -137,7 +217,7 @@ class JobDetailApi(APIView):
         )
         if job is None:
             raise NotFound("No such job.", code="job_not_found")
-        return Response(_JobOut(job).data)
+        return Response(_JobOut(job, context=job_context()).data)
 
 
 class JobCancelApi(APIView):
@@ -157,6 +237,7 @@ class JobCancelApi(APIView):
 
 class LeaseListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(
         parameters=[
@@ -169,7 +250,7 @@ class LeaseListApi(APIView):
             )
         ],
         responses={200: _LeaseOut(many=True), **error_responses(ERR_SIGNED_IN)},
-        summary="Leases on my nodes and of my jobs, newest first",
+        summary="Leases on my nodes and of my jobs, newest first (paginated: limit, offset)",
     )
     def get(self, request):
         role = request.query_params.get("role")
@@ -182,7 +263,7 @@ class LeaseListApi(APIView):
             leases = leases.filter(
                 Q(node__provider__user=request.user) | Q(job__submitter=request.user)
             )
-        return Response(_LeaseOut(leases[:LIST_LIMIT], many=True).data)
+        return _paginated(self, request, leases, _LeaseOut)
 
 
 _LEASE_ERRORS = {
@@ -305,45 +386,3 @@ class QuoteApi(APIView):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         return Response(pricing.quotes_both(**data.validated_data))
-
-
-class ReplayPreviewApi(APIView):
-    """What proposed marketplace parameters would have done to the recorded rounds."""
-
-    permission_classes = [IsAuthenticated]
-
-    class InputSerializer(serializers.Serializer):
-        changes = serializers.DictField(
-            child=serializers.CharField(max_length=80),
-            allow_empty=True,
-            help_text='{"market.stablecoin_fee_bps": "150", ...}; values as integers or digit strings',
-        )
-        days = serializers.IntegerField(min_value=1, max_value=30, default=7)
-
-    @extend_schema(
-        request=InputSerializer,
-        responses={
-            200: dict,
-            **error_responses(
-                {
-                    400: [
-                        "invalid_input",
-                        "unknown_parameter",
-                        "parameter_out_of_bounds",
-                        "invalid_integer",
-                    ],
-                    **ERR_SIGNED_IN,
-                }
-            ),
-        },
-        summary="Replay the last days' match rounds with current vs proposed parameter values",
-    )
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        preview = replay.replay_preview(
-            data.validated_data["changes"],
-            days=data.validated_data["days"],
-            max_rounds=MAX_PAGE_ROUNDS,  # bounded work per request, as on the proposal page
-        )
-        return Response(replay.preview_json(preview))

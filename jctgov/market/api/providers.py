@@ -53,7 +53,13 @@ class _ProviderOut(serializers.Serializer):
     vejct = serializers.CharField()
     vejct_refreshed_at = serializers.DateTimeField(allow_null=True)
     reliability_bps = serializers.IntegerField()
-    leases_completed = serializers.IntegerField()
+    leases_completed = serializers.IntegerField(
+        help_text="Completed leases that count: confirmed by the job owner, or past "
+        "market.confirmation_window_s undisputed"
+    )
+    leases_unconfirmed = serializers.IntegerField(
+        help_text="Completed by the provider's report, awaiting the owner or the window"
+    )
     leases_failed = serializers.IntegerField()
     leases_open = serializers.IntegerField()
     eligibility = _Eligibility()

@@ -42,6 +42,8 @@ class Command(BaseCommand):
             if not no_demo:
                 self.stdout.write("· seeding demo data")
                 self._run_child_to_end([sys.executable, "manage.py", "seed_demo"])
+                # The beat keeps the demo nodes heartbeating (jctgov/market/demo.py).
+                os.environ.setdefault("JCTGOV_SIMULATE_DEMO_NODES", "1")
             self._spawn(
                 "worker+beat",
                 [
