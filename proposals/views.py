@@ -107,6 +107,20 @@ def proposal_detail(request, proposal_id: int):
     )
 
 
+def parameter_list(request):
+    """Every parameter in force, its bounds and where the value comes from."""
+    return render(request, "proposals/parameters.html", {"parameters": registry.parameter_rows()})
+
+
+def parameter_detail(request, key: str):
+    """One parameter; says "chain value out of range" (with the raw value) when the chain
+    holds a value outside the bounds, which is never used."""
+    row = next((p for p in registry.parameter_rows() if p["key"] == key), None)
+    if row is None:
+        raise Http404("No such parameter.")
+    return render(request, "proposals/parameter_detail.html", {"p": row})
+
+
 @login_required
 def proposal_form(request, proposal_id: int | None = None):
     proposal = None
@@ -117,8 +131,7 @@ def proposal_form(request, proposal_id: int | None = None):
     kind = proposal.kind if proposal else request.GET.get("kind", ProposalKind.PARAMETERS)
     if kind not in ProposalKind.values:
         kind = ProposalKind.PARAMETERS
-    values = registry.current_values()
-    params = [{**p.as_dict(), "current": values[p.key]} for p in registry.REGISTRY.values()]
+    params = registry.parameter_rows()
     return render(
         request,
         "proposals/form.html",

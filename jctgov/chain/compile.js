@@ -24,6 +24,7 @@ const TARGETS = {
   Multicall3: ["contracts/Multicall3.sol", "Multicall3"],
   TimelockController: ["@openzeppelin/contracts/governance/TimelockController.sol", "TimelockController"],
   "test/TestContractWallet": ["contracts/test/TestContractWallet.sol", "TestContractWallet"],
+  "test/UnboundedParameterStore": ["contracts/test/UnboundedParameterStore.sol", "UnboundedParameterStore"],
 };
 
 function outDir() {

@@ -4,7 +4,8 @@ Roles after ``deploy_all``:
 - TimelockController(minDelay=timelock_delay_s): proposer, canceller and executor = the jctgov
   executor address. Its admin argument is the zero address, so the timelock administers
   itself only: no deployer keeps a back door; role changes go through a timelocked operation.
-- ParameterStore: owned by the timelock.
+- ParameterStore: owned by the timelock, with every registered parameter's bounds
+  (``parameter_bounds``): out-of-bounds values revert on chain, whoever sends them.
 - GrantEscrow: DEFAULT_ADMIN_ROLE and FUNDER_ROLE to the timelock, PAYOUT_ROLE to the executor.
 - JCT and MockStablecoin: owned by the deployer (dev-only minting).
 - Treasury: JCT minted to the timelock. Demo accounts get JCT and mUSD, and (``demo_locks``)
@@ -21,6 +22,7 @@ from web3 import Web3
 
 from jctgov.chain.client import artifact
 from jctgov.chain.devkeys import DEV_KEYS
+from jctgov.core.parameters import REGISTRY
 
 WEI = 10**18
 WEEK = 7 * 24 * 3600
@@ -76,6 +78,16 @@ def deploy_contract(w3: Web3, deployer_key: Any, name: str, *args: Any) -> str:
     return address
 
 
+def parameter_bounds() -> tuple[list[bytes], list[int], list[int]]:
+    """(keys, mins, maxs) of the parameter registry: ParameterStore's constructor arguments."""
+    params = list(REGISTRY.values())
+    return (
+        [bytes.fromhex(p.chain_key[2:]) for p in params],
+        [p.min for p in params],
+        [p.max for p in params],
+    )
+
+
 def deploy_all(
     w3: Web3,
     deployer_key: Any,
@@ -98,7 +110,7 @@ def deploy_all(
         "TimelockController", int(timelock_delay_s), [executor], [executor], ZERO
     )
     timelock = out["TimelockController"]
-    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock)
+    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock, *parameter_bounds())
     out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, executor)
     out["Multicall3"], _ = deployer.deploy("Multicall3")
     out.update(
