@@ -357,7 +357,11 @@ def is_valid_erc1271_signature(address: str, hash32: bytes, signature: bytes | s
 
 
 # Events the indexer records, by emitting contract.
-INDEXED_EVENTS = {"VotingEscrow": ("Deposit", "Withdraw"), "ParameterStore": ("ParameterChanged",)}
+INDEXED_EVENTS = {
+    "VotingEscrow": ("Deposit", "Withdraw"),
+    "ParameterStore": ("ParameterChanged",),
+    "TimelockController": ("MinDelayChange",),
+}
 
 
 def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Index VotingEscrow and ParameterStore events into the database (holder set, parameter mirror)."""
+"""Index VotingEscrow, ParameterStore and timelock delay events into the database (holder set,
+parameter mirror)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from eth_utils import to_checksum_address
 
 from jctgov.chain import client, params
 from jctgov.chain.models import IndexerCursor, ParameterMirror, VeLock
-from jctgov.core.parameters import BY_CHAIN_KEY
+from jctgov.chain.timelock import TIMELOCK_DELAY_KEY
+from jctgov.core.parameters import BY_CHAIN_KEY, REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +124,11 @@ def _apply(event: dict[str, Any]) -> None:
         )
     elif event["event"] == "ParameterChanged":
         mirror_parameter(args["key"].lower(), int(args["value"]), block, event["tx_hash"])
+    elif event["event"] == "MinDelayChange":
+        # The delay the timelock enforces is governance.timelock_delay_s in force: an
+        # executed delay proposal emits this and ParameterChanged with the same value.
+        key_hash = REGISTRY[TIMELOCK_DELAY_KEY].chain_key
+        mirror_parameter(key_hash, int(args["newDuration"]), block, event["tx_hash"])
 
 
 def mirror_parameter(key_hash: str, value: int, block: int, tx_hash: str) -> ParameterMirror:
