@@ -10,6 +10,7 @@ urlpatterns = [
     path("proposals/", views.proposal_list, name="list"),
     path("proposals/new/", views.proposal_form, name="new"),
     path("proposals/steward/", views.steward_console, name="steward"),
+    path("proposals/executions/", views.executions, name="executions"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="detail"),
     path("proposals/<int:proposal_id>/edit/", views.proposal_form, name="edit"),
 ]

@@ -365,16 +365,25 @@ INDEXED_EVENTS = {
 
 
 def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
-    """Indexed events in [from_block, to_block], in chain order, as plain dicts:
-    {"event", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
-    decoders: dict[tuple[str, bytes], Any] = {}
-    for name, events in INDEXED_EVENTS.items():
+    """Indexed events (``INDEXED_EVENTS``) in [from_block, to_block], in chain order."""
+    return contract_events(INDEXED_EVENTS, from_block, to_block)
+
+
+def contract_events(
+    sources: dict[str, tuple[str, ...]], from_block: int, to_block: int
+) -> list[dict[str, Any]]:
+    """Events of deployed contracts ({deployments name: event names}) in [from_block, to_block],
+    in chain order, as plain dicts (bytes as 0x hex):
+    {"event", "contract", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
+    decoders: dict[tuple[str, bytes], tuple[str, Any]] = {}
+    for name, events in sources.items():
         c = contract(name)
         for event in events:
             event_abi = getattr(c.events, event)()
-            decoders[(c.address, bytes.fromhex(str(event_abi.topic).removeprefix("0x")))] = (
-                event_abi
-            )
+            topic = bytes.fromhex(str(event_abi.topic).removeprefix("0x"))
+            decoders[(c.address, topic)] = (name, event_abi)
+    if not decoders:
+        return []
     with _rpc("logs"):
         logs = get_web3().eth.get_logs(
             {
@@ -386,9 +395,10 @@ def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
         )
     out = []
     for log in logs:
-        decoder = decoders.get((to_checksum_address(log["address"]), bytes(log["topics"][0])))
-        if decoder is None:
+        found = decoders.get((to_checksum_address(log["address"]), bytes(log["topics"][0])))
+        if found is None:
             continue
+        name, decoder = found
         decoded = decoder.process_log(log)
         args = {
             k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in decoded["args"].items()
@@ -396,6 +406,7 @@ def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
         out.append(
             {
                 "event": decoded["event"],
+                "contract": name,
                 "block_number": int(log["blockNumber"]),
                 "log_index": int(log["logIndex"]),
                 "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
@@ -425,6 +436,7 @@ __all__ = [
     "block_timestamp",
     "chain_events",
     "contract",
+    "contract_events",
     "deployments",
     "evm_increase_time",
     "evm_mine",
