@@ -14,9 +14,9 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/typed-data", api.TypedDataApi.as_view(), name="typed-data"),
     path("proposals/<int:proposal_id>/votes", api.VotesApi.as_view(), name="votes"),
     path(
-        "proposals/<int:proposal_id>/queue",
-        api_execution.ProposalQueueApi.as_view(),
-        name="queue",
+        "proposals/<int:proposal_id>/approval",
+        api_execution.ProposalApprovalApi.as_view(),
+        name="approval",
     ),
     path(
         "proposals/<int:proposal_id>/retry-execution",

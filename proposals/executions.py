@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from jctgov.chain import audit
-from jctgov.chain.audit import ChainOperation
+from jctgov.chain.audit import AuditedOperation
 from jctgov.core.errors import ApplicationError
 from proposals.batches import proposal_batch
 from proposals.models import Proposal
@@ -114,7 +114,7 @@ class _Payouts:
     def __init__(self) -> None:
         self.paid: dict[int, int] = defaultdict(int)
 
-    def verdict(self, op: ChainOperation) -> tuple[str, bool, str]:
+    def verdict(self, op: AuditedOperation) -> tuple[str, bool, str]:
         from grants.models import Milestone  # the grants app owns milestones
 
         payout = op.payout or {}
@@ -147,7 +147,7 @@ class _Payouts:
         return label, True, f"accepted milestone of application #{application.pk}, within budget"
 
 
-def _safe_verdict(op: ChainOperation, same_tx: list[AuditRow]) -> tuple[str, bool, str]:
+def _safe_verdict(op: AuditedOperation, same_tx: list[AuditRow]) -> tuple[str, bool, str]:
     """A Safe execution is as good as what it did in its transaction."""
     if not same_tx:
         return NO_MATCH, False, "the Safe did something that no proposal or payout covers"
@@ -186,5 +186,5 @@ def executions_audit(
     return ExecutionAudit(rows=[rows[i] for i in range(len(ops))], from_block=start, to_block=end)
 
 
-def _row(op: ChainOperation, matched: str, ok: bool, reason: str) -> AuditRow:
+def _row(op: AuditedOperation, matched: str, ok: bool, reason: str) -> AuditRow:
     return AuditRow(op.block_number, op.tx_hash, op.kind, op.operation, matched, ok, reason)

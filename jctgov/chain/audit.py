@@ -2,7 +2,7 @@
 
 Reads, since the deploy block, every TimelockController ``CallScheduled``/``CallExecuted``/
 ``Cancelled``, every stewards' Safe ``ExecutionSuccess`` (when a Safe is deployed) and every
-GrantEscrow ``Payout``, and groups them into one :class:`ChainOperation` per (transaction,
+GrantEscrow ``Payout``, and groups them into one :class:`AuditedOperation` per (transaction,
 operation): a batch emits one ``CallScheduled`` per call, and those belong together. Plain data,
 no Django: ``proposals.executions`` matches each operation to what allowed it.
 """
@@ -31,7 +31,7 @@ _KINDS = {
 
 
 @dataclass
-class ChainOperation:
+class AuditedOperation:
     """One operation seen on chain.
 
     ``operation``: the timelock operation id, the SafeTx hash, or the payout ref (0x hex).
@@ -60,12 +60,12 @@ def audit_sources() -> dict[str, tuple[str, ...]]:
 
 def chain_operations(
     from_block: int | None = None, to_block: int | None = None
-) -> list[ChainOperation]:
+) -> list[AuditedOperation]:
     """Every audited operation from the deploy block (or ``from_block``) to the head, in chain
     order. A schedule or execute groups the calls of its batch."""
     start = int(client.deployments().get("deploy_block", 0)) if from_block is None else from_block
     end = client.head_block() if to_block is None else to_block
-    ops: dict[tuple[str, str, str], ChainOperation] = {}
+    ops: dict[tuple[str, str, str], AuditedOperation] = {}
     for event in client.contract_events(audit_sources(), start, end):
         kind, args = _KINDS[event["event"]], event["args"]
         operation = {SAFE_EXEC: args.get("txHash"), PAYOUT: args.get("ref")}.get(
@@ -74,7 +74,7 @@ def chain_operations(
         key = (event["tx_hash"], kind, str(operation))
         op = ops.get(key)
         if op is None:
-            op = ops[key] = ChainOperation(
+            op = ops[key] = AuditedOperation(
                 kind=kind,
                 block_number=event["block_number"],
                 tx_hash=event["tx_hash"],

@@ -1,4 +1,6 @@
-"""Timelock operations: turn a proposal's payload into calls, and schedule/execute/cancel them.
+"""Timelock operations: turn a proposal's payload into calls, and the calldata that schedules,
+executes or cancels them (the stewards' Safe schedules and cancels; anyone executes; every send
+goes through ``jctgov.chain.operations``).
 
 Exactly-once rests on the timelock itself: an operation's id is
 ``hashOperationBatch(targets, values, payloads, predecessor=0, salt=proposal uid)``, so the
@@ -162,23 +164,36 @@ def treasury_balance() -> int:
     return client.token_balance("JCT", client.address_of("TimelockController"))
 
 
-def schedule(batch: Batch, *, delay: int, private_key: Any) -> dict[str, Any]:
-    fn = client.contract("TimelockController").functions.scheduleBatch(
-        batch.targets, batch.values, batch.payloads, ZERO_BYTES32, batch.salt, int(delay)
+def schedule_data(batch: Batch, *, delay: int) -> bytes:
+    """Calldata of ``scheduleBatch(…, predecessor 0, salt, delay)``: what the Safe calls."""
+    return _encode(
+        "TimelockController",
+        "scheduleBatch",
+        batch.targets,
+        batch.values,
+        batch.payloads,
+        ZERO_BYTES32,
+        batch.salt,
+        int(delay),
     )
-    return client.send_transaction(fn, private_key=private_key)
 
 
-def execute(batch: Batch, *, private_key: Any) -> dict[str, Any]:
-    fn = client.contract("TimelockController").functions.executeBatch(
-        batch.targets, batch.values, batch.payloads, ZERO_BYTES32, batch.salt
+def execute_data(batch: Batch) -> bytes:
+    """Calldata of ``executeBatch``: anyone may send it once the operation is ready."""
+    return _encode(
+        "TimelockController",
+        "executeBatch",
+        batch.targets,
+        batch.values,
+        batch.payloads,
+        ZERO_BYTES32,
+        batch.salt,
     )
-    return client.send_transaction(fn, private_key=private_key)
 
 
-def cancel(operation_id: str, *, private_key: Any) -> dict[str, Any]:
-    fn = client.contract("TimelockController").functions.cancel(bytes.fromhex(operation_id[2:]))
-    return client.send_transaction(fn, private_key=private_key)
+def cancel_data(operation_id: str) -> bytes:
+    """Calldata of ``cancel(id)``: what the Safe calls (it alone holds CANCELLER_ROLE)."""
+    return _encode("TimelockController", "cancel", bytes.fromhex(operation_id[2:]))
 
 
 def find_event(event_name: str, operation_id: str) -> dict[str, Any] | None:

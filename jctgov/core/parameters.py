@@ -80,6 +80,14 @@ def _token(key: str, default: int, lo: int, hi: int, description: str) -> Parame
     return Parameter(key, "token", "veJCT wei (10^-18)", lo, hi, default, description)
 
 
+def _timelock_delay_default() -> int:
+    """Two days, unless the deployment sets JCTGOV_TIMELOCK_DELAY_S (a short dev delay): the
+    timelock's on-chain minDelay is deployed equal to this value."""
+    from django.conf import settings
+
+    return int(getattr(settings, "JCTGOV_TIMELOCK_DELAY_S", 2 * DAY))
+
+
 _PARAMETERS: list[Parameter] = [
     # --- marketplace fees (io.net: 2% on USDC payments, 0.25% reservation fee) -------------
     _bps("market.stablecoin_fee_bps", 200, "Fee on compute paid in the stablecoin.", 0, 1_000),
@@ -130,7 +138,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _duration(
         "governance.timelock_delay_s",
-        2 * DAY,
+        _timelock_delay_default(),
         60,
         30 * DAY,
         "Delay between scheduling a passed proposal on the timelock and executing it.",

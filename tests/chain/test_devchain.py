@@ -16,7 +16,8 @@ from web3 import Web3
 from jctgov.chain import client
 from jctgov.chain.anvil import free_port, rpc_ready
 from jctgov.chain.deploy import DEMO_JCT, DEMO_LOCKS, DEMO_USD, TREASURY_JCT
-from jctgov.chain.devkeys import DEV_KEYS
+from jctgov.chain.devkeys import DEV_KEYS, dev_address
+from jctgov.core.parameters import get_parameter
 from tests.fixtures.worker import wait_until
 
 pytestmark = pytest.mark.chain
@@ -52,9 +53,15 @@ def test_devchain_starts_anvil_deploys_and_writes_the_deployments_file(deploymen
         "--no-seed",
         "--timelock-delay",
         "120",
+        "--owners",
+        ",".join(dev_address(i).lower() for i in range(3)),
+        "--threshold",
+        "2",
     )
     written = json.loads(deployments_file.read_text())
     assert written["chain_id"] == 31337 and written["timelock_delay_s"] == 120
+    assert written["safe_owners"] == [dev_address(i) for i in range(3)]  # checksummed
+    assert written["safe_threshold"] == 2 and written["Safe"].startswith("0x")
     for name in CONTRACTS:
         assert written[name].startswith("0x") and len(written[name]) == 42
     assert not rpc_ready(written["rpc_url"])  # --deploy-only: its Anvil is stopped again
@@ -71,6 +78,13 @@ def test_devchain_attaches_to_chain_rpc_url_and_seeds_demo_balances_and_locks(
     client.set_deployments(None)  # read what the command wrote
     assert all(client.has_code(written[name]) for name in CONTRACTS)
     assert client.token_balance("JCT", written["TimelockController"]) == TREASURY_JCT
+    # make run's Safe: 1-of-1, Anvil account #0 (the demo steward); minDelay = the parameter
+    safe = client.contract("Safe", written["Safe"])
+    assert safe.functions.getOwners().call() == [dev_address(0)]
+    assert safe.functions.getThreshold().call() == 1 == written["safe_threshold"]
+    timelock = client.contract("TimelockController", written["TimelockController"])
+    assert timelock.functions.getMinDelay().call() == written["timelock_delay_s"]
+    assert written["timelock_delay_s"] == get_parameter("governance.timelock_delay_s").default
     locked = {index: amount for index, amount, _ in DEMO_LOCKS}
     for index, key in enumerate(DEV_KEYS):
         address = Account.from_key(key).address

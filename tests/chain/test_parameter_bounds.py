@@ -47,7 +47,7 @@ def test_an_out_of_bounds_operation_through_the_timelock_reverts_at_execution(ch
         client.parameter_key_hash(FEE), 50_000
     )._encode_transaction_data()
     salt = keccak(text="no proposal")
-    chain.send(
+    chain.as_proposer(  # the stewards' Safe, the timelock's only proposer
         timelock.functions.schedule(store.address, 0, data, ZERO32, salt, TEST_TIMELOCK_DELAY_S)
     )
     chain.increase_time(TEST_TIMELOCK_DELAY_S)

@@ -45,5 +45,5 @@ def test_out_of_range_value_and_forged_operation_are_shown_at_every_width(page, 
     detail = look(page, "/parameters/market.jct_fee_bps/", width)
     assert "Chain value out of range." in detail and "0.75%" in detail
     audit = look(page, "/proposals/executions/", width)
-    assert "1 of 1 operation matches no passed proposal or payout" in audit
+    assert "2 of 2 operations match no passed proposal or payout" in audit  # schedule + Safe
     assert "NO MATCH" in audit

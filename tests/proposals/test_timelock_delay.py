@@ -11,9 +11,10 @@ from jctgov.chain.indexer import index_events
 from jctgov.core.parameters import current_value
 from proposals import services
 from proposals.batches import proposal_batch
-from proposals.models import Proposal, ProposalState
+from proposals.models import ProposalState
 from tests.fixtures.chain import TEST_TIMELOCK_DELAY_S
 from tests.proposals.factories import make_succeeded
+from tests.proposals.test_execution import approve
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 KEY = "governance.timelock_delay_s"
@@ -25,7 +26,7 @@ def test_the_indexed_chain_delay_is_the_parameter_in_force(chain):
 
 
 def test_a_delay_proposal_updates_the_timelock_min_delay_and_the_mirror(
-    chain, steward, client, django_capture_on_commit_callbacks
+    chain, client, django_capture_on_commit_callbacks
 ):
     proposal = make_succeeded(payload={"changes": [{"key": KEY, "value": "3600"}]})
     batch = proposal_batch(proposal)
@@ -34,9 +35,7 @@ def test_a_delay_proposal_updates_the_timelock_min_delay_and_the_mirror(
     assert batch.payloads[1] == bytes.fromhex(
         chain.contract("TimelockController").encode_abi("updateDelay", args=[3600])[2:]
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.proposal_approve(proposal_id=proposal.pk, actor=steward)
-    queued = Proposal.objects.get(pk=proposal.pk)
+    queued = approve(proposal, chain, django_capture_on_commit_callbacks)  # the Safe schedules
     assert queued.state == ProposalState.QUEUED
     chain.increase_time(queued.execution_delay_s + 1)
     executed = services.proposal_execute(proposal_id=proposal.pk)

@@ -1,10 +1,9 @@
 """verify_executions and /proposals/executions/ on the real Anvil chain: every operation on the
 timelock must carry the batch of a passed proposal whose tally verifies; anything else (an
-operation the proposer scheduled on its own) is flagged and the command exits non-zero."""
+operation scheduled straight through the stewards' Safe, with no proposal) is flagged and the
+command exits non-zero."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,25 +17,11 @@ from proposals.models import ProposalState, Vote
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 
 
-def as_proposer(chain, fn_call: Any) -> str:
-    """Send ``fn_call`` with the timelock proposer's authority: the stewards' Safe (a SafeTx
-    signed by its owner, dev account 0) once deployed, else dev account 0, which holds the
-    role. Returns the transaction hash."""
-    if not chain.deployments.get("Safe"):
-        return chain.send(fn_call, 0)["tx_hash"]
-    from jctgov.chain import safe
-
-    data = bytes.fromhex(fn_call._encode_transaction_data()[2:])
-    safe_tx = safe.build_safe_tx(to=fn_call.address, data=data, nonce=safe.safe_nonce())
-    signature = chain.sign_typed_data(safe.typed_data(safe_tx), 0)
-    return safe.exec_transaction(safe_tx, [signature], private_key=chain.keys[0])["tx_hash"]
-
-
 def schedule(chain, batch: Batch) -> str:
     fn = chain.contract("TimelockController").functions.scheduleBatch(
         batch.targets, batch.values, batch.payloads, ZERO_BYTES32, batch.salt, timelock.min_delay()
     )
-    return as_proposer(chain, fn)
+    return chain.as_proposer(fn)["tx_hash"]  # a SafeTx signed by the Safe's owner
 
 
 def execute(chain, batch: Batch) -> str:
@@ -44,7 +29,7 @@ def execute(chain, batch: Batch) -> str:
     fn = chain.contract("TimelockController").functions.executeBatch(
         batch.targets, batch.values, batch.payloads, ZERO_BYTES32, batch.salt
     )
-    return chain.send(fn, 0)["tx_hash"]  # the executor role (open once the Safe lands)
+    return chain.send(fn, 0)["tx_hash"]  # anyone may execute a ready operation
 
 
 def verify(capsys) -> tuple[str, str]:
@@ -98,12 +83,18 @@ def test_an_operation_scheduled_without_a_proposal_is_flagged(passed, chain, cap
     with pytest.raises(CommandError, match="match no passed proposal"):
         verify(capsys)
     out = capsys.readouterr().out
-    flagged = [line for line in out.splitlines() if "NO MATCH" in line]
-    assert any(forged_tx in line and forged.operation_id in line for line in flagged)
-    assert not any(proposal_batch(passed).operation_id in line for line in flagged)
+    rows = [line.split("\t") for line in out.splitlines() if line[:1].isdigit()]
+    flagged = [row for row in rows if row[4] == "NO MATCH" or "matches nothing" in row[5]]
+    # The forged schedule, and (through the Safe) the Safe execution that carried it.
+    assert [r[1] for r in flagged] == [forged_tx] * len(flagged)
+    assert [r[3] for r in flagged if r[2] == "schedule"] == [forged.operation_id]
+    [safe_row] = [r for r in flagged if r[2] == "safe_exec"]
+    assert "carried a timelock schedule that matches nothing passed" in safe_row[5]
+    assert not any(proposal_batch(passed).operation_id == r[3] for r in flagged)
 
     page = client.get("/proposals/executions/").content.decode()
-    assert "1 of 2 operations matches no passed proposal or payout" in page
+    assert f"{len(flagged)} of {len(rows)} operations match" in page
+    assert "no passed proposal or payout" in page
     assert page.count("badge no_match") == len(flagged)
     assert forged.operation_id[:10] in page
 

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+DEV_TIMELOCK_DELAY_S = 120
+
 
 class Command(BaseCommand):
     help = "Start Anvil + contracts, the web server, a Celery worker and beat, with demo data."
@@ -75,11 +77,13 @@ class Command(BaseCommand):
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         if not os.environ.get("CHAIN_RPC_URL"):
-            # Our own Anvil: the executor is Anvil's PUBLIC dev account #0, whose key every
+            # Our own Anvil: the relayer is Anvil's PUBLIC dev account #0, whose key every
             # Foundry install prints. Dev chains only; production passes JCTGOV_EXECUTOR_KEY.
+            # A short timelock delay (on chain and as the parameter's default) for the demo.
             from jctgov.chain.devkeys import DEPLOYER_KEY
 
             env.setdefault("JCTGOV_EXECUTOR_KEY", DEPLOYER_KEY)
+            env.setdefault("JCTGOV_TIMELOCK_DELAY_S", str(DEV_TIMELOCK_DELAY_S))
         return env
 
     def _match_database_to_chain(self) -> None:

@@ -7,7 +7,7 @@ import jctgov.core.fields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chain", "0002_indexer_cursor_block_hash"),
+        ("chain", "0003_chain_operations_and_signatures"),
     ]
 
     operations = [
