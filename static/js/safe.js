@@ -66,8 +66,8 @@
       const url = button.dataset.openApproval;
       button.addEventListener("click", () => run(button, () => jct.api(url, { method: "POST", body: {} })));
     });
-    // The steward console's plain POST actions (retry).
-    document.querySelectorAll("[data-api]").forEach((button) => {
+    // The execution console's plain POST actions (retry); other pages wire their own.
+    document.querySelectorAll("#execution-console [data-api]").forEach((button) => {
       button.addEventListener("click", async () => {
         button.disabled = true;
         const box = document.getElementById("action-status");
