@@ -414,68 +414,9 @@ def is_valid_erc1271_signature(address: str, hash32: bytes, signature: bytes | s
     return len(raw) >= 4 and raw[:4] == ERC1271_MAGIC
 
 
-# Events the indexer records, by emitting contract.
-INDEXED_EVENTS = {
-    "VotingEscrow": ("Deposit", "Withdraw"),
-    "ParameterStore": ("ParameterChanged",),
-    "TimelockController": ("MinDelayChange",),
-}
-
-
-def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
-    """Indexed events (``INDEXED_EVENTS``) in [from_block, to_block], in chain order."""
-    return contract_events(INDEXED_EVENTS, from_block, to_block)
-
-
-def contract_events(
-    sources: dict[str, tuple[str, ...]], from_block: int, to_block: int
-) -> list[dict[str, Any]]:
-    """Events of deployed contracts ({deployments name: event names}) in [from_block, to_block],
-    in chain order, as plain dicts (bytes as 0x hex):
-    {"event", "contract", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
-    decoders: dict[tuple[str, bytes], tuple[str, Any]] = {}
-    for name, events in sources.items():
-        c = contract(name)
-        for event in events:
-            event_abi = getattr(c.events, event)()
-            topic = bytes.fromhex(str(event_abi.topic).removeprefix("0x"))
-            decoders[(c.address, topic)] = (name, event_abi)
-    if not decoders:
-        return []
-    with _rpc("logs"):
-        logs = get_web3().eth.get_logs(
-            {
-                "fromBlock": int(from_block),
-                "toBlock": int(to_block),
-                "address": sorted({a for a, _ in decoders}),
-                "topics": [sorted({"0x" + t.hex() for _, t in decoders})],
-            }
-        )
-    out = []
-    for log in logs:
-        found = decoders.get((to_checksum_address(log["address"]), bytes(log["topics"][0])))
-        if found is None:
-            continue
-        name, decoder = found
-        decoded = decoder.process_log(log)
-        args = {
-            k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in decoded["args"].items()
-        }
-        out.append(
-            {
-                "event": decoded["event"],
-                "contract": name,
-                "block_number": int(log["blockNumber"]),
-                "log_index": int(log["logIndex"]),
-                "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
-                "args": args,
-            }
-        )
-    out.sort(key=lambda e: (e["block_number"], e["log_index"]))
-    return out
-
-
-# Writes and dev helpers live in tx.py (file size); they are part of this module's interface.
+# Event reads live in events.py, writes and dev helpers in tx.py (file size); both are part of
+# this module's interface.
+from jctgov.chain.events import INDEXED_EVENTS, chain_events, contract_events  # noqa: E402
 from jctgov.chain.tx import (  # noqa: E402
     evm_increase_time,
     evm_mine,
@@ -488,6 +429,7 @@ from jctgov.chain.tx import (  # noqa: E402
 __all__ = [
     "ChainError",
     "ChainUnavailable",
+    "INDEXED_EVENTS",
     "address_of",
     "artifact",
     "block_hash",
