@@ -8,7 +8,7 @@ from eth_account import Account
 
 from grants import services
 from proposals.executions import NO_MATCH, executions_audit
-from tests.grants.test_payouts import accept, approved  # noqa: F401 (fixture)
+from tests.grants.test_payouts import accept, approved, fund_escrow  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.chain]
 WEI = 10**18
@@ -75,3 +75,22 @@ def test_payouts_no_milestone_allows_are_flagged(
     assert (wrong_address.matched, wrong_address.ok) == (f"milestone #{first.pk}", False)
     assert "not the application's payout address" in wrong_address.reason
     assert not executions_audit().ok
+
+
+def test_a_payout_beyond_the_program_budget_is_flagged(
+    approved,  # noqa: F811
+    chain,
+    steward,
+    django_capture_on_commit_callbacks,
+):
+    """The escrow holds more than the program's voted 1,000 JCT (an unvoted top-up); an unvoted
+    990 JCT payout leaves the accepted milestone's 50 JCT over the budget: both are flagged."""
+    milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
+    program_id = approved.program.escrow_program_id
+    fund_escrow(chain, program_id, 1_000 * WEI)
+    pay(chain, program_id, Account.create().address, 990 * WEI, "0x" + "cd" * 32)
+    pay(chain, program_id, approved.payout_address, int(milestone.amount), milestone.payout_ref)
+    rogue, legit = payout_rows()
+    assert (rogue.matched, rogue.ok) == (NO_MATCH, False)
+    assert (legit.matched, legit.ok) == (f"milestone #{milestone.pk}", False)
+    assert f"the program's payouts reach {1_040 * WEI} wei, over its budget" in legit.reason
