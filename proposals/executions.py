@@ -150,7 +150,8 @@ class _Payouts:
 def _safe_verdict(op: AuditedOperation, same_tx: list[AuditRow]) -> tuple[str, bool, str]:
     """A Safe execution is as good as what it did in its transaction."""
     if not same_tx:
-        return NO_MATCH, False, "the Safe did something that no proposal or payout covers"
+        did = f"called {op.safe_call}" if op.safe_call else "did something"
+        return NO_MATCH, False, f"the Safe {did}, which no proposal or payout covers"
     bad = [row for row in same_tx if not row.ok]
     matched = ", ".join(sorted({row.matched for row in same_tx}))
     if bad:

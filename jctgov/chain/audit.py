@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_utils import to_checksum_address
+from web3.exceptions import Web3Exception
+
 from jctgov.chain import client
 
 SCHEDULE, EXECUTE, CANCEL, SAFE_EXEC, PAYOUT = (
@@ -37,6 +40,7 @@ class AuditedOperation:
     ``operation``: the timelock operation id, the SafeTx hash, or the payout ref (0x hex).
     ``calls``: (target, value, data) of a schedule or execute, in batch order.
     ``payout``: {"program_id", "to", "amount", "remaining"} of a GrantEscrow payout.
+    ``safe_call``: for a Safe execution, what the SafeTx called, e.g. "Safe.changeThreshold".
     """
 
     kind: str
@@ -46,6 +50,7 @@ class AuditedOperation:
     operation: str
     calls: list[tuple[str, int, str]] = field(default_factory=list)
     payout: dict[str, Any] | None = None
+    safe_call: str = ""
 
 
 def audit_sources() -> dict[str, tuple[str, ...]]:
@@ -90,4 +95,33 @@ def chain_operations(
                 "amount": int(args["amount"]),
                 "remaining": int(args["remaining"]),
             }
+    for op in ops.values():
+        if op.kind == SAFE_EXEC:
+            op.safe_call = safe_call_of(op.tx_hash)
     return sorted(ops.values(), key=lambda o: (o.block_number, o.log_index))
+
+
+def safe_call_of(tx_hash: str) -> str:
+    """ "Contract.function" the Safe ran in ``tx_hash`` when it was a direct execTransaction on
+    the stewards' Safe (decoded with the deployed contracts' ABIs); "" when it can't be told."""
+    to, data = client.transaction_call(tx_hash)
+    safe = client.contract("Safe")
+    if to != safe.address:
+        return ""
+    try:
+        fn, args = safe.decode_function_input(data)
+        if fn.fn_name != "execTransaction":
+            return ""
+        names = {
+            client.address_of(n): n
+            for n, value in client.deployments().items()
+            if isinstance(value, str) and value.startswith("0x") and len(value) == 42
+        }
+        target = to_checksum_address(args["to"])
+        name = names.get(target)
+        if name is None:
+            return f"{target} (unknown contract)"
+        inner, _ = client.contract(name).decode_function_input(bytes(args["data"]))
+        return f"{name}.{inner.fn_name}"
+    except (ValueError, KeyError, FileNotFoundError, Web3Exception, client.ChainError):
+        return ""

@@ -416,7 +416,12 @@ def is_valid_erc1271_signature(address: str, hash32: bytes, signature: bytes | s
 
 # Event reads live in events.py, writes and dev helpers in tx.py (file size); both are part of
 # this module's interface.
-from jctgov.chain.events import INDEXED_EVENTS, chain_events, contract_events  # noqa: E402
+from jctgov.chain.events import (  # noqa: E402
+    INDEXED_EVENTS,
+    chain_events,
+    contract_events,
+    transaction_call,
+)
 from jctgov.chain.tx import (  # noqa: E402
     evm_increase_time,
     evm_mine,
@@ -458,6 +463,7 @@ __all__ = [
     "send_transaction",
     "set_deployments",
     "token_balance",
+    "transaction_call",
     "vejct_balance",
     "vejct_balance_at",
     "vejct_balances_at",

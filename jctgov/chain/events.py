@@ -70,3 +70,10 @@ def contract_events(
         )
     out.sort(key=lambda e: (e["block_number"], e["log_index"]))
     return out
+
+
+def transaction_call(tx_hash: str) -> tuple[str, bytes]:
+    """(to, input) of transaction ``tx_hash``: what its sender asked the chain to run."""
+    with _rpc("transaction"):
+        tx = get_web3().eth.get_transaction(tx_hash)
+    return to_checksum_address(tx["to"]) if tx.get("to") else "", bytes(tx["input"])

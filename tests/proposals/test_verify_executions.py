@@ -99,6 +99,16 @@ def test_an_operation_scheduled_without_a_proposal_is_flagged(passed, chain, cap
     assert forged.operation_id[:10] in page
 
 
+def test_a_safe_transaction_outside_the_timelock_is_flagged_with_what_it_did(db, chain, capsys):
+    safe = chain.contract("Safe")
+    tx = chain.as_proposer(safe.functions.changeThreshold(1))["tx_hash"]
+    with pytest.raises(CommandError):
+        verify(capsys)
+    [row] = [line.split("\t") for line in capsys.readouterr().out.splitlines() if tx in line]
+    assert row[2:5] == ["safe_exec", row[3], "NO MATCH"]
+    assert row[5] == "the Safe called Safe.changeThreshold, which no proposal or payout covers"
+
+
 def test_a_proposal_whose_tally_no_longer_verifies_is_flagged(passed, chain, capsys):
     schedule(chain, proposal_batch(passed))
     Vote.objects.filter(choice=2).update(power=1)  # the database now claims less Against power
