@@ -372,12 +372,14 @@ def operation_relay(*, operation_id: int, now: datetime | None = None) -> ChainO
 def _safe_precheck(op: ChainOperation) -> dict[str, Any] | None | bool:
     """Already relayed → its step; nonce taken → rebuilt (False); below threshold → back to
     collecting (False); else None (go on)."""
-    done = safe.find_execution(op.safe_tx_hash)
+    state = safe.safe_state()
+    # A SafeTx that ran used its nonce: only when the Safe's nonce moved past ours can it have
+    # run already (a crash after relaying), so only then are the Safe's logs read.
+    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None
     if done is not None:
         if not done["success"]:
             raise ApplicationError("The Safe transaction failed on chain.", code="safe_tx_failed")
         return done
-    state = safe.safe_state()
     if state.nonce > int(op.safe_nonce or 0):
         _release(op.pk)
         operations_rebuild_stale(state=state)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_abi import decode as abi_decode
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from hexbytes import HexBytes
 from safe_eth.safe.safe_signature import SafeSignature, SafeSignatureEOA, SafeSignatureType
 from safe_eth.safe.safe_tx import SafeTx
@@ -37,19 +38,26 @@ def safe_address() -> str:
     return client.address_of("Safe")
 
 
+_GET_OWNERS = function_signature_to_4byte_selector("getOwners()")
+_GET_THRESHOLD = function_signature_to_4byte_selector("getThreshold()")
+_NONCE = function_signature_to_4byte_selector("nonce()")
+
+
 def safe_state() -> SafeState:
-    """Owners, threshold and nonce of the stewards' Safe, read now from the chain."""
-    safe = client.contract("Safe")
-    with _rpc("Safe owners, threshold and nonce"):
-        owners = tuple(to_checksum_address(o) for o in safe.functions.getOwners().call())
-        threshold = int(safe.functions.getThreshold().call())
-        nonce = int(safe.functions.nonce().call())
-    return SafeState(safe.address, owners, threshold, nonce)
+    """Owners, threshold and nonce of the stewards' Safe, read now from the chain in one
+    Multicall3 round trip (the same block for all three)."""
+    address = safe_address()
+    owners_raw, threshold_raw, nonce_raw = client.multicall(
+        [(address, _GET_OWNERS), (address, _GET_THRESHOLD), (address, _NONCE)]
+    )
+    owners = tuple(to_checksum_address(o) for o in abi_decode(["address[]"], owners_raw or b"")[0])
+    threshold = int.from_bytes(threshold_raw or b"", "big")
+    nonce = int.from_bytes(nonce_raw or b"", "big")
+    return SafeState(address, owners, threshold, nonce)
 
 
 def safe_nonce() -> int:
-    with _rpc("Safe nonce"):
-        return int(client.contract("Safe").functions.nonce().call())
+    return safe_state().nonce
 
 
 def build_safe_tx(*, to: str, data: bytes | str, nonce: int, value: int = 0) -> SafeTx:

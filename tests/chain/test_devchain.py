@@ -142,3 +142,82 @@ def test_devchain_runs_in_the_foreground_until_stopped_and_keeps_its_chain(tmp_p
         assert escrow.functions.balanceOf(Account.from_key(DEV_KEYS[1]).address).call() > 0
     finally:
         assert _stop(proc) == 0
+
+
+def test_deploy_contracts_deploys_a_safe_of_the_given_owners_and_writes_the_file(
+    chain, tmp_path, monkeypatch, settings
+):
+    """`manage.py deploy_contracts` on a running chain: key from the environment, 2-of-3 Safe,
+    minDelay = --delay; a chain whose id differs from CHAIN_ID is refused."""
+    out = tmp_path / "deployments.json"
+    owners = ",".join(dev_address(i) for i in range(3))
+    url = chain.w3.provider.endpoint_uri
+    monkeypatch.delenv("JCTGOV_DEPLOYER_KEY", raising=False)
+    with pytest.raises(CommandError, match="no deployer key"):
+        call_command(
+            "deploy_contracts",
+            "--rpc",
+            url,
+            "--owners",
+            owners,
+            "--threshold",
+            "2",
+            "--delay",
+            "3600",
+            "--out",
+            str(out),
+        )
+    monkeypatch.setenv("JCTGOV_DEPLOYER_KEY", DEV_KEYS[5])
+    with pytest.raises(CommandError, match="between 1 and 3"):
+        call_command(
+            "deploy_contracts",
+            "--rpc",
+            url,
+            "--owners",
+            owners,
+            "--threshold",
+            "4",
+            "--delay",
+            "3600",
+            "--out",
+            str(out),
+        )
+    settings.CHAIN_ID = 1
+    with pytest.raises(CommandError, match="has id 31337, but CHAIN_ID is 1"):
+        call_command(
+            "deploy_contracts",
+            "--rpc",
+            url,
+            "--owners",
+            owners,
+            "--threshold",
+            "2",
+            "--delay",
+            "3600",
+            "--out",
+            str(out),
+        )
+    assert not out.exists()
+    settings.CHAIN_ID = 31337
+    call_command(
+        "deploy_contracts",
+        "--rpc",
+        url,
+        "--owners",
+        owners,
+        "--threshold",
+        "2",
+        "--delay",
+        "3600",
+        "--out",
+        str(out),
+    )
+    written = json.loads(out.read_text())
+    safe = client.contract("Safe", written["Safe"])
+    assert safe.functions.getOwners().call() == [dev_address(i) for i in range(3)]
+    assert safe.functions.getThreshold().call() == 2 == written["safe_threshold"]
+    timelock = client.contract("TimelockController", written["TimelockController"])
+    assert timelock.functions.getMinDelay().call() == 3600
+    proposer = timelock.functions.PROPOSER_ROLE().call()
+    assert timelock.functions.hasRole(proposer, written["Safe"]).call()
+    assert not timelock.functions.hasRole(proposer, dev_address(5)).call()  # not the deployer
