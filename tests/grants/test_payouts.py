@@ -17,7 +17,7 @@ from jctgov.chain import client
 from jctgov.chain.models import ChainOperation
 from jctgov.core.errors import ApplicationError
 from tests.factories import UserFactory
-from tests.grants.factories import WEI, approved_application, make_program
+from tests.grants.factories import WEI, approved_application, make_program, reviewed_application
 
 pytestmark = [pytest.mark.chain]
 MS = MilestoneState
@@ -260,7 +260,15 @@ def test_a_conflicted_steward_may_not_accept_or_sign_the_payout(
     conflicted = steward_grant(address=chain.accounts[1])
     program = make_program(budget=1_000 * WEI, reviewers=reviewers)
     fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
-    application = approved_application(program, other, reviewers, conflicted)
+    reviewed = reviewed_application(program, reviewers, conflicted)
+    with pytest.raises(ApplicationError) as err:  # nor decide their own application
+        services.application_decide(
+            application_id=reviewed.pk, actor=conflicted, approve=True, reason="Mine"
+        )
+    assert (err.value.code, err.value.status) == ("steward_conflicted", 403)
+    application = services.application_decide(
+        application_id=reviewed.pk, actor=other, approve=True, reason="Strong reviews"
+    )
     milestone = application.milestones.first()
     services.milestone_report(
         milestone_id=milestone.pk, actor=application.applicant, evidence_url="", text="Shipped"
