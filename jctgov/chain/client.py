@@ -422,61 +422,14 @@ def is_valid_erc1271_signature(
     return len(raw) >= 4 and raw[:4] == ERC1271_MAGIC
 
 
-# Events the indexer records, by emitting contract.
-INDEXED_EVENTS = {
-    "VotingEscrow": ("Deposit", "Withdraw"),
-    "ParameterStore": ("ParameterChanged",),
-    "VoteDelegation": ("DelegateChanged",),
-}
-# Deployed after the others existed: a deployments file without it simply has no delegations.
-_OPTIONAL_CONTRACTS = {"VoteDelegation"}
-
-
-def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
-    """Indexed events in [from_block, to_block], in chain order, as plain dicts:
-    {"event", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
-    decoders: dict[tuple[str, bytes], Any] = {}
-    for name, events in INDEXED_EVENTS.items():
-        if name in _OPTIONAL_CONTRACTS and not deployments().get(name):
-            continue
-        c = contract(name)
-        for event in events:
-            event_abi = getattr(c.events, event)()
-            decoders[(c.address, bytes.fromhex(str(event_abi.topic).removeprefix("0x")))] = (
-                event_abi
-            )
-    with _rpc("logs"):
-        logs = get_web3().eth.get_logs(
-            {
-                "fromBlock": int(from_block),
-                "toBlock": int(to_block),
-                "address": sorted({a for a, _ in decoders}),
-                "topics": [sorted({"0x" + t.hex() for _, t in decoders})],
-            }
-        )
-    out = []
-    for log in logs:
-        decoder = decoders.get((to_checksum_address(log["address"]), bytes(log["topics"][0])))
-        if decoder is None:
-            continue
-        decoded = decoder.process_log(log)
-        args = {
-            k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in decoded["args"].items()
-        }
-        out.append(
-            {
-                "event": decoded["event"],
-                "block_number": int(log["blockNumber"]),
-                "log_index": int(log["logIndex"]),
-                "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
-                "args": args,
-            }
-        )
-    out.sort(key=lambda e: (e["block_number"], e["log_index"]))
-    return out
-
-
-# Writes and dev helpers live in tx.py (file size); they are part of this module's interface.
+# Event reads live in events.py, writes and dev helpers in tx.py (file size); both are part of
+# this module's interface.
+from jctgov.chain.events import (  # noqa: E402
+    INDEXED_EVENTS,
+    chain_events,
+    contract_events,
+    transaction_call,
+)
 from jctgov.chain.tx import (  # noqa: E402
     evm_increase_time,
     evm_mine,
@@ -489,6 +442,7 @@ from jctgov.chain.tx import (  # noqa: E402
 __all__ = [
     "ChainError",
     "ChainUnavailable",
+    "INDEXED_EVENTS",
     "address_of",
     "artifact",
     "block_hash",
@@ -497,6 +451,7 @@ __all__ = [
     "chain_events",
     "event_logs",
     "contract",
+    "contract_events",
     "deployments",
     "evm_increase_time",
     "evm_mine",
@@ -516,6 +471,7 @@ __all__ = [
     "send_transaction",
     "set_deployments",
     "token_balance",
+    "transaction_call",
     "vejct_balance",
     "vejct_balance_at",
     "vejct_balances_at",

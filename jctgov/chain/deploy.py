@@ -7,7 +7,8 @@ Roles after ``deploy_all`` (no externally owned account holds any of them):
   canceller = the Safe only; executor = anyone (address(0) holds EXECUTOR_ROLE, OpenZeppelin's
   "open role"). Its admin argument is the zero address, so the timelock administers itself
   only: no deployer keeps a back door; role changes go through a timelocked operation.
-- ParameterStore: owned by the timelock.
+- ParameterStore: owned by the timelock, with every registered parameter's bounds
+  (``parameter_bounds``): out-of-bounds values revert on chain, whoever sends them.
 - GrantEscrow: DEFAULT_ADMIN_ROLE and FUNDER_ROLE to the timelock, PAYOUT_ROLE to the Safe.
 - The relayer (the worker's key) holds nothing: it only submits Safe transactions that already
   carry enough steward signatures, and executes ready timelock operations (open to anyone).
@@ -28,6 +29,7 @@ from web3.logs import DISCARD
 
 from jctgov.chain.client import artifact
 from jctgov.chain.devkeys import DEV_KEYS
+from jctgov.core.parameters import REGISTRY
 
 WEI = 10**18
 WEEK = 7 * 24 * 3600
@@ -81,6 +83,16 @@ def deploy_contract(w3: Web3, deployer_key: Any, name: str, *args: Any) -> str:
     """Deploy one artifact (e.g. "test/TestContractWallet") and return its checksummed address."""
     address, _ = _Sender(w3, deployer_key).deploy(name, *args)
     return address
+
+
+def parameter_bounds() -> tuple[list[bytes], list[int], list[int]]:
+    """(keys, mins, maxs) of the parameter registry: ParameterStore's constructor arguments."""
+    params = list(REGISTRY.values())
+    return (
+        [bytes.fromhex(p.chain_key[2:]) for p in params],
+        [p.min for p in params],
+        [p.max for p in params],
+    )
 
 
 def deploy_safe(
@@ -147,7 +159,7 @@ def deploy_all(
         "TimelockController", int(timelock_delay_s), [safe], [ZERO], ZERO
     )
     timelock = out["TimelockController"]
-    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock)
+    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock, *parameter_bounds())
     out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, safe)
     out["Multicall3"], _ = deployer.deploy("Multicall3")
     deploy_delegation(deployer, out)

@@ -52,10 +52,17 @@ def vejct_power(amount: int, unlock_time: int, t: int) -> int:
 
 
 class ParameterMirror(models.Model):
-    """Latest ParameterStore value per key hash (0x + 64 lower-case hex of keccak256(name))."""
+    """ParameterStore values per key hash (0x + 64 lower-case hex of keccak256(name)).
+
+    The mirror never trusts a chain value outside the registry's bounds (a store deployed
+    without them, or bounds widened on chain): ``value`` is the last value inside the bounds
+    (None: none yet, the default holds) and ``out_of_range_value`` the raw chain value while the
+    latest event carried one. ``block_number``/``tx_hash`` are those of the latest event.
+    """
 
     key_hash = models.CharField(max_length=66, unique=True)
-    value = Uint256Field()
+    value = Uint256Field(null=True, blank=True)
+    out_of_range_value = Uint256Field(null=True, blank=True)
     block_number = models.BigIntegerField()
     tx_hash = models.CharField(max_length=66)
 

@@ -74,18 +74,38 @@ def _encode(contract_name: str, fn: str, *args: Any) -> bytes:
     return bytes.fromhex(data[2:])
 
 
+# The parameter whose value is also the timelock's own minDelay (kept in step on chain).
+TIMELOCK_DELAY_KEY = "governance.timelock_delay_s"
+
+
 def parameter_calls(changes: Sequence[tuple[str, int]]) -> list[Call]:
-    """ParameterStore.setParameter(keccak256(key), value) for each change."""
+    """ParameterStore.setParameter(keccak256(key), value) for each change; a change of
+    governance.timelock_delay_s also calls TimelockController.updateDelay(value), which only
+    the timelock itself may call (so the call targets the timelock), keeping minDelay equal to
+    the parameter."""
     store = client.address_of("ParameterStore")
-    return [
-        Call(
-            store,
-            0,
-            _encode("ParameterStore", "setParameter", client.parameter_key_hash(key), int(value)),
-            f"set {key} = {value}",
+    calls = []
+    for key, value in changes:
+        calls.append(
+            Call(
+                store,
+                0,
+                _encode(
+                    "ParameterStore", "setParameter", client.parameter_key_hash(key), int(value)
+                ),
+                f"set {key} = {value}",
+            )
         )
-        for key, value in changes
-    ]
+        if key == TIMELOCK_DELAY_KEY:
+            calls.append(
+                Call(
+                    client.address_of("TimelockController"),
+                    0,
+                    _encode("TimelockController", "updateDelay", int(value)),
+                    f"set the timelock's minimum delay to {value} s",
+                )
+            )
+    return calls
 
 
 def grant_budget_calls(program_id: int, amount: int) -> list[Call]:
