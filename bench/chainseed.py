@@ -43,7 +43,15 @@ def _tx(sender: str, data: str, to: str, nonce: int, gas: int) -> tuple[str, lis
     )
 
 
+PHASE_BLOCK = 2_000  # transactions per mined block: 10,000 in one block stalls a busy Anvil
+
+
 def _mine_phase(url: str, phase: list[tuple[str, list]]) -> None:
+    for start in range(0, len(phase), PHASE_BLOCK):
+        _mine_block(url, phase[start : start + PHASE_BLOCK])
+
+
+def _mine_block(url: str, phase: list[tuple[str, list]]) -> None:
     hashes = [a["result"] for a in rpc_batch(url, phase)]
     pending, deadline = list(hashes), time.monotonic() + 120
     while pending and time.monotonic() < deadline:

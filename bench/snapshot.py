@@ -115,7 +115,8 @@ def main() -> None:
         deployments = deploy_all(
             client.get_web3(),
             DEV_KEYS[0],
-            executor_address=dev_address(0),
+            safe_owners=[dev_address(0)],
+            safe_threshold=1,
             timelock_delay_s=60,
             seed=False,
         )

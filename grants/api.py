@@ -314,7 +314,7 @@ class ApplicationDecideApi(APIView):
             **error_responses(
                 {
                     400: ["reason_required", "text_too_long"],
-                    403: ["not_steward"],
+                    403: ["not_steward", "steward_conflicted"],
                     404: ["application_not_found"],
                     409: ["application_already_decided", "not_enough_reviews", "budget_exceeded"],
                 }
@@ -439,13 +439,13 @@ class MilestoneAcceptApi(APIView):
             200: MilestoneSerializer,
             **error_responses(
                 {
-                    403: ["not_steward"],
+                    403: ["not_steward", "steward_conflicted"],
                     404: ["milestone_not_found"],
                     409: ["milestone_not_acceptable"],
                 }
             ),
         },
-        summary="Accept a reported milestone (steward); the payout is sent by a worker",
+        summary="Accept a reported milestone (steward); stewards then sign its payout SafeTx",
     )
     def post(self, request, milestone_id: int):
         milestone = services.milestone_accept(milestone_id=milestone_id, actor=request.user)

@@ -274,3 +274,22 @@ def program_export_csv(program: Program, user: Any = None) -> str:
         rows = rows.filter(state__in=DECIDED_STATES)
     writer.writerows(_export_rows(rows))
     return out.getvalue()
+
+
+def milestone_payout_operations(application: Any) -> list[dict[str, Any]]:
+    """The payout Safe transactions of an application's milestones still taking signatures
+    (k of M, who signed, decoded), each with its milestone's position. Two queries."""
+    from jctgov.chain.models import ChainOperation
+    from jctgov.chain.presenters import operation_data
+
+    positions = dict(application.milestones.values_list("pk", "position"))
+    rows = (
+        ChainOperation.objects.filter(
+            subject_type="grants.milestone",
+            subject_id__in=list(positions),
+            state__in=("collecting", "ready"),
+        )
+        .exclude(safe="")
+        .prefetch_related("signatures")
+    )
+    return [{**operation_data(op), "position": positions[op.subject_id]} for op in rows]

@@ -127,6 +127,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "program": application.program,
             "description_html": render_markdown(application.description),
             "milestones": list(application.milestones.all()),
+            "payouts": selectors.milestone_payout_operations(application),
             "reviews": reviews,
             "breakdown": selectors.rubric_breakdown(rubric, reviews_for_means) if reviews else [],
             "is_applicant": is_applicant,

@@ -37,6 +37,7 @@ BEAT_SCHEDULE.update(
 BEAT_SCHEDULE.update(
     {
         "chain-index-events": {"task": "jctgov.chain.tasks.index_chain", "schedule": 5.0},
+        "chain-operations-due": {"task": "jctgov.chain.tasks.operations_due", "schedule": 30.0},
     }
 )
 

@@ -257,13 +257,22 @@ MARKET_JCT_USD_PRICE = env("JCTGOV_JCT_USD_PRICE", "0.10" if DEBUG else "")
 # `manage.py up` turns this on (unless --no-demo): the beat then sends heartbeats for the demo
 # nodes of `seed_demo` (Node.simulated) so the demo market stays alive. Never real nodes.
 MARKET_SIMULATE_DEMO_NODES = envbool("JCTGOV_SIMULATE_DEMO_NODES", False)
-# The executor key signs timelock and escrow transactions. It comes from the environment only.
+# The relayer key (historically "executor") pays gas to submit Safe transactions that already
+# carry enough steward signatures, and executes ready timelock operations (open to anyone). It
+# holds no role on any contract. It comes from the environment (or a keystore) only.
 JCTGOV_EXECUTOR_KEY = env("JCTGOV_EXECUTOR_KEY", "")
 JCTGOV_EXECUTOR_KEYSTORE = env("JCTGOV_EXECUTOR_KEYSTORE", "")
 JCTGOV_EXECUTOR_KEYSTORE_PASSWORD = env("JCTGOV_EXECUTOR_KEYSTORE_PASSWORD", "")
 # How long a worker's claim on a chain write (a timelock step, a payout) lasts. A worker that
 # crashed mid-step leaves its claim behind; after this long another may reconcile from the chain.
 JCTGOV_CHAIN_LEASE_S = envint("JCTGOV_CHAIN_LEASE_S", 300)
+# The default of governance.timelock_delay_s, which is also the timelock's on-chain minDelay at
+# deploy. Two days in production; `make run` sets a short dev delay (JCTGOV_TIMELOCK_DELAY_S=120).
+# The stewards' Safe a dev chain deploys (`manage.py devchain`, `make run`): owners
+# comma-separated (default: Anvil account #0, the demo steward) and threshold.
+JCTGOV_SAFE_OWNERS = env("JCTGOV_SAFE_OWNERS", "")
+JCTGOV_SAFE_THRESHOLD = envint("JCTGOV_SAFE_THRESHOLD", 1)
+JCTGOV_TIMELOCK_DELAY_S = envint("JCTGOV_TIMELOCK_DELAY_S", 2 * 24 * 3600)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")

@@ -46,7 +46,18 @@ class ParameterListApi(APIView):
         min = TOKEN(help_text="inclusive lower bound")
         max = TOKEN(help_text="inclusive upper bound")
         default = TOKEN(help_text="in force until the chain sets a value")
-        current = TOKEN(help_text="the value in force: mirrored from ParameterStore, else default")
+        current = TOKEN(
+            help_text="the value in force: mirrored from ParameterStore when inside the bounds, "
+            "else the last such value, else the default"
+        )
+        source = serializers.ChoiceField(
+            choices=["chain", "default"], help_text="where `current` comes from"
+        )
+        chain_value_out_of_range = TOKEN(
+            allow_null=True,
+            help_text="the raw ParameterStore value while it lies outside the bounds "
+            "(never used: `current` keeps the last valid value); null when in range",
+        )
         description = serializers.CharField()
         chain_key = serializers.CharField(help_text="ParameterStore key: keccak256(key)")
 
@@ -54,9 +65,7 @@ class ParameterListApi(APIView):
         responses=OutputSerializer(many=True), summary="Governable parameters, with current values"
     )
     def get(self, request):
-        values = registry.current_values()
-        rows = [{**p.as_dict(), "current": values[p.key]} for p in registry.REGISTRY.values()]
-        return Response(self.OutputSerializer(rows, many=True).data)
+        return Response(self.OutputSerializer(registry.parameter_rows(), many=True).data)
 
 
 class ProposalSummarySerializer(serializers.Serializer):

@@ -98,7 +98,7 @@ class ExecutionSerializer(serializers.Serializer):
     grace_deadline = serializers.DateTimeField(
         allow_null=True, help_text="succeeded and not queued by then: expired"
     )
-    waiting_for_executor = serializers.BooleanField(help_text="approved, but no executor key")
+    waiting_for_executor = serializers.BooleanField(help_text="approved, but no relayer key")
     operation_id = serializers.CharField(allow_null=True, help_text="hashOperationBatch, salt=uid")
     delay_s = serializers.IntegerField(allow_null=True)
     schedule_tx = serializers.CharField(allow_null=True)
@@ -112,6 +112,17 @@ class ExecutionSerializer(serializers.Serializer):
     retrying = serializers.BooleanField(help_text="the last attempt could not reach the chain")
     failure_code = serializers.CharField(allow_null=True)
     failure_reason = serializers.CharField(allow_null=True)
+    approval = serializers.DictField(
+        allow_null=True,
+        help_text="the Safe's scheduleBatch SafeTx: k of M signatures, who signed, decoded "
+        "(GET /api/v1/chain/operations/{id} for its typed data)",
+    )
+    cancellation = serializers.DictField(
+        allow_null=True, help_text="a pending Safe cancel SafeTx, with its signatures"
+    )
+    rebuilt_reason = serializers.CharField(
+        help_text="why the approval SafeTx was rebuilt (its Safe nonce was used): sign again"
+    )
 
 
 class ProposalDetailSerializer(serializers.Serializer):

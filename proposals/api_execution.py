@@ -1,4 +1,5 @@
-"""Execution API: a steward approves a passed proposal, or retries a failed execution.
+"""Execution API: the Safe transaction stewards sign to approve a passed proposal, and a
+steward's retry of a failed execution.
 
 HTTP ↔ service translation only; the error codes of each operation are listed in the schema.
 """
@@ -11,8 +12,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.chain.api import OperationSerializer
+from jctgov.chain.presenters import operation_data
 from jctgov.core.schema import error_responses
 from proposals import services
 from proposals.api_docs import ProposalDetailSerializer
@@ -45,13 +49,37 @@ def _steward_action(
     return StewardActionApi
 
 
-ProposalQueueApi = _steward_action(
-    services.proposal_approve,
-    summary="Approve a succeeded proposal for execution through the timelock (stewards)",
-    description="Idempotent. A worker then schedules the timelock batch (salt = uid) and "
-    "executes it once the delay has passed; the proposal's `execution` shows each step.",
-    extra={409: ["invalid_state", "execution_grace_passed"]},
-)
+class ProposalApprovalApi(APIView):
+    """POST: open (idempotently) the stewards' Safe transaction that schedules the proposal's
+    timelock batch, and answer it with its typed data; stewards sign it from their wallets and
+    POST the signatures to ``/api/v1/chain/operations/{id}/signatures``."""
+
+    authentication_classes: list = []
+    throttle_scope = "vote"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OperationSerializer,
+            **error_responses(
+                {
+                    404: ["proposal_not_found"],
+                    409: ["invalid_state", "execution_grace_passed"],
+                    503: ["chain_unavailable"],
+                }
+            ),
+        },
+        summary="The Safe transaction that approves a succeeded proposal (for stewards to sign)",
+        description="Idempotent: one live operation per proposal. At the Safe's threshold a "
+        "worker relays it (scheduleBatch, salt = uid, delay = governance.timelock_delay_s); "
+        "the timelock batch executes once the delay has passed.",
+    )
+    def post(self, request, proposal_id: int):
+        op = services.proposal_approval_open(proposal_id=proposal_id)
+        return Response(operation_data(op, typed=True))
+
+
 ProposalRetryExecutionApi = _steward_action(
     services.proposal_retry_execution,
     summary="Retry a failed execution (stewards)",

@@ -15,9 +15,9 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/votes", api.VotesApi.as_view(), name="votes"),
     path("proposals/<int:proposal_id>/power", api.VotingPowerApi.as_view(), name="power"),
     path(
-        "proposals/<int:proposal_id>/queue",
-        api_execution.ProposalQueueApi.as_view(),
-        name="queue",
+        "proposals/<int:proposal_id>/approval",
+        api_execution.ProposalApprovalApi.as_view(),
+        name="approval",
     ),
     path(
         "proposals/<int:proposal_id>/retry-execution",

@@ -95,10 +95,30 @@ def proposal_content_data(proposal: Proposal) -> dict[str, Any]:
     }
 
 
+def proposal_operations(proposal: Proposal) -> list[dict[str, Any]]:
+    """The proposal's Safe transactions and timelock calls, newest last (one query + one for
+    the signatures)."""
+    from jctgov.chain.models import ChainOperation
+    from jctgov.chain.presenters import operation_data
+
+    rows = ChainOperation.objects.filter(
+        subject_type="proposals.proposal", subject_id=proposal.pk
+    ).prefetch_related("signatures")
+    return [operation_data(op) for op in rows]
+
+
 def execution_data(proposal: Proposal) -> dict[str, Any] | None:
-    """The execution timeline: approval, timelock schedule, ready time, execution or failure."""
+    """The execution timeline: the stewards' signatures (k of M), timelock schedule, ready
+    time, execution or failure, and a pending cancellation."""
     if proposal.state not in EXECUTION_STATES and not proposal.approved_at:
         return None
+    operations = proposal_operations(proposal)
+    live = {
+        op["kind"]: op
+        for op in operations
+        if op["state"] in ("collecting", "ready", "sending", "done")
+    }
+    rebuilt = [op for op in operations if op["state"] == "superseded"]
     waiting = (
         proposal.state == ProposalState.SUCCEEDED
         and proposal.approved_at is not None
@@ -125,6 +145,11 @@ def execution_data(proposal: Proposal) -> dict[str, Any] | None:
         and proposal.failure_code == "chain_unavailable",
         "failure_code": proposal.failure_code or None,
         "failure_reason": proposal.failure_reason or None,
+        "approval": live.get("schedule"),
+        "cancellation": live.get("cancel") if proposal.state != ProposalState.CANCELLED else None,
+        "rebuilt_reason": live["schedule"]["rebuilt_reason"]
+        if "schedule" in live and live["schedule"]["state"] == "collecting"
+        else (rebuilt[-1]["rebuilt_reason"] if rebuilt and "schedule" not in live else ""),
     }
 
 

@@ -146,6 +146,32 @@ def vote_of(proposal: Proposal, voter: str) -> Vote | None:
     return Vote.objects.filter(proposal=proposal, voter=voter, counted=True).first()
 
 
+def pending_safe_operations() -> list[dict[str, object]]:
+    """Every Safe transaction still taking signatures (approvals, cancellations, payouts), with
+    k of M and the decoded action: what a steward signs from the console."""
+    from jctgov.chain.models import ChainOperation
+    from jctgov.chain.presenters import operation_data
+
+    rows = (
+        ChainOperation.objects.filter(state__in=("collecting", "ready"))
+        .exclude(safe="")
+        .prefetch_related("signatures")
+        .order_by("safe_nonce", "id")
+    )
+    return [
+        {**operation_data(op), "link": _subject_link(op.subject_type, op.subject_id)} for op in rows
+    ]
+
+
+def _subject_link(subject_type: str, subject_id: int) -> str:
+    if subject_type == "proposals.proposal":
+        return f"/proposals/{subject_id}/"
+    from grants.models import Milestone
+
+    milestone = Milestone.objects.filter(pk=subject_id).only("application_id").first()
+    return f"/grants/applications/{milestone.application_id}/" if milestone else ""
+
+
 def execution_console(*, now=None) -> dict[str, object]:
     """The steward console: what awaits approval, what is queued (and ready), what failed."""
     from django.db.models import Q
@@ -158,8 +184,10 @@ def execution_console(*, now=None) -> dict[str, object]:
     queued = list(base.filter(state=S.QUEUED))
     for proposal in queued:
         proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now
+    awaiting = list(base.filter(state=S.SUCCEEDED, approved_at__isnull=True))
     return {
-        "awaiting_approval": base.filter(state=S.SUCCEEDED, approved_at__isnull=True),
+        "awaiting_approval": awaiting,
+        "pending_signatures": pending_safe_operations(),
         "approved": base.filter(state=S.SUCCEEDED, approved_at__isnull=False),
         "queued": queued,
         "failed": base.filter(state=S.FAILED),

@@ -5,9 +5,12 @@ from proposals import views
 app_name = "proposals"
 
 urlpatterns = [
+    path("parameters/", views.parameter_list, name="parameters"),
+    path("parameters/<str:key>/", views.parameter_detail, name="parameter"),
     path("proposals/", views.proposal_list, name="list"),
     path("proposals/new/", views.proposal_form, name="new"),
     path("proposals/steward/", views.steward_console, name="steward"),
+    path("proposals/executions/", views.executions, name="executions"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="detail"),
     path("proposals/<int:proposal_id>/edit/", views.proposal_form, name="edit"),
 ]

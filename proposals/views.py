@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from jctgov.chain import client as chain_client
 from jctgov.core import parameters as registry
+from jctgov.core.errors import ApplicationError
 from jctgov.core.pagination import paginate
 from jctgov.market.presenters import proposal_replay_preview
 from proposals import caching, selectors
+from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
 from proposals.services.execution import executor_configured
@@ -125,6 +129,20 @@ def proposal_detail(request, proposal_id: int):
     )
 
 
+def parameter_list(request):
+    """Every parameter in force, its bounds and where the value comes from."""
+    return render(request, "proposals/parameters.html", {"parameters": registry.parameter_rows()})
+
+
+def parameter_detail(request, key: str):
+    """One parameter; says "chain value out of range" (with the raw value) when the chain
+    holds a value outside the bounds, which is never used."""
+    row = next((p for p in registry.parameter_rows() if p["key"] == key), None)
+    if row is None:
+        raise Http404("No such parameter.")
+    return render(request, "proposals/parameter_detail.html", {"p": row})
+
+
 @login_required
 def proposal_form(request, proposal_id: int | None = None):
     proposal = None
@@ -135,15 +153,10 @@ def proposal_form(request, proposal_id: int | None = None):
     kind = proposal.kind if proposal else request.GET.get("kind", ProposalKind.PARAMETERS)
     if kind not in ProposalKind.values:
         kind = ProposalKind.PARAMETERS
-    values = registry.current_values()
     # Numbers as strings: token bounds reach 10^27 wei, beyond a JS number's exact range.
     params = [
-        {
-            **p.as_dict(),
-            **{k: str(v) for k, v in p.as_dict().items() if k in ("min", "max", "default")},
-            "current": str(values[p.key]),
-        }
-        for p in registry.REGISTRY.values()
+        {**row, **{k: str(row[k]) for k in ("min", "max", "default", "current")}}
+        for row in registry.parameter_rows()
     ]
     return render(
         request,
@@ -161,6 +174,33 @@ def proposal_form(request, proposal_id: int | None = None):
                 "discussion_url": proposal.discussion_url if proposal else "",
                 "payload": proposal.payload if proposal else None,
             },
+        },
+    )
+
+
+EXECUTIONS_PER_PAGE = 50
+
+
+def executions(request):
+    """Public audit: every operation on chain and what it matched (verify_executions' rows),
+    newest first. Built once per head block (reading the chain and re-verifying tallies)."""
+    try:
+        head = chain_client.head_block()
+        report = caching.cached(
+            caching.key("executions-audit", head), lambda: executions_audit(to_block=head)
+        )
+    except ApplicationError as exc:
+        return render(request, "proposals/executions.html", {"error": exc.message}, status=503)
+    page = Paginator(report.rows[::-1], EXECUTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "proposals/executions.html",
+        {
+            "page": page,
+            "total": len(report.rows),
+            "unmatched": len(report.unmatched),
+            "from_block": report.from_block,
+            "to_block": report.to_block,
         },
     )
 

@@ -1,23 +1,25 @@
 """Milestones: planned → reported → accepted → paying → paid (or failed, retryable).
 
-Payouts go through ``GrantEscrow.payoutOnce(id, to, amount, ref)`` with a deterministic ``ref``
-per milestone, so they happen exactly once:
+A payout is one operation of the chain-operation kit (``jctgov.chain.operations``): the
+stewards sign the Safe's ``GrantEscrow.payoutOnce(id, to, amount, ref)`` SafeTx (k of M) from
+the milestone page or the console, and at the threshold a worker relays it (accepted →
+paying → paid). ``ref`` is deterministic per milestone, so it happens exactly once:
 
-1. *Claim* with a conditional update (accepted → paying, or a paying row whose lease expired):
-   of several workers handed the same milestone, exactly one proceeds.
-2. *Reconcile before sending*: if the escrow already marks ``ref`` paid (a worker crashed after
-   sending), read the ``Payout`` event for the tx hash and block instead of sending again.
-3. Refuse before sending when the escrow's ``remaining(id)`` is below the amount.
-4. Send; if it reverts with ``AlreadyPaid`` (a concurrent or earlier send landed), reconcile.
+1. the kit claims the operation, and finds an ``ExecutionSuccess`` for its SafeTx (a worker
+   crashed after relaying) before sending anything;
+2. *reconcile before sending*: if the escrow already marks ``ref`` paid, the ``Payout`` event
+   gives the tx hash and block instead of a second send;
+3. refuse before sending when the escrow's ``remaining(id)`` is below the amount.
 The chain refuses a second payout of a ref and anything above the program's remaining budget.
+A steward who is the applicant or the payout address may neither accept the milestone nor
+sign its payout (conflict of interest), even though the Safe would take the signature.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +33,10 @@ from grants.services.common import (
     require_state,
     require_steward,
 )
-from jctgov.chain.client import ChainError, ChainUnavailable
+from jctgov.chain import client as chain
+from jctgov.chain import operations as ops
+from jctgov.chain.client import ChainUnavailable
+from jctgov.chain.models import ChainOperation, OperationKind
 from jctgov.core.errors import ApplicationError, Forbidden
 from jctgov.core.services import audit_record
 from jctgov.notify.services import emit
@@ -39,17 +44,35 @@ from jctgov.wallets.models import User
 
 MS = MilestoneState
 MAX_REPORT = 10_000
-
-
-def _payout_lease() -> timedelta:
-    """A worker that claimed a payout and then vanished (killed, host lost) holds it this long."""
-    return timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
+SUBJECT = "grants.milestone"
 
 
 def _enqueue_payout(milestone_id: int) -> None:
     from grants.tasks import pay_milestone
 
     transaction.on_commit(lambda: pay_milestone.delay(milestone_id))
+
+
+def conflicted_addresses(application: Application) -> set[str]:
+    """Who may not decide, accept or sign for this application: its applicant and payee."""
+    found = {application.payout_address or ""}
+    if application.applicant_id:
+        found.add(application.applicant.address or "")
+    return {a.lower() for a in found if a}
+
+
+def require_not_conflicted(actor: User, application: Application, what: str) -> None:
+    """Conflicts of interest (issue 12, item 5): refused with ``steward_conflicted``."""
+    if (actor.address or "").lower() in conflicted_addresses(application):
+        raise Forbidden(
+            f"You are the applicant or the payout address of this application: another steward "
+            f"must {what}.",
+            code="steward_conflicted",
+        )
+
+
+def payout_operation(milestone_id: int) -> ChainOperation | None:
+    return ops.live_operation(SUBJECT, milestone_id, OperationKind.PAYOUT)
 
 
 @transaction.atomic
@@ -104,12 +127,14 @@ def milestone_report(
 
 @transaction.atomic
 def milestone_accept(*, milestone_id: int, actor: User, now: datetime | None = None) -> Milestone:
-    """Steward accepts a reported milestone; the payout task is enqueued once this commits."""
+    """Steward accepts a reported milestone (not the applicant or payee: ``steward_conflicted``);
+    the payout task, which opens the Safe transaction for signatures, runs once this commits."""
     require_steward(actor)
     milestone = locked(Milestone, milestone_id, "milestone_not_found", "milestone")
     require_state(
         milestone, (MS.REPORTED,), code="milestone_not_acceptable", action="accept this milestone"
     )
+    require_not_conflicted(actor, milestone.application, "accept this milestone")
     program = milestone.application.program
     milestone.state, milestone.accepted_by, milestone.accepted_at = (
         MS.ACCEPTED,
@@ -143,91 +168,123 @@ def milestone_retry_payout(*, milestone_id: int, actor: User) -> Milestone:
     require_state(
         milestone, (MS.FAILED,), code="milestone_not_retryable", action="retry this payout"
     )
-    milestone.state, milestone.failure_code, milestone.failure_reason = MS.ACCEPTED, "", ""
+    op = payout_operation(milestone.pk)
+    to_state = MS.PAYING if op is not None and op.state == "ready" else MS.ACCEPTED
+    milestone.state, milestone.failure_code, milestone.failure_reason = to_state, "", ""
     milestone.save(update_fields=["state", "failure_code", "failure_reason"])
     audit_record(
         subject=milestone,
         action="milestone_payout_retried",
         actor=actor,
         from_state=MS.FAILED,
-        to_state=MS.ACCEPTED,
+        to_state=to_state,
     )
+    if op is not None:
+        ops.operation_clear_failure(operation_id=op.pk)
     _enqueue_payout(milestone.pk)
     return milestone
 
 
-def _claim(milestone_id: int, now: datetime) -> bool:
-    """Exactly one caller wins: accepted → paying, or take over a paying row whose lease lapsed."""
-    with transaction.atomic():
-        if Milestone.objects.filter(pk=milestone_id, state=MS.ACCEPTED).update(
-            state=MS.PAYING, payout_claimed_at=now
-        ):
-            milestone = Milestone.objects.get(pk=milestone_id)
-            audit_record(
-                subject=milestone,
-                action="milestone_payout_claimed",
-                from_state=MS.ACCEPTED,
-                to_state=MS.PAYING,
-            )
-            return True
-    stale = Q(payout_claimed_at__isnull=True) | Q(payout_claimed_at__lt=now - _payout_lease())
-    return bool(
-        Milestone.objects.filter(stale, pk=milestone_id, state=MS.PAYING).update(
-            payout_claimed_at=now
-        )
+def payout_operation_open(milestone: Milestone) -> ChainOperation:
+    """The Safe's ``payoutOnce`` SafeTx of an accepted milestone (opened once)."""
+    existing = payout_operation(milestone.pk)
+    if existing is not None:
+        return existing
+    program, application = milestone.application.program, milestone.application
+    return ops.operation_open(
+        kind=OperationKind.PAYOUT,
+        subject_type=SUBJECT,
+        subject_id=milestone.pk,
+        to=chain.address_of("GrantEscrow"),
+        data=escrow.payout_data(
+            escrow_program_id=program.escrow_program_id,
+            to=application.payout_address,
+            amount=int(milestone.amount),
+            ref=milestone.payout_ref,
+        ),
+        description=(
+            f"GrantEscrow.payoutOnce: {milestone.amount} JCT wei of program "
+            f"{program.escrow_program_id} to {application.payout_address} "
+            f"(milestone {milestone.position} of application {application.pk}, "
+            f"ref {milestone.payout_ref})"
+        ),
     )
 
 
 def milestone_pay(*, milestone_id: int, now: datetime | None = None) -> Milestone:
-    """Pay an accepted milestone through GrantEscrow: at most once, reconciled with the chain.
+    """Task body: open the payout's Safe transaction (for the stewards' signatures) and relay
+    it once they reach the threshold: at most once, reconciled with the chain.
 
-    Safe under duplicate delivery (the claim), after a crash at any point (the escrow's
-    ``paidRefs`` + ``Payout`` event), and concurrent sends (``payoutOnce`` reverts the second).
-    Raises ChainUnavailable (lease released) so the task retries later; permanent refusals
-    leave the milestone ``failed`` with a code and a message a steward can act on.
+    Idempotent: below the threshold nothing is sent; duplicate deliveries and a crash at any
+    point are the kit's claim and reconciliation (module docstring). Raises ChainUnavailable
+    so the task retries later; refusals leave the milestone ``failed`` with a code and message.
     """
-    now = now or timezone.now()
-    if not _claim(milestone_id, now):
-        return Milestone.objects.get(pk=milestone_id)
     milestone = Milestone.objects.select_related("application__program").get(pk=milestone_id)
+    if milestone.state not in (MS.ACCEPTED, MS.PAYING):
+        return milestone
+    op = payout_operation_open(milestone)
+    if op.state in ("ready", "sending"):
+        ops.operation_relay(operation_id=op.pk, now=now)
+    return Milestone.objects.get(pk=milestone_id)
+
+
+# --- what the kit asks before sending, and the records ---------------------------------------
+
+
+def _check_payout(op: ChainOperation) -> dict[str, Any] | None:
+    milestone = Milestone.objects.select_related("application__program").get(pk=op.subject_id)
     program, to = milestone.application.program, milestone.application.payout_address
     where = {"escrow_program_id": program.escrow_program_id, "to": to, "ref": milestone.payout_ref}
-    try:
-        if escrow.ref_paid(milestone.payout_ref):
-            return _record_paid(milestone_id, escrow.find_payout(**where), reconciled=True)
-        left = escrow.remaining(program.escrow_program_id)
-        if left < milestone.amount:
-            return _record_failed(
-                milestone_id,
-                "escrow_insufficient",
-                f"The escrow holds {left} wei for program {program.escrow_program_id}; "
-                f"this payout needs {milestone.amount} wei. Top the program up, then retry.",
+    if escrow.ref_paid(milestone.payout_ref):
+        found = escrow.find_payout(**where)
+        if not found:
+            raise ChainUnavailable(
+                "The escrow marks this payout done; its event is not visible yet."
             )
-        try:
-            result = escrow.send_payout(amount=int(milestone.amount), **where)
-        except ChainError as exc:
-            if "AlreadyPaid" not in exc.message:
-                raise
-            # Another send of this ref landed between our check and our send: record that one.
-            return _record_paid(milestone_id, escrow.find_payout(**where), reconciled=True)
-        return _record_paid(milestone_id, result)
-    except ChainUnavailable:
-        Milestone.objects.filter(pk=milestone_id, state=MS.PAYING).update(payout_claimed_at=None)
-        raise
-    except ChainError as exc:
-        if exc.code == "executor_unavailable":
-            return _record_waiting(milestone_id, exc.message)
-        return _record_failed(milestone_id, exc.code, exc.message)
+        return found
+    left = escrow.remaining(program.escrow_program_id)
+    if left < milestone.amount:
+        raise ApplicationError(
+            f"The escrow holds {left} wei for program {program.escrow_program_id}; "
+            f"this payout needs {milestone.amount} wei. Top the program up, then retry.",
+            code="escrow_insufficient",
+        )
+    return None
+
+
+def _on_payout_ready(op: ChainOperation) -> None:
+    milestone = Milestone.objects.select_for_update().get(pk=op.subject_id)
+    if milestone.state != MS.ACCEPTED:
+        return
+    milestone.state, milestone.payout_claimed_at = MS.PAYING, timezone.now()
+    milestone.failure_code = milestone.failure_reason = ""
+    milestone.save(update_fields=["state", "payout_claimed_at", "failure_code", "failure_reason"])
+    audit_record(
+        subject=milestone,
+        action="milestone_payout_signed",
+        from_state=MS.ACCEPTED,
+        to_state=MS.PAYING,
+        data={"safe_tx_hash": op.safe_tx_hash},
+    )
+
+
+def _on_payout_done(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> None:
+    _record_paid(op.subject_id, step, reconciled=reconciled)
+
+
+def _on_payout_failed(op: ChainOperation, code: str, reason: str) -> None:
+    _record_failed(op.subject_id, code, reason)
+
+
+def _payout_conflicts(op: ChainOperation) -> set[str]:
+    milestone = Milestone.objects.select_related("application__applicant").get(pk=op.subject_id)
+    return conflicted_addresses(milestone.application)
 
 
 @transaction.atomic
 def _record_paid(
-    milestone_id: int, result: dict[str, Any] | None, *, reconciled: bool = False
+    milestone_id: int, result: dict[str, Any], *, reconciled: bool = False
 ) -> Milestone:
-    if not result:
-        raise ChainUnavailable(
-            "The escrow marks this payout done but its event is not visible yet."
-        )
     milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
     if milestone.state == MS.PAID:
         return milestone
@@ -267,37 +324,40 @@ def _record_paid(
 @transaction.atomic
 def _record_failed(milestone_id: int, code: str, message: str) -> Milestone:
     milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
-    if milestone.state != MS.PAYING:
+    if milestone.state not in (MS.PAYING, MS.ACCEPTED):
         return milestone
+    before = milestone.state
     milestone.state, milestone.failure_code, milestone.failure_reason = MS.FAILED, code, message
     milestone.payout_claimed_at = None
     milestone.save(update_fields=["state", "failure_code", "failure_reason", "payout_claimed_at"])
     audit_record(
         subject=milestone,
         action="milestone_payout_failed",
-        from_state=MS.PAYING,
+        from_state=before,
         to_state=MS.FAILED,
         data={"code": code, "message": message},
     )
     return milestone
 
 
-@transaction.atomic
-def _record_waiting(milestone_id: int, message: str) -> Milestone:
-    """No executor key: back to accepted, so the reconcile beat pays it once a key is set."""
-    milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
-    if milestone.state == MS.PAYING:
-        milestone.state, milestone.payout_claimed_at = MS.ACCEPTED, None
-        milestone.failure_code, milestone.failure_reason = "executor_unavailable", message
-        milestone.save(
-            update_fields=["state", "payout_claimed_at", "failure_code", "failure_reason"]
-        )
-    return milestone
-
-
 def payouts_pending(*, now: datetime | None = None) -> list[int]:
-    """Milestones a payout task should look at: accepted, or paying with a lapsed lease."""
-    now = now or timezone.now()
-    stale = Q(payout_claimed_at__isnull=True) | Q(payout_claimed_at__lt=now - _payout_lease())
-    rows = Milestone.objects.filter(Q(state=MS.ACCEPTED) | (Q(state=MS.PAYING) & stale))
+    """Accepted milestones whose payout's Safe transaction is not open yet (the task that opens
+    it was lost, or the chain was down). Relaying signed ones is the kit's own beat."""
+    opened = ChainOperation.objects.filter(
+        subject_type=SUBJECT, kind=OperationKind.PAYOUT, state__in=ops.LIVE_STATES
+    ).values_list("subject_id", flat=True)
+    rows = Milestone.objects.filter(Q(state=MS.ACCEPTED)).exclude(pk__in=opened)
     return list(rows.values_list("pk", flat=True)[:100])
+
+
+ops.register(
+    SUBJECT,
+    OperationKind.PAYOUT,
+    ops.Handler(
+        check=_check_payout,
+        on_done=_on_payout_done,
+        on_failed=_on_payout_failed,
+        on_ready=_on_payout_ready,
+        conflicted=_payout_conflicts,
+    ),
+)

@@ -126,6 +126,7 @@ def application_decide(
     now: datetime | None = None,
 ) -> Application:
     """Steward approves or rejects with a reason, once ``grants.min_reviews`` reviews exist.
+    A steward who is the applicant or the payout address may not (``steward_conflicted``).
 
     Either way the reason is required: the applicant reads it and the accountability export
     carries it. Approval locks the program row and commits the requested amount:
@@ -139,6 +140,9 @@ def application_decide(
         code="application_already_decided",
         action="decide on this application",
     )
+    from grants.services.milestones import require_not_conflicted
+
+    require_not_conflicted(actor, application, "decide on it")
     needed = current_value("grants.min_reviews")
     have = application.reviews.count()
     if have < needed:

@@ -16,7 +16,7 @@ class VeLockAdmin(admin.ModelAdmin):
 
 @admin.register(ParameterMirror)
 class ParameterMirrorAdmin(admin.ModelAdmin):
-    list_display = ("key_hash", "value", "block_number", "tx_hash")
+    list_display = ("key_hash", "value", "out_of_range_value", "block_number", "tx_hash")
 
 
 @admin.register(PowerSnapshot)

@@ -39,10 +39,17 @@ _RETRY_METHODS = [m for m in REQUEST_RETRY_ALLOWLIST if m != "eth_sendRawTransac
 
 
 class ChainError(ApplicationError):
-    """Permanent chain failure: a revert, bad data, no deployment. Retrying will not help."""
+    """Permanent chain failure: a revert, bad data, no deployment. Retrying will not help.
+
+    ``revert`` is the decoded revert's name ("AlreadyPaid", "TimelockUnexpectedOperationState",
+    the Safe's "GS013", ...) or "": callers branch on it, never on the message text."""
 
     status = 502
     code = "chain_error"
+
+    @property
+    def revert(self) -> str:
+        return str(self.extra.get("revert", ""))
 
 
 class ChainUnavailable(ServiceUnavailable):
@@ -124,9 +131,26 @@ def write_deployments(value: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
+# Safe v1.4.1, deployed unchanged from the artifacts safe-eth-py ships (deployments key ->
+# artifact file). "Safe" is the stewards' proxy, which runs the singleton's code.
+SAFE_ARTIFACTS = {
+    "Safe": "Safe_V1_4_1",
+    "SafeSingleton": "Safe_V1_4_1",
+    "SafeProxyFactory": "ProxyFactory_V1_4_1",
+    "SafeFallbackHandler": "CompatibilityFallbackHandler_V1_4_1",
+}
+
+
 @cache
 def artifact(name: str) -> dict[str, Any]:
-    """{"abi", "bytecode"} of a compiled contract (jctgov/chain/artifacts/<name>.json)."""
+    """{"abi", "bytecode"} of a compiled contract (jctgov/chain/artifacts/<name>.json), or of a
+    Safe v1.4.1 contract from safe-eth-py (``SAFE_ARTIFACTS``)."""
+    if name in SAFE_ARTIFACTS:
+        import safe_eth.eth.contracts as safe_contracts
+
+        path = Path(safe_contracts.__file__).parent / "abis" / f"{SAFE_ARTIFACTS[name]}.json"
+        data = json.loads(path.read_text())
+        return {"abi": data["abi"], "bytecode": data["bytecode"]}
     return json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
 
 
@@ -187,6 +211,17 @@ def revert_reason(data: Any) -> str:
     return f"custom error 0x{raw.hex()}"
 
 
+def revert_name(data: Any) -> str:
+    """The name of a revert: the custom error's name, the string of Error(string) (the Safe's
+    "GS0xx" codes), "Panic", or ""."""
+    reason = revert_reason(data)
+    if reason.startswith("custom error 0x") or reason == "execution reverted":
+        return ""
+    if reason.startswith("panic "):
+        return "Panic"
+    return reason.split("(", 1)[0]
+
+
 @contextmanager
 def _rpc(what: str) -> Iterator[None]:
     """Translate transport and JSON-RPC failures into ChainUnavailable / ChainError."""
@@ -211,7 +246,10 @@ def _rpc(what: str) -> Iterator[None]:
         raise ChainError(f"Chain RPC answered HTTP {status} ({what}).") from exc
     except w3x.ContractLogicError as exc:
         reason = revert_reason(exc.data) if exc.data else (exc.message or "execution reverted")
-        raise ChainError(f"Reverted ({what}): {reason}", code="chain_reverted") from exc
+        name = revert_name(exc.data) if exc.data else ""
+        raise ChainError(
+            f"Reverted ({what}): {reason}", code="chain_reverted", extra={"revert": name}
+        ) from exc
     except (w3x.Web3Exception, ValueError) as exc:
         raise ChainError(f"Chain call failed ({what}): {exc}") from exc
 
@@ -336,6 +374,26 @@ def token_balance(token_name: str, address: str) -> int:
         return int(contract(token_name).functions.balanceOf(to_checksum_address(address)).call())
 
 
+def call_view(name: str, fn: str, *args: Any) -> Any:
+    """A view function of a deployed contract, errors translated (ChainError/ChainUnavailable)."""
+    with _rpc(f"{name}.{fn}"):
+        return contract(name).functions[fn](*args).call()
+
+
+def event_logs(
+    name: str, event: str, *, argument_filters: dict[str, Any] | None = None
+) -> list[Any]:
+    """Logs of ``event`` emitted by deployed contract ``name`` since the deploy block."""
+    ev = getattr(contract(name).events, event)()
+    with _rpc(f"{name} {event} logs"):
+        return list(
+            ev.get_logs(
+                from_block=int(deployments().get("deploy_block", 0)),
+                argument_filters=argument_filters or {},
+            )
+        )
+
+
 def has_code(address: str) -> bool:
     with _rpc("code"):
         return len(get_web3().eth.get_code(to_checksum_address(address))) > 0
@@ -364,61 +422,14 @@ def is_valid_erc1271_signature(
     return len(raw) >= 4 and raw[:4] == ERC1271_MAGIC
 
 
-# Events the indexer records, by emitting contract.
-INDEXED_EVENTS = {
-    "VotingEscrow": ("Deposit", "Withdraw"),
-    "ParameterStore": ("ParameterChanged",),
-    "VoteDelegation": ("DelegateChanged",),
-}
-# Deployed after the others existed: a deployments file without it simply has no delegations.
-_OPTIONAL_CONTRACTS = {"VoteDelegation"}
-
-
-def chain_events(from_block: int, to_block: int) -> list[dict[str, Any]]:
-    """Indexed events in [from_block, to_block], in chain order, as plain dicts:
-    {"event", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
-    decoders: dict[tuple[str, bytes], Any] = {}
-    for name, events in INDEXED_EVENTS.items():
-        if name in _OPTIONAL_CONTRACTS and not deployments().get(name):
-            continue
-        c = contract(name)
-        for event in events:
-            event_abi = getattr(c.events, event)()
-            decoders[(c.address, bytes.fromhex(str(event_abi.topic).removeprefix("0x")))] = (
-                event_abi
-            )
-    with _rpc("logs"):
-        logs = get_web3().eth.get_logs(
-            {
-                "fromBlock": int(from_block),
-                "toBlock": int(to_block),
-                "address": sorted({a for a, _ in decoders}),
-                "topics": [sorted({"0x" + t.hex() for _, t in decoders})],
-            }
-        )
-    out = []
-    for log in logs:
-        decoder = decoders.get((to_checksum_address(log["address"]), bytes(log["topics"][0])))
-        if decoder is None:
-            continue
-        decoded = decoder.process_log(log)
-        args = {
-            k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in decoded["args"].items()
-        }
-        out.append(
-            {
-                "event": decoded["event"],
-                "block_number": int(log["blockNumber"]),
-                "log_index": int(log["logIndex"]),
-                "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
-                "args": args,
-            }
-        )
-    out.sort(key=lambda e: (e["block_number"], e["log_index"]))
-    return out
-
-
-# Writes and dev helpers live in tx.py (file size); they are part of this module's interface.
+# Event reads live in events.py, writes and dev helpers in tx.py (file size); both are part of
+# this module's interface.
+from jctgov.chain.events import (  # noqa: E402
+    INDEXED_EVENTS,
+    chain_events,
+    contract_events,
+    transaction_call,
+)
 from jctgov.chain.tx import (  # noqa: E402
     evm_increase_time,
     evm_mine,
@@ -431,12 +442,16 @@ from jctgov.chain.tx import (  # noqa: E402
 __all__ = [
     "ChainError",
     "ChainUnavailable",
+    "INDEXED_EVENTS",
     "address_of",
     "artifact",
     "block_hash",
     "block_timestamp",
+    "call_view",
     "chain_events",
+    "event_logs",
     "contract",
+    "contract_events",
     "deployments",
     "evm_increase_time",
     "evm_mine",
@@ -456,6 +471,7 @@ __all__ = [
     "send_transaction",
     "set_deployments",
     "token_balance",
+    "transaction_call",
     "vejct_balance",
     "vejct_balance_at",
     "vejct_balances_at",

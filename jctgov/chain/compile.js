@@ -25,6 +25,7 @@ const TARGETS = {
   VoteDelegation: ["contracts/VoteDelegation.sol", "VoteDelegation"],
   TimelockController: ["@openzeppelin/contracts/governance/TimelockController.sol", "TimelockController"],
   "test/TestContractWallet": ["contracts/test/TestContractWallet.sol", "TestContractWallet"],
+  "test/UnboundedParameterStore": ["contracts/test/UnboundedParameterStore.sol", "UnboundedParameterStore"],
 };
 
 function outDir() {

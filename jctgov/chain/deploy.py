@@ -1,11 +1,17 @@
 """Deploy every jctgov contract to a chain (dev chains and tests) and seed demo data.
 
-Roles after ``deploy_all``:
-- TimelockController(minDelay=timelock_delay_s): proposer, canceller and executor = the jctgov
-  executor address. Its admin argument is the zero address, so the timelock administers
-  itself only: no deployer keeps a back door; role changes go through a timelocked operation.
-- ParameterStore: owned by the timelock.
-- GrantEscrow: DEFAULT_ADMIN_ROLE and FUNDER_ROLE to the timelock, PAYOUT_ROLE to the executor.
+Roles after ``deploy_all`` (no externally owned account holds any of them):
+- The stewards' Safe (v1.4.1 proxy, owners ``safe_owners``, threshold ``safe_threshold``),
+  created through the Safe proxy factory from the singleton safe-eth-py ships.
+- TimelockController(minDelay=timelock_delay_s = governance.timelock_delay_s): proposer and
+  canceller = the Safe only; executor = anyone (address(0) holds EXECUTOR_ROLE, OpenZeppelin's
+  "open role"). Its admin argument is the zero address, so the timelock administers itself
+  only: no deployer keeps a back door; role changes go through a timelocked operation.
+- ParameterStore: owned by the timelock, with every registered parameter's bounds
+  (``parameter_bounds``): out-of-bounds values revert on chain, whoever sends them.
+- GrantEscrow: DEFAULT_ADMIN_ROLE and FUNDER_ROLE to the timelock, PAYOUT_ROLE to the Safe.
+- The relayer (the worker's key) holds nothing: it only submits Safe transactions that already
+  carry enough steward signatures, and executes ready timelock operations (open to anyone).
 - JCT and MockStablecoin: owned by the deployer (dev-only minting).
 - VoteDelegation: no owner and no roles (``deploy_delegation``).
 - Treasury: JCT minted to the timelock. Demo accounts get JCT and mUSD, and (``demo_locks``)
@@ -19,9 +25,11 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.logs import DISCARD
 
 from jctgov.chain.client import artifact
 from jctgov.chain.devkeys import DEV_KEYS
+from jctgov.core.parameters import REGISTRY
 
 WEI = 10**18
 WEEK = 7 * 24 * 3600
@@ -77,36 +85,87 @@ def deploy_contract(w3: Web3, deployer_key: Any, name: str, *args: Any) -> str:
     return address
 
 
+def parameter_bounds() -> tuple[list[bytes], list[int], list[int]]:
+    """(keys, mins, maxs) of the parameter registry: ParameterStore's constructor arguments."""
+    params = list(REGISTRY.values())
+    return (
+        [bytes.fromhex(p.chain_key[2:]) for p in params],
+        [p.min for p in params],
+        [p.max for p in params],
+    )
+
+
+def deploy_safe(
+    deployer: _Sender, owners: list[str], threshold: int, *, salt_nonce: int = 0
+) -> dict[str, Any]:
+    """Deploy the Safe v1.4.1 singleton, proxy factory and fallback handler, then create the
+    stewards' Safe proxy with ``owners`` and ``threshold``. Returns the deployments entries."""
+    owners = [Web3.to_checksum_address(o) for o in owners]
+    if not owners or len(set(owners)) != len(owners):
+        raise ValueError("The Safe needs distinct owners.")
+    if not 1 <= int(threshold) <= len(owners):
+        raise ValueError(f"The threshold must be between 1 and {len(owners)}.")
+    out: dict[str, Any] = {}
+    out["SafeSingleton"], _ = deployer.deploy("SafeSingleton")
+    out["SafeProxyFactory"], _ = deployer.deploy("SafeProxyFactory")
+    out["SafeFallbackHandler"], _ = deployer.deploy("SafeFallbackHandler")
+    singleton = deployer.w3.eth.contract(abi=artifact("Safe")["abi"])
+    setup = singleton.encode_abi(
+        "setup",
+        args=[owners, int(threshold), ZERO, b"", out["SafeFallbackHandler"], ZERO, 0, ZERO],
+    )
+    factory = deployer.w3.eth.contract(
+        address=out["SafeProxyFactory"], abi=artifact("SafeProxyFactory")["abi"]
+    )
+    receipt = deployer.call(
+        "SafeProxyFactory",
+        out["SafeProxyFactory"],
+        "createProxyWithNonce",
+        out["SafeSingleton"],
+        bytes.fromhex(setup[2:]),
+        int(salt_nonce),
+    )
+    created = factory.events.ProxyCreation().process_receipt(receipt, errors=DISCARD)
+    out["Safe"] = Web3.to_checksum_address(created[0]["args"]["proxy"])
+    out["safe_owners"] = owners
+    out["safe_threshold"] = int(threshold)
+    return out
+
+
 def deploy_all(
     w3: Web3,
     deployer_key: Any,
     *,
-    executor_address: str,
+    safe_owners: list[str],
+    safe_threshold: int,
     timelock_delay_s: int,
     seed: bool = True,
     demo_locks: bool = True,
     demo_keys: tuple[str, ...] = DEV_KEYS,
 ) -> dict[str, Any]:
-    """Deploy all contracts, wire the roles, optionally seed; returns the deployments dict."""
+    """Deploy all contracts, wire the roles (module docstring), optionally seed; returns the
+    deployments dict (addresses by name, "safe_owners", "safe_threshold", "chain_id",
+    "deploy_block", "timelock_delay_s")."""
     deployer = _Sender(w3, deployer_key)
-    executor = Web3.to_checksum_address(executor_address)
     me = deployer.account.address
     out: dict[str, Any] = {}
     out["JCT"], deploy_block = deployer.deploy("JCT", me)
     out["MockStablecoin"], _ = deployer.deploy("MockStablecoin", me)
     out["VotingEscrow"], _ = deployer.deploy("VotingEscrow", out["JCT"])
+    out.update(deploy_safe(deployer, safe_owners, safe_threshold))
+    safe = out["Safe"]
+    # Executors [address(0)]: OpenZeppelin's open role, anyone may execute a ready operation.
     out["TimelockController"], _ = deployer.deploy(
-        "TimelockController", int(timelock_delay_s), [executor], [executor], ZERO
+        "TimelockController", int(timelock_delay_s), [safe], [ZERO], ZERO
     )
     timelock = out["TimelockController"]
-    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock)
-    out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, executor)
+    out["ParameterStore"], _ = deployer.deploy("ParameterStore", timelock, *parameter_bounds())
+    out["GrantEscrow"], _ = deployer.deploy("GrantEscrow", out["JCT"], timelock, timelock, safe)
     out["Multicall3"], _ = deployer.deploy("Multicall3")
     deploy_delegation(deployer, out)
     out.update(
         chain_id=int(w3.eth.chain_id),
         deploy_block=deploy_block,
-        executor=executor,
         timelock_delay_s=int(timelock_delay_s),
     )
     if seed:

@@ -1,5 +1,5 @@
-"""Index VotingEscrow, ParameterStore and VoteDelegation events into the database (holder set,
-parameter mirror, delegations)."""
+"""Index VotingEscrow, ParameterStore, timelock delay and VoteDelegation events into the
+database (holder set, parameter mirror, delegations)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from eth_utils import to_checksum_address
 
 from jctgov.chain import client, params
 from jctgov.chain.models import Delegation, IndexerCursor, ParameterMirror, VeLock
+from jctgov.chain.timelock import TIMELOCK_DELAY_KEY
+from jctgov.core.parameters import BY_CHAIN_KEY, REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -122,14 +124,12 @@ def _apply(event: dict[str, Any]) -> None:
             defaults={"amount": Decimal(0), "unlock_time": 0, "updated_block": block},
         )
     elif event["event"] == "ParameterChanged":
-        ParameterMirror.objects.update_or_create(
-            key_hash=args["key"].lower(),
-            defaults={
-                "value": Decimal(args["value"]),
-                "block_number": block,
-                "tx_hash": event["tx_hash"],
-            },
-        )
+        mirror_parameter(args["key"].lower(), int(args["value"]), block, event["tx_hash"])
+    elif event["event"] == "MinDelayChange":
+        # The delay the timelock enforces is governance.timelock_delay_s in force: an
+        # executed delay proposal emits this and ParameterChanged with the same value.
+        key_hash = REGISTRY[TIMELOCK_DELAY_KEY].chain_key
+        mirror_parameter(key_hash, int(args["newDuration"]), block, event["tx_hash"])
     elif event["event"] == "DelegateChanged":
         to = to_checksum_address(args["toDelegate"])
         Delegation.objects.update_or_create(
@@ -140,3 +140,35 @@ def _apply(event: dict[str, Any]) -> None:
                 "tx_hash": event["tx_hash"],
             },
         )
+
+
+def mirror_parameter(key_hash: str, value: int, block: int, tx_hash: str) -> ParameterMirror:
+    """Record a ParameterStore value; one outside the registry's bounds is never trusted.
+
+    Such a value (a store without bounds, bounds widened on chain) is logged as a warning and
+    kept apart in ``out_of_range_value``: the last value inside the bounds stays in force (or
+    the default, when there is none), and the pages say "chain value out of range".
+    """
+    param = BY_CHAIN_KEY.get(key_hash)
+    row = ParameterMirror.objects.filter(key_hash=key_hash).first() or ParameterMirror(
+        key_hash=key_hash
+    )
+    row.block_number, row.tx_hash = block, tx_hash
+    if param is None or param.allows(value):
+        row.value, row.out_of_range_value = Decimal(value), None
+    else:
+        logger.warning(
+            "chain value out of range: %s = %s at block %s (tx %s) is outside [%s, %s]; "
+            "keeping the last valid value %s",
+            param.key,
+            value,
+            block,
+            tx_hash,
+            param.min,
+            param.max,
+            row.value if row.value is not None else f"(default {param.default})",
+        )
+        row.out_of_range_value = Decimal(value)
+    row.full_clean()
+    row.save()
+    return row

@@ -52,10 +52,17 @@ def vejct_power(amount: int, unlock_time: int, t: int) -> int:
 
 
 class ParameterMirror(models.Model):
-    """Latest ParameterStore value per key hash (0x + 64 lower-case hex of keccak256(name))."""
+    """ParameterStore values per key hash (0x + 64 lower-case hex of keccak256(name)).
+
+    The mirror never trusts a chain value outside the registry's bounds (a store deployed
+    without them, or bounds widened on chain): ``value`` is the last value inside the bounds
+    (None: none yet, the default holds) and ``out_of_range_value`` the raw chain value while the
+    latest event carried one. ``block_number``/``tx_hash`` are those of the latest event.
+    """
 
     key_hash = models.CharField(max_length=66, unique=True)
-    value = Uint256Field()
+    value = Uint256Field(null=True, blank=True)
+    out_of_range_value = Uint256Field(null=True, blank=True)
     block_number = models.BigIntegerField()
     tx_hash = models.CharField(max_length=66)
 
@@ -99,6 +106,126 @@ class PowerSnapshotEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}: {self.power}"
+
+
+class OperationKind(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule on the timelock"
+    EXECUTE = "execute", "Execute on the timelock"
+    CANCEL = "cancel", "Cancel on the timelock"
+    PAYOUT = "payout", "Grant payout"
+
+
+class OperationState(models.TextChoices):
+    COLLECTING = "collecting", "Collecting signatures"
+    READY = "ready", "Ready to relay"
+    SENDING = "sending", "Sending"
+    DONE = "done", "Done"
+    SUPERSEDED = "superseded", "Rebuilt (its Safe nonce was used)"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+LIVE_OPERATION_STATES = ("collecting", "ready", "sending", "done")
+
+
+class ChainOperation(models.Model):
+    """One on-chain operation of jctgov: a SafeTx signed by the stewards and relayed (schedule,
+    cancel, payout), or a plain call anyone may send (execute a ready timelock operation).
+
+    ``subject_type``/``subject_id`` say what it is for ("proposals.proposal", 7). At most one
+    live operation per (subject, kind) — a DB constraint. ``claimed_at`` is the relaying
+    worker's lease (jctgov.chain.operations), ``failure_code`` a refusal or revert a steward
+    can act on; the row goes back to ``ready`` after it so a retry reuses the signatures.
+    """
+
+    kind = models.CharField(max_length=16, choices=OperationKind.choices)
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.BigIntegerField()
+    description = models.TextField(blank=True)  # the decoded action, for people
+    note = models.TextField(blank=True)  # e.g. a cancel reason
+    to = models.CharField(max_length=42)
+    value = Uint256Field(default=0)
+    data = models.TextField()  # 0x calldata of the call (the SafeTx's, or the direct call's)
+    safe = models.CharField(max_length=42, blank=True)  # "" when no Safe is involved
+    safe_nonce = models.BigIntegerField(null=True, blank=True)
+    safe_tx_hash = models.CharField(max_length=66, null=True, blank=True, unique=True)
+    chain_id = models.BigIntegerField()
+    threshold = models.PositiveIntegerField(default=0)  # the Safe's, when last checked
+    owners = models.JSONField(default=list)  # the Safe's owners, when last checked
+    state = models.CharField(max_length=16, choices=OperationState.choices, db_index=True)
+    rebuilt_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rebuilt_reason = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    reconciled = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "kind"],
+                condition=models.Q(state__in=LIVE_OPERATION_STATES),
+                name="chainop_one_live_per_subject_kind",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="done") | ~models.Q(tx_hash=""),
+                name="chainop_done_has_tx",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(safe="") | models.Q(safe_tx_hash__isnull=False),
+                name="chainop_safe_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_type}#{self.subject_id} ({self.state})"
+
+    @property
+    def needs_signatures(self) -> bool:
+        return bool(self.safe)
+
+
+class OperationSignature(models.Model):
+    """A steward's EIP-712 signature of an operation's SafeTx: one per (operation, signer)."""
+
+    operation = models.ForeignKey(
+        ChainOperation, on_delete=models.CASCADE, related_name="signatures"
+    )
+    signer = models.CharField(max_length=42)  # checksummed, recovered from the signature
+    signature = models.CharField(max_length=132)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "signer"], name="chainop_signature_once_per_signer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer} on {self.operation_id}"
+
+
+class RelayerNonce(models.Model):
+    """The relayer's next transaction nonce, one row per relayer address. Sends lock this row
+    (select_for_update), so two workers never sign two transactions with one nonce."""
+
+    address = models.CharField(max_length=42, unique=True)
+    next_nonce = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.address} next {self.next_nonce}"
 
 
 class Delegation(models.Model):

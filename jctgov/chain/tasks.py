@@ -37,3 +37,32 @@ def take_snapshot(block: int) -> int:
     from jctgov.chain.snapshot import snapshot_voting_power
 
     return snapshot_voting_power(int(block)).pk
+
+
+@shared_task(
+    name="jctgov.chain.tasks.relay_operation",
+    acks_late=True,
+    autoretry_for=(ChainUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=8,
+)
+def relay_operation(operation_id: int) -> str:
+    """Relay one chain operation once its signatures are in. Idempotent and crash-safe (the
+    operation is claimed, the chain checked before sending); retried on transient errors."""
+    from jctgov.chain.operations import operation_relay
+
+    return operation_relay(operation_id=int(operation_id)).state
+
+
+@shared_task(name="jctgov.chain.tasks.operations_due", ignore_result=True)
+def operations_due() -> int:
+    """Beat: relay operations whose task was lost or whose worker crashed after sending."""
+    from jctgov.chain.operations import operations_due as due
+
+    try:
+        return len(due())
+    except (ChainUnavailable, ChainError) as exc:
+        logger.warning("operations_due skipped: %s", exc)
+        return 0

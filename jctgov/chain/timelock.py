@@ -1,4 +1,6 @@
-"""Timelock operations: turn a proposal's payload into calls, and schedule/execute/cancel them.
+"""Timelock operations: turn a proposal's payload into calls, and the calldata that schedules,
+executes or cancels them (the stewards' Safe schedules and cancels; anyone executes; every send
+goes through ``jctgov.chain.operations``).
 
 Exactly-once rests on the timelock itself: an operation's id is
 ``hashOperationBatch(targets, values, payloads, predecessor=0, salt=proposal uid)``, so the
@@ -72,18 +74,38 @@ def _encode(contract_name: str, fn: str, *args: Any) -> bytes:
     return bytes.fromhex(data[2:])
 
 
+# The parameter whose value is also the timelock's own minDelay (kept in step on chain).
+TIMELOCK_DELAY_KEY = "governance.timelock_delay_s"
+
+
 def parameter_calls(changes: Sequence[tuple[str, int]]) -> list[Call]:
-    """ParameterStore.setParameter(keccak256(key), value) for each change."""
+    """ParameterStore.setParameter(keccak256(key), value) for each change; a change of
+    governance.timelock_delay_s also calls TimelockController.updateDelay(value), which only
+    the timelock itself may call (so the call targets the timelock), keeping minDelay equal to
+    the parameter."""
     store = client.address_of("ParameterStore")
-    return [
-        Call(
-            store,
-            0,
-            _encode("ParameterStore", "setParameter", client.parameter_key_hash(key), int(value)),
-            f"set {key} = {value}",
+    calls = []
+    for key, value in changes:
+        calls.append(
+            Call(
+                store,
+                0,
+                _encode(
+                    "ParameterStore", "setParameter", client.parameter_key_hash(key), int(value)
+                ),
+                f"set {key} = {value}",
+            )
         )
-        for key, value in changes
-    ]
+        if key == TIMELOCK_DELAY_KEY:
+            calls.append(
+                Call(
+                    client.address_of("TimelockController"),
+                    0,
+                    _encode("TimelockController", "updateDelay", int(value)),
+                    f"set the timelock's minimum delay to {value} s",
+                )
+            )
+    return calls
 
 
 def grant_budget_calls(program_id: int, amount: int) -> list[Call]:
@@ -142,23 +164,36 @@ def treasury_balance() -> int:
     return client.token_balance("JCT", client.address_of("TimelockController"))
 
 
-def schedule(batch: Batch, *, delay: int, private_key: Any) -> dict[str, Any]:
-    fn = client.contract("TimelockController").functions.scheduleBatch(
-        batch.targets, batch.values, batch.payloads, ZERO_BYTES32, batch.salt, int(delay)
+def schedule_data(batch: Batch, *, delay: int) -> bytes:
+    """Calldata of ``scheduleBatch(…, predecessor 0, salt, delay)``: what the Safe calls."""
+    return _encode(
+        "TimelockController",
+        "scheduleBatch",
+        batch.targets,
+        batch.values,
+        batch.payloads,
+        ZERO_BYTES32,
+        batch.salt,
+        int(delay),
     )
-    return client.send_transaction(fn, private_key=private_key)
 
 
-def execute(batch: Batch, *, private_key: Any) -> dict[str, Any]:
-    fn = client.contract("TimelockController").functions.executeBatch(
-        batch.targets, batch.values, batch.payloads, ZERO_BYTES32, batch.salt
+def execute_data(batch: Batch) -> bytes:
+    """Calldata of ``executeBatch``: anyone may send it once the operation is ready."""
+    return _encode(
+        "TimelockController",
+        "executeBatch",
+        batch.targets,
+        batch.values,
+        batch.payloads,
+        ZERO_BYTES32,
+        batch.salt,
     )
-    return client.send_transaction(fn, private_key=private_key)
 
 
-def cancel(operation_id: str, *, private_key: Any) -> dict[str, Any]:
-    fn = client.contract("TimelockController").functions.cancel(bytes.fromhex(operation_id[2:]))
-    return client.send_transaction(fn, private_key=private_key)
+def cancel_data(operation_id: str) -> bytes:
+    """Calldata of ``cancel(id)``: what the Safe calls (it alone holds CANCELLER_ROLE)."""
+    return _encode("TimelockController", "cancel", bytes.fromhex(operation_id[2:]))
 
 
 def find_event(event_name: str, operation_id: str) -> dict[str, Any] | None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,10 @@ logger = logging.getLogger("jctgov.chain.client")
 
 
 def executor_account() -> LocalAccount | None:
-    """The executor's account from JCTGOV_EXECUTOR_KEY (or keystore + password); None if unset."""
+    """The relayer's account from JCTGOV_EXECUTOR_KEY (or keystore + password); None if unset.
+
+    The relayer holds no role on any contract: it pays gas for Safe transactions that already
+    carry the stewards' signatures and executes ready timelock operations (open to anyone)."""
     if settings.JCTGOV_EXECUTOR_KEY:
         return Account.from_key(settings.JCTGOV_EXECUTOR_KEY)
     if settings.JCTGOV_EXECUTOR_KEYSTORE:
@@ -34,6 +40,30 @@ def executor_account() -> LocalAccount | None:
     return None
 
 
+_process_locks: dict[str, threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+@contextmanager
+def serialized_sender(address: str) -> Iterator[None]:
+    """Hold the one send slot of ``address``: a thread lock in this process and the address's
+    ``RelayerNonce`` row locked in the database (every worker process), from reading the nonce
+    until the transaction is broadcast. Two sends from the relayer never share a nonce."""
+    from django.db import transaction
+
+    from jctgov.chain.models import RelayerNonce
+
+    with _process_locks_guard:
+        lock = _process_locks.setdefault(address, threading.Lock())
+    with lock:
+        RelayerNonce.objects.get_or_create(address=address)
+        with transaction.atomic():
+            row = RelayerNonce.objects.select_for_update().get(address=address)
+            yield
+            nonce = get_web3().eth.get_transaction_count(address, "pending")
+            RelayerNonce.objects.filter(pk=row.pk).update(next_nonce=nonce)
+
+
 def send_transaction(
     fn_call: Any,
     *,
@@ -41,35 +71,40 @@ def send_transaction(
     value: int = 0,
     gas: int | None = None,
     timeout_s: float = 120.0,
+    serialize: bool = False,
 ) -> dict[str, Any]:
     """Sign ``fn_call`` (a bound contract function) with the key, send, wait for the receipt.
 
     Returns {"tx_hash", "block_number", "status", "gas_used"}. A revert (at estimation or
-    on chain) raises ChainError with the decoded reason; no receipt in time raises
-    ChainUnavailable (the transaction may still land: reconcile with the chain before resending).
+    on chain) raises ChainError with the decoded reason (``extra["revert"]`` holds the custom
+    error's name, e.g. "AlreadyPaid"); no receipt in time raises ChainUnavailable (the
+    transaction may still land: reconcile with the chain before resending). ``serialize``
+    (the relayer) takes the sender's send slot from nonce to broadcast (``serialized_sender``).
     """
     w3 = get_web3()
     account = (
         private_key if isinstance(private_key, LocalAccount) else Account.from_key(private_key)
     )
     what = getattr(fn_call, "fn_name", "transaction")
+    slot = serialized_sender(account.address) if serialize else nullcontext()
     with _rpc(what):
-        params: dict[str, Any] = {
-            "from": account.address,
-            "nonce": w3.eth.get_transaction_count(account.address, "pending"),
-            "chainId": w3.eth.chain_id,
-            "value": value,
-        }
-        if gas is None:
-            # Estimate against the pending block: the transaction lands in a NEW block, and
-            # VotingEscrow writes more (a new history point) than in a block it already touched.
-            probe = fn_call.build_transaction({**params, "gas": 30_000_000})
-            estimate_input = {k: probe[k] for k in ("from", "to", "data", "value")}
-            gas = int(w3.eth.estimate_gas(estimate_input, "pending") * 1.2) + 20_000
-        params["gas"] = gas
-        tx = fn_call.build_transaction(params)
-        signed = account.sign_transaction(tx)
-        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+        with slot:
+            params: dict[str, Any] = {
+                "from": account.address,
+                "nonce": w3.eth.get_transaction_count(account.address, "pending"),
+                "chainId": w3.eth.chain_id,
+                "value": value,
+            }
+            if gas is None:
+                # Estimate against the pending block: the transaction lands in a NEW block, and
+                # VotingEscrow writes more (a new history point) than in a block it touched.
+                probe = fn_call.build_transaction({**params, "gas": 30_000_000})
+                estimate_input = {k: probe[k] for k in ("from", "to", "data", "value")}
+                gas = int(w3.eth.estimate_gas(estimate_input, "pending") * 1.2) + 20_000
+            params["gas"] = gas
+            tx = fn_call.build_transaction(params)
+            signed = account.sign_transaction(tx)
+            tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         try:
             receipt = w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=timeout_s, poll_latency=0.05
@@ -85,10 +120,11 @@ def send_transaction(
         "gas_used": int(receipt["gasUsed"]),
     }
     if result["status"] != 1:
+        reason = _replay_reason(tx, receipt)
         raise ChainError(
-            f"Reverted ({what}): {_replay_reason(tx, receipt)}",
+            f"Reverted ({what}): {reason}",
             code="chain_reverted",
-            extra={"tx_hash": result["tx_hash"]},
+            extra={"tx_hash": result["tx_hash"], "revert": reason.split("(", 1)[0]},
         )
     logger.debug("sent %s from %s: %s", what, account.address, result["tx_hash"])
     return result

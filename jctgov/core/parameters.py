@@ -47,6 +47,10 @@ class Parameter:
         # bytes32 key of ParameterStore.setParameter(bytes32 key, uint256 value).
         object.__setattr__(self, "chain_key", "0x" + keccak(text=self.key).hex())
 
+    def allows(self, value: int) -> bool:
+        """Whether ``value`` lies inside the inclusive bounds (ParameterStore checks the same)."""
+        return self.min <= value <= self.max
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
@@ -74,6 +78,14 @@ def _count(key: str, default: int, lo: int, hi: int, description: str) -> Parame
 
 def _token(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
     return Parameter(key, "token", "veJCT wei (10^-18)", lo, hi, default, description)
+
+
+def _timelock_delay_default() -> int:
+    """Two days, unless the deployment sets JCTGOV_TIMELOCK_DELAY_S (a short dev delay): the
+    timelock's on-chain minDelay is deployed equal to this value."""
+    from django.conf import settings
+
+    return int(getattr(settings, "JCTGOV_TIMELOCK_DELAY_S", 2 * DAY))
 
 
 _PARAMETERS: list[Parameter] = [
@@ -156,7 +168,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _duration(
         "governance.timelock_delay_s",
-        2 * DAY,
+        _timelock_delay_default(),
         60,
         30 * DAY,
         "Delay between scheduling a passed proposal on the timelock and executing it.",
@@ -224,7 +236,7 @@ def validate_value(key: str, value: Any, *, field: str = "value") -> int:
     """``value`` as an int if it is a whole number inside ``key``'s bounds; else ApplicationError."""
     param = get_parameter(key)
     number = coerce_int(value, field=field)
-    if not param.min <= number <= param.max:
+    if not param.allows(number):
         raise ApplicationError(
             f"{key} must be between {param.min} and {param.max} {param.unit}; got {number}.",
             code="parameter_out_of_bounds",
@@ -234,21 +246,77 @@ def validate_value(key: str, value: Any, *, field: str = "value") -> int:
     return number
 
 
-def _mirrored_values(chain_keys: list[str]) -> dict[str, int]:
-    """The mirrored on-chain value per chain key (0x + lower-case hex), for keys set on chain."""
+@dataclass(frozen=True)
+class ChainState:
+    """What the ParameterStore mirror says about one key.
+
+    ``value``: the last mirrored value inside the bounds (None: none, the default holds).
+    ``out_of_range``: the raw value of the latest chain event when it lay outside the bounds:
+    it is shown, never used."""
+
+    value: int | None
+    out_of_range: int | None
+    block_number: int
+    tx_hash: str
+
+
+def _mirror(chain_keys: list[str]) -> dict[str, ChainState]:
+    """The mirror's state per chain key (0x + lower-case hex), for keys set on chain."""
     from jctgov.chain.models import ParameterMirror  # the chain app owns the mirror
 
-    rows = ParameterMirror.objects.filter(key_hash__in=chain_keys).values_list("key_hash", "value")
-    return {key_hash: int(value) for key_hash, value in rows}
+    rows = ParameterMirror.objects.filter(key_hash__in=chain_keys).values_list(
+        "key_hash", "value", "out_of_range_value", "block_number", "tx_hash"
+    )
+    out = {}
+    for key_hash, value, out_of_range, block, tx_hash in rows:
+        param = BY_CHAIN_KEY.get(key_hash)
+        valid = None if value is None else int(value)
+        if valid is not None and param is not None and not param.allows(valid):
+            # A row mirrored before the indexer checked bounds, or bounds narrowed since.
+            valid, out_of_range = None, value
+        out[key_hash] = ChainState(
+            value=valid,
+            out_of_range=None if out_of_range is None else int(out_of_range),
+            block_number=int(block),
+            tx_hash=tx_hash,
+        )
+    return out
+
+
+def _in_force(param: Parameter, state: ChainState | None) -> int:
+    return param.default if state is None or state.value is None else state.value
 
 
 def current_value(key: str) -> int:
-    """The value in force: the latest mirrored on-chain value, else the default."""
+    """The value in force: the latest mirrored on-chain value inside the bounds, else the default."""
     param = get_parameter(key)
-    return _mirrored_values([param.chain_key]).get(param.chain_key, param.default)
+    return _in_force(param, _mirror([param.chain_key]).get(param.chain_key))
 
 
 def current_values() -> dict[str, int]:
     """Every parameter's value in force, in one query."""
-    mirrored = _mirrored_values(list(BY_CHAIN_KEY))
-    return {p.key: mirrored.get(p.chain_key, p.default) for p in _PARAMETERS}
+    mirror = _mirror(list(BY_CHAIN_KEY))
+    return {p.key: _in_force(p, mirror.get(p.chain_key)) for p in _PARAMETERS}
+
+
+def parameter_rows() -> list[dict[str, Any]]:
+    """Every parameter for the API and the pages: the registry fields, ``current`` (in force),
+    ``source`` ("chain" or "default"), and ``chain_value_out_of_range`` (the raw chain value,
+    as a string, while the chain holds one outside the bounds; else None). One query."""
+    mirror = _mirror(list(BY_CHAIN_KEY))
+    rows = []
+    for param in _PARAMETERS:
+        state = mirror.get(param.chain_key)
+        rows.append(
+            {
+                **param.as_dict(),
+                "current": _in_force(param, state),
+                "source": "chain" if state is not None and state.value is not None else "default",
+                "chain_value_out_of_range": (
+                    None if state is None or state.out_of_range is None else str(state.out_of_range)
+                ),
+                "block_number": state.block_number if state is not None else None,
+                "tx_hash": state.tx_hash if state is not None else None,
+            }
+        )
+    return rows

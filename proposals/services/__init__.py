@@ -5,7 +5,7 @@ from here.
 """
 
 from proposals.services.execution import (
-    proposal_approve,
+    proposal_approval_open,
     proposal_retry_execution,
     proposals_execution_due,
 )
@@ -23,7 +23,7 @@ from proposals.services.votes import vote_cast, vote_typed_data
 
 __all__ = [
     "proposal_activate",
-    "proposal_approve",
+    "proposal_approval_open",
     "proposal_cancel",
     "proposal_close",
     "proposal_create_draft",

@@ -1,12 +1,13 @@
 """Steward actions on passed proposals, and the execution beat.
 
-    succeeded --steward approves--> succeeded + approved --task: scheduleBatch--> queued
-    queued --task, once the delay has passed: executeBatch--> executed | failed
+    succeeded --stewards sign the Safe's scheduleBatch (k of M)--> approved --relay--> queued
+    queued --beat, once the timelock says ready: executeBatch (anyone)--> executed | failed
     failed --steward retries--> queued (operation still on chain) | succeeded + approved
     succeeded, not queued within governance.execution_grace_s --> expired
-    queued | failed --steward cancels (timelock cancel)--> cancelled
+    queued | failed --stewards sign the Safe's cancel (k of M)--> cancelled
 
-The chain steps themselves, and why they happen exactly once: ``timelock_steps``.
+The chain steps themselves, and why they happen exactly once: ``timelock_steps`` and the
+chain-operation kit (``jctgov.chain.operations``).
 """
 
 from __future__ import annotations
@@ -20,25 +21,25 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jctgov.chain import client, timelock
-from jctgov.chain.client import ChainError
+from jctgov.chain import operations as ops
+from jctgov.chain.models import ChainOperation, OperationKind
 from jctgov.chain.timelock import OperationState
-from jctgov.core.errors import ApplicationError, Conflict, Forbidden
+from jctgov.core.errors import Conflict, Forbidden
 from jctgov.core.parameters import current_value
-from jctgov.core.services import audit_record
-from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 from proposals.models import Proposal, ProposalState
 from proposals.services.lifecycle import _get, _locked, _require_state
 from proposals.services.timelock_steps import (
-    _claim,
-    _claim_free,
     _enqueue,
-    _release,
+    cancel_operation_open,
     execution_transition,
+    proposal_operation,
+    schedule_operation_open,
 )
 
 S = ProposalState
 OP = OperationState
+K = OperationKind
 BEAT_ENQUEUE_EVERY_S = 60
 
 
@@ -49,7 +50,7 @@ def grace_deadline(proposal: Proposal) -> datetime:
 
 
 def executor_configured() -> bool:
-    """Is an executor key configured? (Without decrypting a keystore: pages call this.)"""
+    """Is a relayer key configured? (Without decrypting a keystore: pages call this.)"""
     return bool(settings.JCTGOV_EXECUTOR_KEY or settings.JCTGOV_EXECUTOR_KEYSTORE)
 
 
@@ -61,53 +62,36 @@ def _require_steward(actor: User, what: str) -> None:
         raise Forbidden(f"Only stewards {what}.", code="not_steward")
 
 
-def proposal_approve(*, proposal_id: int, actor: User, now: datetime | None = None) -> Proposal:
-    """A steward approves a succeeded proposal for execution. Atomic; idempotent.
+def proposal_approval_open(*, proposal_id: int, now: datetime | None = None) -> ChainOperation:
+    """The Safe's ``scheduleBatch`` SafeTx of a succeeded proposal, for the stewards to sign.
 
-    Scheduling runs in a task after commit. Without an executor key the proposal waits,
-    approved (the pages say so), and the beat schedules it once a key is configured.
-    """
+    Idempotent (one live operation per proposal). Anyone may ask for it (it is public data);
+    only the Safe's owners' signatures count. At the threshold a worker relays it."""
     now = now or timezone.now()
-    _require_steward(actor, "approve execution")
-    with transaction.atomic():
-        proposal = _locked(proposal_id)
-        if proposal.approved_at and proposal.state in (S.SUCCEEDED, S.QUEUED, S.EXECUTED):
-            return proposal
-        _require_state(proposal, S.SUCCEEDED, action="approve")
-        if now > grace_deadline(proposal):
-            raise Conflict(
-                "The execution grace period of this proposal has passed.",
-                code="execution_grace_passed",
-            )
-        proposal.approved_by, proposal.approved_at = actor, now
-        proposal.failure_code = proposal.failure_reason = ""
-        proposal.save(
-            update_fields=[
-                "approved_by",
-                "approved_at",
-                "failure_code",
-                "failure_reason",
-                "updated_at",
-            ]
+    proposal = _get(proposal_id)
+    existing = proposal_operation(proposal_id, K.SCHEDULE)
+    if existing is not None:
+        return existing
+    _require_state(proposal, S.SUCCEEDED, action="approve")
+    if now > grace_deadline(proposal):
+        raise Conflict(
+            "The execution grace period of this proposal has passed.",
+            code="execution_grace_passed",
         )
-        audit_record(subject=proposal, action="approved", actor=actor, from_state=S.SUCCEEDED)
-        emit("proposal.approved", subject=proposal)
-        transaction.on_commit(lambda: _enqueue("schedule_proposal", proposal.pk))
-    return proposal
+    return schedule_operation_open(proposal)
 
 
 def proposal_retry_execution(*, proposal_id: int, actor: User) -> Proposal:
     """A steward retries a failed execution. Atomic.
 
-    Back to ``queued`` when the operation is still on the timelock (the execute task runs
-    again), else back to ``succeeded`` + approved (the schedule task runs again).
-    """
+    Back to ``queued`` when the operation is on the timelock (the execute task runs again),
+    else back to ``succeeded`` + approved and the signed schedule SafeTx is relayed again (its
+    signatures stay valid: nothing used its Safe nonce)."""
     _require_steward(actor, "retry execution")
     proposal = _get(proposal_id)
     _require_state(proposal, S.FAILED, action="retry")
-    on_chain = (
-        timelock.operation_state(proposal.operation_id) if proposal.operation_id else OP.UNSET
-    )
+    op_id = proposal.operation_id or _batch_operation_id(proposal)
+    on_chain = timelock.operation_state(op_id) if op_id else OP.UNSET
     with transaction.atomic():
         proposal = _locked(proposal_id)
         _require_state(proposal, S.FAILED, action="retry")
@@ -116,82 +100,71 @@ def proposal_retry_execution(*, proposal_id: int, actor: User) -> Proposal:
                 "The execution grace period of this proposal has passed.",
                 code="execution_grace_passed",
             )
+        queued = on_chain != OP.UNSET
+        if queued and not proposal.operation_id:
+            proposal.operation_id = op_id
         execution_transition(
-            proposal,
-            S.SUCCEEDED if on_chain == OP.UNSET else S.QUEUED,
-            action="execution_retried",
-            actor=actor,
+            proposal, S.QUEUED if queued else S.SUCCEEDED, action="execution_retried", actor=actor
         )
-        task = "schedule_proposal" if proposal.state == S.SUCCEEDED else "execute_proposal"
-        transaction.on_commit(lambda: _enqueue(task, proposal.pk))
+        if queued:
+            transaction.on_commit(lambda: _enqueue("execute_proposal", proposal.pk))
+        elif (op := proposal_operation(proposal_id, K.SCHEDULE)) is not None:
+            ops.operation_retry(operation_id=op.pk)
     return proposal
+
+
+def _batch_operation_id(proposal: Proposal) -> str:
+    from proposals.batches import proposal_batch
+
+    return proposal_batch(proposal).operation_id
 
 
 def proposal_cancel_operation(
     *, proposal_id: int, actor: User, reason: str, now: datetime | None = None
 ) -> Proposal:
-    """A steward cancels a queued (or failed) proposal and its timelock operation.
+    """A steward asks to cancel a queued (or failed) proposal's timelock operation: opens the
+    Safe's ``cancel`` SafeTx for the stewards to sign (k of M); the proposal is cancelled when
+    it is relayed. Called by ``proposal_cancel``, which checks the steward and the reason.
 
-    Called by ``proposal_cancel``, which checks the steward and the reason. Claims the proposal
-    first, so it never races the execute task: a step in flight answers
-    ``execution_in_progress``; an operation that already executed answers ``already_executed``
-    (and the execution is recorded).
-    """
+    An operation that already executed answers ``already_executed`` (and the execution is
+    recorded); one no longer on the timelock cancels the proposal here at once."""
     now = now or timezone.now()
     proposal = _get(proposal_id)
     _require_state(proposal, S.QUEUED, S.FAILED, action="cancel")
-    key = client.executor_account()
-    if key is None:
-        raise Conflict(
-            "No executor key is configured to cancel the timelock operation.",
-            code="executor_unavailable",
-        )
-    if not _claim(proposal_id, proposal.state, now):
-        raise Conflict(
-            "A worker is sending this proposal's timelock step; try again in a moment.",
-            code="execution_in_progress",
-        )
-    step, on_chain = None, OP.UNSET
-    try:
-        if proposal.operation_id:
-            on_chain = timelock.operation_state(proposal.operation_id)
-        if on_chain in (OP.WAITING, OP.READY):
-            try:
-                step = timelock.cancel(proposal.operation_id, private_key=key)
-            except ChainError:
-                on_chain = timelock.operation_state(proposal.operation_id)
-                if on_chain != OP.DONE:  # executed in between: answered below
-                    raise
-    except ApplicationError:
-        _release(proposal_id)
-        raise
+    on_chain = (
+        timelock.operation_state(proposal.operation_id) if proposal.operation_id else OP.UNSET
+    )
     if on_chain == OP.DONE:
-        _release(proposal_id)
         if proposal.state == S.QUEUED:
             transaction.on_commit(lambda: _enqueue("execute_proposal", proposal_id))
         raise Conflict("The timelock operation has already executed.", code="already_executed")
+    if on_chain in (OP.WAITING, OP.READY):
+        cancel_operation_open(proposal, reason)
+        return _get(proposal_id)
     with transaction.atomic():
         proposal = _locked(proposal_id)
-        proposal = execution_transition(
+        schedule = proposal_operation(proposal_id, K.SCHEDULE)
+        if schedule is not None and schedule.state != "done":
+            ops.operation_abandon(operation_id=schedule.pk, reason="The proposal was cancelled.")
+        return execution_transition(
             proposal,
             S.CANCELLED,
             action="cancelled",
             actor=actor,
-            data={"reason": reason, "cancel_tx": step["tx_hash"] if step else ""},
+            data={"reason": reason, "cancel_tx": ""},
             cancel_reason=reason,
             cancelled_by=actor,
             cancelled_at=now,
-            cancel_tx=step["tx_hash"] if step else "",
         )
-    return proposal
 
 
 # --- the beat -----------------------------------------------------------------------------
 
 
 def proposals_execution_due(*, now: datetime | None = None) -> dict[str, int]:
-    """Beat: enqueue scheduling of approved proposals and execution of ready ones; expire
-    succeeded proposals past their grace. Idempotent: the tasks claim before they act.
+    """Beat: enqueue execution of ready proposals; expire succeeded proposals past their grace.
+    Idempotent: the tasks claim before they act. (Approved SafeTxs whose relay was lost are the
+    kit's beat: ``operations_due``.)
 
     "Ready" is judged by chain time (a dev chain may run ahead of the wall clock).
     """
@@ -199,9 +172,6 @@ def proposals_execution_due(*, now: datetime | None = None) -> dict[str, int]:
     free = _claim_free(now)
     counts = {"schedule": 0, "execute": 0, "expired": 0}
     if executor_configured():
-        approved = Proposal.objects.filter(free, state=S.SUCCEEDED, approved_at__isnull=False)
-        for pk in approved.values_list("pk", flat=True):
-            counts["schedule"] += _enqueue_once("schedule_proposal", pk)
         queued = Proposal.objects.filter(free, state=S.QUEUED)
         if queued.exists():
             chain_now = datetime.fromtimestamp(client.head_timestamp(), tz=UTC)
@@ -213,6 +183,15 @@ def proposals_execution_due(*, now: datetime | None = None) -> dict[str, int]:
     for pk in past_grace.values_list("pk", flat=True):
         counts["expired"] += _expire(pk, now)
     return counts
+
+
+def _claim_free(now: datetime) -> Q:
+    """Proposals no process holds a (legacy) execution claim on."""
+    from proposals.models import execution_lease
+
+    return Q(execution_claimed_at__isnull=True) | Q(
+        execution_claimed_at__lt=now - execution_lease()
+    )
 
 
 def _enqueue_once(task_name: str, proposal_id: int) -> bool:
@@ -229,11 +208,15 @@ def _enqueue_once(task_name: str, proposal_id: int) -> bool:
 def _expire(proposal_id: int, now: datetime) -> bool:
     with transaction.atomic():
         proposal = _locked(proposal_id)
+        schedule = proposal_operation(proposal_id, K.SCHEDULE)
         if (
             proposal.state != S.SUCCEEDED
             or proposal.execution_claim_live(now)
             or now <= grace_deadline(proposal)
+            or (schedule is not None and schedule.state in ("sending", "done"))
         ):
             return False
+        if schedule is not None:
+            ops.operation_abandon(operation_id=schedule.pk, reason="The proposal expired.")
         execution_transition(proposal, S.EXPIRED, action="expired")
     return True

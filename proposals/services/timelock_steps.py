@@ -1,20 +1,13 @@
-"""The timelock steps of a passed proposal (schedule, execute), each exactly once.
+"""The timelock steps of a passed proposal (schedule, execute, cancel), each exactly once.
 
-Exactly once rests on three things:
+Each step is one ``ChainOperation`` of the chain-operation kit (``jctgov.chain.operations``):
+the stewards sign the Safe's ``scheduleBatch``/``cancel`` SafeTx, a worker relays it at the
+threshold; ``executeBatch`` needs no signature (the timelock's executor role is open). The kit
+claims, checks the chain, sends, reconciles and records; this module says what each step
+checks on the timelock before sending and what it records on the proposal.
 
-1. The operation id is derived from the proposal (``hashOperationBatch`` with salt = uid), and
-   the timelock itself refuses to schedule an id twice or to execute a done one.
-2. A worker *claims* the proposal (a conditional update of ``execution_claimed_at``) before it
-   talks to the chain, and asks the timelock for the operation's state before sending. Of
-   several deliveries of one task exactly one proceeds; the others return at once. No row lock
-   is held while waiting for a receipt, so API readers and the beat never stall on the chain.
-3. A worker killed after sending (before recording) leaves its claim behind. Once the claim
-   lapses (``JCTGOV_CHAIN_LEASE_S``) the beat runs the step again, which finds the operation
-   on chain and records it from the ``CallScheduled``/``CallExecuted`` events instead of sending.
-
-Transient chain errors (``ChainUnavailable``) release the claim and propagate, so the task
-retries with backoff and nothing is recorded; permanent ones (a revert, a missing program, a
-treasury too small) leave the proposal ``failed`` with a code and reason a steward can act on.
+Exactly once also rests on the timelock: the operation id is ``hashOperationBatch`` with
+salt = the proposal uid, and the timelock refuses to schedule an id twice or execute a done one.
 """
 
 from __future__ import annotations
@@ -24,52 +17,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from jctgov.chain import client, timelock
-from jctgov.chain.client import ChainError, ChainUnavailable
+from jctgov.chain import operations as ops
+from jctgov.chain import timelock
+from jctgov.chain.client import ChainUnavailable
+from jctgov.chain.models import ChainOperation, OperationKind
 from jctgov.chain.timelock import OperationState
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
 from jctgov.notify.services import emit
 from proposals.batches import escrow_program_id, jct_needed, proposal_batch
-from proposals.models import Proposal, ProposalKind, ProposalState, execution_lease
+from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.services.lifecycle import _get, _locked
 
 logger = logging.getLogger(__name__)
 S = ProposalState
 OP = OperationState
-
-
-# --- claims: at most one worker talks to the timelock for a proposal ------------------------
-
-
-def _claim_free(now: datetime) -> Q:
-    return Q(execution_claimed_at__isnull=True) | Q(
-        execution_claimed_at__lt=now - execution_lease()
-    )
-
-
-def _claim(proposal_id: int, state: str, now: datetime) -> bool:
-    """Exactly one caller wins the conditional update (committed at once, outside any lock)."""
-    rows = Proposal.objects.filter(_claim_free(now), pk=proposal_id, state=state)
-    if state == S.SUCCEEDED:
-        rows = rows.filter(approved_at__isnull=False)
-    return rows.update(execution_claimed_at=now) == 1
-
-
-def _release(proposal_id: int, *, outage: ChainUnavailable | None = None) -> None:
-    """Give the claim back; after an outage, leave a note the pages show while tasks retry."""
-    fields: dict[str, Any] = {"execution_claimed_at": None}
-    if outage is not None:  # shown on the page: bump updated_at, which the page cache keys on
-        fields.update(
-            failure_code=outage.code,
-            failure_reason=f"{outage.message} Retrying.",
-            updated_at=timezone.now(),
-        )
-    Proposal.objects.filter(pk=proposal_id).update(**fields)
+SUBJECT = "proposals.proposal"
+K = OperationKind
 
 
 def _enqueue(task_name: str, proposal_id: int) -> None:
@@ -78,96 +45,109 @@ def _enqueue(task_name: str, proposal_id: int) -> None:
     getattr(tasks, task_name).delay(proposal_id)
 
 
+def proposal_operation(proposal_id: int, kind: str) -> ChainOperation | None:
+    """The live chain operation of a proposal for ``kind`` (schedule, execute, cancel)."""
+    return ops.live_operation(SUBJECT, proposal_id, kind)
+
+
+# --- opening the operations -----------------------------------------------------------------
+
+
+def schedule_operation_open(proposal: Proposal) -> ChainOperation:
+    """The Safe's ``scheduleBatch`` SafeTx for a succeeded proposal (opened once)."""
+    existing = proposal_operation(proposal.pk, K.SCHEDULE)
+    if existing is not None:
+        return existing
+    batch = proposal_batch(proposal)
+    delay = max(timelock.min_delay(), current_value("governance.timelock_delay_s"))
+    calls = "; ".join(c.description for c in batch.calls)
+    return ops.operation_open(
+        kind=K.SCHEDULE,
+        subject_type=SUBJECT,
+        subject_id=proposal.pk,
+        to=timelock.client.address_of("TimelockController"),
+        data=timelock.schedule_data(batch, delay=delay),
+        description=f"TimelockController.scheduleBatch (delay {delay} s, salt = uid): {calls}",
+    )
+
+
+def cancel_operation_open(proposal: Proposal, reason: str) -> ChainOperation:
+    existing = proposal_operation(proposal.pk, K.CANCEL)
+    if existing is not None:
+        return existing
+    return ops.operation_open(
+        kind=K.CANCEL,
+        subject_type=SUBJECT,
+        subject_id=proposal.pk,
+        to=timelock.client.address_of("TimelockController"),
+        data=timelock.cancel_data(proposal.operation_id),
+        description=f"TimelockController.cancel({proposal.operation_id})",
+        note=reason,
+    )
+
+
 # --- the task bodies ----------------------------------------------------------------------
 
 
 def proposal_schedule(*, proposal_id: int, now: datetime | None = None) -> Proposal:
-    """Task body: ``scheduleBatch`` an approved proposal, or record the one already on chain.
-
-    Idempotent and crash-safe (module docstring). Refuses before sending when the treasury
-    holds less JCT than the batch pays out.
-    """
-    now = now or timezone.now()
-    key = client.executor_account()
-    if key is None or not _claim(proposal_id, S.SUCCEEDED, now):
-        return _get(proposal_id)  # waiting for an executor, or another worker has it
-    try:
-        proposal = _get(proposal_id)
-        batch = proposal_batch(proposal)
-        op_id = batch.operation_id
-        on_chain = timelock.operation_state(op_id)
-        step, delay = None, None
-        if on_chain == OP.UNSET:
-            _check_treasury(proposal)
-            delay = max(timelock.min_delay(), current_value("governance.timelock_delay_s"))
-            try:
-                step = timelock.schedule(batch, delay=delay, private_key=key)
-            except ChainError:
-                if timelock.operation_state(op_id) == OP.UNSET:
-                    raise
-                # Scheduled meanwhile by an earlier send of ours: record that one below.
-        if step is None:
-            step = _step_event("CallScheduled", op_id)
-        proposal = _record_queued(
-            proposal_id,
-            op_id,
-            step,
-            timelock.operation_ready_at(op_id),
-            delay=delay,
-        )
-    except ChainUnavailable as exc:
-        _release(proposal_id, outage=exc)
-        raise
-    except ApplicationError as exc:
-        return _record_failed(proposal_id, exc.code, exc.message, expected=S.SUCCEEDED)
-    if on_chain == OP.DONE:
-        return proposal_execute(proposal_id=proposal_id, now=now)
-    return proposal
+    """Task body: relay the approved ``scheduleBatch`` SafeTx. Idempotent, crash-safe; does
+    nothing below the Safe's threshold."""
+    op = proposal_operation(proposal_id, K.SCHEDULE)
+    if op is not None and _get(proposal_id).state == S.SUCCEEDED:
+        try:
+            ops.operation_relay(operation_id=op.pk, now=now)
+        except ChainUnavailable as exc:
+            _outage(proposal_id, exc)
+            raise
+    return _get(proposal_id)
 
 
 def proposal_execute(*, proposal_id: int, now: datetime | None = None) -> Proposal:
-    """Task body: ``executeBatch`` a queued proposal once ready, or record an executed one.
-
-    Idempotent and crash-safe. A revert leaves the proposal ``failed`` with the reason while
-    the operation stays ready on the timelock, so a steward's retry can execute it later.
-    """
-    now = now or timezone.now()
-    key = client.executor_account()
-    if key is None or not _claim(proposal_id, S.QUEUED, now):
-        return _get(proposal_id)
+    """Task body: ``executeBatch`` a queued proposal once the timelock says ready, or record an
+    executed one. Idempotent and crash-safe. A revert leaves the proposal ``failed`` with the
+    reason while the operation stays ready on the timelock, so a steward's retry executes it."""
+    proposal = _get(proposal_id)
+    if proposal.state != S.QUEUED:
+        return proposal
     try:
-        proposal = _get(proposal_id)
         batch = proposal_batch(proposal)
-        op_id = proposal.operation_id
-        if batch.operation_id != op_id:
+        if batch.operation_id != proposal.operation_id:
             raise ApplicationError(
                 "The payload no longer maps to the scheduled operation.", code="operation_mismatch"
             )
-        on_chain = timelock.operation_state(op_id)
-        step = None
+        on_chain = timelock.operation_state(proposal.operation_id)
+        if on_chain == OP.WAITING:
+            return proposal
         if on_chain == OP.UNSET:
             raise ApplicationError(
                 "The timelock has no such operation: it was cancelled on chain.",
                 code="operation_missing",
             )
-        if on_chain == OP.WAITING:
-            _release(proposal_id)
-            return proposal
-        if on_chain == OP.READY:
-            _check_treasury(proposal)
-            try:
-                step = timelock.execute(batch, private_key=key)
-            except ChainError:
-                if timelock.operation_state(op_id) != OP.DONE:
-                    raise
-        if step is None:
-            step = _step_event("CallExecuted", op_id)
-        return _record_executed(proposal_id, step, reconciled=on_chain == OP.DONE)
+        op = proposal_operation(proposal_id, K.EXECUTE) or ops.operation_open(
+            kind=K.EXECUTE,
+            subject_type=SUBJECT,
+            subject_id=proposal_id,
+            to=timelock.client.address_of("TimelockController"),
+            data=timelock.execute_data(batch),
+            description=f"TimelockController.executeBatch of {proposal.operation_id}",
+        )
+        ops.operation_clear_failure(operation_id=op.pk)  # queued again: a retry
+        ops.operation_relay(operation_id=op.pk, now=now)
     except ChainUnavailable as exc:
-        _release(proposal_id, outage=exc)
+        _outage(proposal_id, exc)
         raise
     except ApplicationError as exc:
         return _record_failed(proposal_id, exc.code, exc.message, expected=S.QUEUED)
+    return _get(proposal_id)
+
+
+def _outage(proposal_id: int, outage: ChainUnavailable) -> None:
+    """A note the pages show while the task retries (bumps updated_at: the page cache key)."""
+    Proposal.objects.filter(pk=proposal_id).update(
+        failure_code=outage.code,
+        failure_reason=f"{outage.message} Retrying.",
+        updated_at=timezone.now(),
+    )
 
 
 def _check_treasury(proposal: Proposal) -> None:
@@ -187,6 +167,46 @@ def _step_event(event_name: str, op_id: str) -> dict[str, Any]:
     return step
 
 
+# --- what the kit asks before sending -------------------------------------------------------
+
+
+def _check_schedule(op: ChainOperation) -> dict[str, Any] | None:
+    proposal = _get(op.subject_id)
+    op_id = proposal_batch(proposal).operation_id
+    if timelock.operation_state(op_id) != OP.UNSET:
+        return _step_event("CallScheduled", op_id)  # already scheduled: record that one
+    _check_treasury(proposal)
+    return None
+
+
+def _check_execute(op: ChainOperation) -> dict[str, Any] | None:
+    proposal = _get(op.subject_id)
+    on_chain = timelock.operation_state(proposal.operation_id)
+    if on_chain == OP.DONE:
+        return _step_event("CallExecuted", proposal.operation_id)
+    if on_chain != OP.READY:
+        raise ApplicationError(
+            "The timelock operation is not ready to execute.", code="operation_not_ready"
+        )
+    _check_treasury(proposal)
+    return None
+
+
+def _check_cancel(op: ChainOperation) -> dict[str, Any] | None:
+    proposal = _get(op.subject_id)
+    on_chain = timelock.operation_state(proposal.operation_id)
+    if on_chain == OP.DONE:
+        raise ApplicationError(
+            "The timelock operation has already executed.", code="already_executed"
+        )
+    if on_chain == OP.UNSET:
+        step = timelock.find_event("Cancelled", proposal.operation_id)
+        if step is not None:
+            return step
+        raise ApplicationError("The timelock has no such operation.", code="operation_missing")
+    return None
+
+
 # --- records (short transactions, state rechecked under the row lock) -----------------------
 
 
@@ -199,8 +219,8 @@ def execution_transition(
     data: dict[str, Any] | None = None,
     **fields: Any,
 ) -> Proposal:
-    """Move a locked proposal to ``to_state``: set ``fields``, give back the claim, clear any
-    failure note (unless ``fields`` sets one), save and audit. Call inside the transaction."""
+    """Move a locked proposal to ``to_state``: set ``fields``, clear any failure note (unless
+    ``fields`` sets one), save and audit. Call inside the transaction."""
     from_state = proposal.state
     proposal.state = to_state
     proposal.failure_code = proposal.failure_reason = ""
@@ -220,71 +240,145 @@ def execution_transition(
     return proposal
 
 
-def _record_queued(
-    proposal_id: int, op_id: str, step: dict[str, Any], ready_at: int, *, delay: int | None
-) -> Proposal:
-    """``delay`` is the one this worker scheduled with; None when it found the operation
-    already on chain (a reconciled step)."""
-    with transaction.atomic():
-        proposal = _locked(proposal_id)
-        if proposal.state != S.SUCCEEDED:
-            return proposal
-        return execution_transition(
-            proposal,
-            S.QUEUED,
-            action="scheduled",
-            data={"operation_id": op_id, **step, "reconciled": delay is None},
-            operation_id=op_id,
-            queued_at=timezone.now(),
-            ready_at=datetime.fromtimestamp(ready_at, tz=UTC) if ready_at > 1 else None,
-            execution_delay_s=delay,
-            schedule_tx=step["tx_hash"],
-            schedule_block=step["block_number"],
-        )
+def _on_schedule_ready(op: ChainOperation) -> None:
+    """The threshold is reached: the proposal is approved (by its signers)."""
+    from jctgov.wallets.models import User
+
+    proposal = _locked(op.subject_id)
+    if proposal.state != S.SUCCEEDED or proposal.approved_at:
+        return
+    signers = list(op.signatures.values_list("signer", flat=True))
+    proposal.approved_by = User.objects.filter(address__in=signers).order_by("-id").first()
+    proposal.approved_at = timezone.now()
+    proposal.failure_code = proposal.failure_reason = ""
+    proposal.save(
+        update_fields=["approved_by", "approved_at", "failure_code", "failure_reason", "updated_at"]
+    )
+    audit_record(
+        subject=proposal,
+        action="approved",
+        actor=proposal.approved_by,
+        from_state=S.SUCCEEDED,
+        data={"safe_tx_hash": op.safe_tx_hash, "signers": signers},
+    )
+    emit("proposal.approved", subject=proposal)
 
 
-def _record_executed(proposal_id: int, step: dict[str, Any], *, reconciled: bool) -> Proposal:
-    """Mark executed and apply the effects in this database, in one transaction.
+def _on_scheduled(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> None:
+    proposal = _locked(op.subject_id)
+    if proposal.state not in (S.SUCCEEDED, S.FAILED):
+        return
+    op_id = proposal_batch(proposal).operation_id
+    ready_at = timelock.operation_ready_at(op_id)
+    delay = timelock.min_delay() if reconciled else None
+    execution_transition(
+        proposal,
+        S.QUEUED,
+        action="scheduled",
+        data={"operation_id": op_id, **step, "reconciled": reconciled},
+        operation_id=op_id,
+        approved_at=proposal.approved_at or timezone.now(),
+        queued_at=timezone.now(),
+        ready_at=datetime.fromtimestamp(ready_at, tz=UTC) if ready_at > 1 else None,
+        execution_delay_s=_scheduled_delay(op) if not reconciled else delay,
+        schedule_tx=step["tx_hash"],
+        schedule_block=step["block_number"],
+    )
 
-    The effects (a grant program, a top-up, recognition rows) are idempotent per proposal.
-    """
+
+def _scheduled_delay(op: ChainOperation) -> int:
+    """The delay argument of the scheduleBatch calldata this operation carried."""
+    contract = timelock.client.contract("TimelockController")
+    _, args = contract.decode_function_input(op.data)
+    return int(args["delay"])
+
+
+def _on_executed(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> None:
+    """Mark executed and apply the effects in this database, in the recording transaction.
+
+    The effects (a grant program, a top-up, recognition rows) are idempotent per proposal."""
     from grants import services as grants
 
-    with transaction.atomic():
-        proposal = _locked(proposal_id)
-        if proposal.state != S.QUEUED:
-            return proposal
-        execution_transition(
-            proposal,
-            S.EXECUTED,
-            action="executed",
-            data={**step, "reconciled": reconciled},
-            executed_at=timezone.now(),
-            execute_tx=step["tx_hash"],
-            execute_block=step["block_number"],
-        )
-        if proposal.kind == ProposalKind.GRANT_BUDGET:
-            if proposal.payload.get("top_up_program_id") is not None:
-                grants.program_top_up_from_proposal(proposal=proposal, tx_hash=proposal.execute_tx)
-            else:
-                grants.program_create_from_proposal(
-                    proposal=proposal,
-                    escrow_program_id=escrow_program_id(proposal),
-                    tx_hash=proposal.execute_tx,
-                )
-        elif proposal.kind == ProposalKind.RECOGNITION:
-            grants.recognitions_record(
-                proposal=proposal, tx_hash=proposal.execute_tx, block_number=proposal.execute_block
+    proposal = _locked(op.subject_id)
+    if proposal.state not in (S.QUEUED, S.FAILED):
+        return
+    execution_transition(
+        proposal,
+        S.EXECUTED,
+        action="executed",
+        data={**step, "reconciled": reconciled},
+        executed_at=timezone.now(),
+        execute_tx=step["tx_hash"],
+        execute_block=step["block_number"],
+    )
+    cancel = proposal_operation(proposal.pk, K.CANCEL)
+    if cancel is not None:
+        ops.operation_abandon(operation_id=cancel.pk, reason="The proposal executed first.")
+    if proposal.kind == ProposalKind.GRANT_BUDGET:
+        if proposal.payload.get("top_up_program_id") is not None:
+            grants.program_top_up_from_proposal(proposal=proposal, tx_hash=proposal.execute_tx)
+        else:
+            grants.program_create_from_proposal(
+                proposal=proposal,
+                escrow_program_id=escrow_program_id(proposal),
+                tx_hash=proposal.execute_tx,
             )
-        else:  # the parameter mirror follows ParameterChanged: index soon rather than later
-            transaction.on_commit(_enqueue_indexer)
-    return proposal
+    elif proposal.kind == ProposalKind.RECOGNITION:
+        grants.recognitions_record(
+            proposal=proposal, tx_hash=proposal.execute_tx, block_number=proposal.execute_block
+        )
+    else:  # the parameter mirror follows ParameterChanged: index soon rather than later
+        transaction.on_commit(_enqueue_indexer)
+
+
+def _on_cancelled(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> None:
+    proposal = _locked(op.subject_id)
+    if proposal.state in (S.EXECUTED, S.CANCELLED):
+        return
+    signers = list(op.signatures.values_list("signer", flat=True))
+    from jctgov.wallets.models import User
+
+    by = User.objects.filter(address__in=signers).order_by("-id").first()
+    execution_transition(
+        proposal,
+        S.CANCELLED,
+        action="cancelled",
+        actor=by,
+        data={"reason": op.note, "cancel_tx": step["tx_hash"], "signers": signers},
+        cancel_reason=op.note,
+        cancelled_by=by,
+        cancelled_at=timezone.now(),
+        cancel_tx=step["tx_hash"],
+    )
+
+
+def _on_cancel_failed(op: ChainOperation, code: str, reason: str) -> None:
+    if code == "already_executed":
+        ChainOperation.objects.filter(pk=op.pk).update(state="abandoned")
+        transaction.on_commit(lambda: _enqueue("execute_proposal", op.subject_id))
 
 
 def _enqueue_indexer() -> None:
     from jctgov.chain.tasks import index_chain
 
     index_chain.delay()
+
+
+def _on_step_failed(expected: str) -> Any:
+    def record(op: ChainOperation, code: str, reason: str) -> None:
+        proposal = _locked(op.subject_id)
+        if proposal.state != expected:
+            return
+        execution_transition(
+            proposal,
+            S.FAILED,
+            action="execution_failed",
+            data={"code": code, "reason": reason, "operation": op.pk},
+            failure_code=code,
+            failure_reason=reason,
+        )
+
+    return record
 
 
 def _record_failed(proposal_id: int, code: str, reason: str, *, expected: str) -> Proposal:
@@ -302,3 +396,38 @@ def _record_failed(proposal_id: int, code: str, reason: str, *, expected: str) -
         )
     logger.warning("proposal %s execution failed (%s): %s", proposal_id, code, reason)
     return proposal
+
+
+def _touch(op: ChainOperation) -> None:
+    """The proposal page shows its operations: a new version for the page cache."""
+    Proposal.objects.filter(pk=op.subject_id).update(updated_at=timezone.now())
+
+
+ops.register(
+    SUBJECT,
+    K.SCHEDULE,
+    ops.Handler(
+        check=_check_schedule,
+        on_done=_on_scheduled,
+        on_failed=_on_step_failed(S.SUCCEEDED),
+        on_ready=_on_schedule_ready,
+        touch=_touch,
+    ),
+)
+ops.register(
+    SUBJECT,
+    K.EXECUTE,
+    ops.Handler(
+        check=_check_execute,
+        on_done=_on_executed,
+        on_failed=_on_step_failed(S.QUEUED),
+        touch=_touch,
+    ),
+)
+ops.register(
+    SUBJECT,
+    K.CANCEL,
+    ops.Handler(
+        check=_check_cancel, on_done=_on_cancelled, on_failed=_on_cancel_failed, touch=_touch
+    ),
+)

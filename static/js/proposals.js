@@ -320,15 +320,13 @@
       executionError.textContent = "";
       try {
         await jct.api(`/api/v1/proposals/${id}/${path}`, { method: "POST", body: {} });
-        jct.status(path === "queue" ? "Approved: a worker schedules the timelock batch." : "Retrying the execution…");
+        jct.status("Retrying the execution…");
         window.location.reload();
       } catch (error) {
         executionError.textContent = errorText(error);
         button.disabled = false;
       }
     };
-    const approve = document.getElementById("approve-button");
-    if (approve) approve.addEventListener("click", () => steward(approve, "queue"));
     const retry = document.getElementById("retry-button");
     if (retry) retry.addEventListener("click", () => steward(retry, "retry-execution"));
     document.querySelectorAll("[data-ts]").forEach((cell) => {

@@ -7,6 +7,7 @@ from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
 from jctgov.chain import client
+from jctgov.core.parameters import current_value
 from tests.fixtures.chain import TEST_TIMELOCK_DELAY_S
 
 pytestmark = pytest.mark.chain
@@ -35,18 +36,45 @@ def test_tokens_have_their_decimals_and_only_the_owner_mints(chain):
     assert jct.functions.owner().call() == usd.functions.owner().call() == chain.accounts[0]
 
 
-def test_timelock_roles_belong_to_the_executor_and_no_admin_remains(chain):
-    timelock = chain.contract("TimelockController")
-    executor, deployer_role_holder = chain.executor.address, chain.accounts[0]
-    for role in ("PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"):
-        role_id = getattr(timelock.functions, role)().call()
-        assert timelock.functions.hasRole(role_id, executor).call(), role
-        assert not timelock.functions.hasRole(role_id, chain.accounts[1]).call(), role
-    admin = timelock.functions.DEFAULT_ADMIN_ROLE().call()
-    assert timelock.functions.hasRole(admin, timelock.address).call()
-    assert deployer_role_holder == executor  # dev: one key; the admin role was never given out
-    assert not timelock.functions.hasRole(admin, deployer_role_holder).call()
+def test_no_externally_owned_account_holds_a_timelock_or_escrow_role(chain, db):
+    """The Safe alone proposes and cancels and pays; anyone executes; the timelock administers
+    itself. No dev account, the deployer and the relayer included, holds any of these roles."""
+    timelock, escrow = chain.contract("TimelockController"), chain.contract("GrantEscrow")
+    safe, zero = chain.deployments["Safe"], "0x" + "00" * 20
+    roles = {
+        name: getattr(timelock.functions, name)().call()
+        for name in ("PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE", "DEFAULT_ADMIN_ROLE")
+    }
+    assert timelock.functions.hasRole(roles["PROPOSER_ROLE"], safe).call()
+    assert timelock.functions.hasRole(roles["CANCELLER_ROLE"], safe).call()
+    assert timelock.functions.hasRole(roles["EXECUTOR_ROLE"], zero).call()  # open to anyone
+    assert timelock.functions.hasRole(roles["DEFAULT_ADMIN_ROLE"], timelock.address).call()
+    payer, funder = escrow.functions.PAYOUT_ROLE().call(), escrow.functions.FUNDER_ROLE().call()
+    admin = escrow.functions.DEFAULT_ADMIN_ROLE().call()
+    assert escrow.functions.hasRole(payer, safe).call()
+    for account in chain.accounts:  # every dev key: deployer, relayer, Safe owner, demo holders
+        for name, role in roles.items():
+            if name != "EXECUTOR_ROLE":
+                assert not timelock.functions.hasRole(role, account).call(), (name, account)
+        for role in (payer, funder, admin):
+            assert not escrow.functions.hasRole(role, account).call(), account
     assert timelock.functions.getMinDelay().call() == TEST_TIMELOCK_DELAY_S
+    assert TEST_TIMELOCK_DELAY_S == current_value("governance.timelock_delay_s")
+
+
+def test_the_relayer_key_alone_cannot_schedule_cancel_or_pay(chain):
+    """The attack of issue 12: the worker's key scheduling a parameter change with no proposal."""
+    store, timelock = chain.contract("ParameterStore"), chain.contract("TimelockController")
+    escrow = chain.contract("GrantEscrow")
+    data = store.functions.setParameter(
+        keccak(text="market.jct_fee_bps"), 50
+    )._encode_transaction_data()
+    for fn in (
+        timelock.functions.schedule(store.address, 0, data, ZERO32, ZERO32, TEST_TIMELOCK_DELAY_S),
+        timelock.functions.cancel(ZERO32),
+        escrow.functions.payoutOnce(1, chain.accounts[0], 1, ZERO32),
+    ):
+        refused("AccessControlUnauthorizedAccount", lambda fn=fn: chain.send(fn, 0))
 
 
 def test_parameter_changes_only_through_the_timelock_after_its_delay(chain):
@@ -58,19 +86,35 @@ def test_parameter_changes_only_through_the_timelock_after_its_delay(chain):
     assert client.parameter_value("market.jct_fee_bps") is None
     data = store.functions.setParameter(key, 150)._encode_transaction_data()
     salt = keccak(text="proposal-1")
-    chain.send(
+    refused(  # even the Safe cannot schedule below the on-chain minimum delay
+        "TimelockInsufficientDelay",
+        lambda: chain.as_safe(
+            timelock.functions.schedule(store.address, 0, data, ZERO32, salt, 60)
+        ),
+    )
+    chain.as_safe(
         timelock.functions.schedule(store.address, 0, data, ZERO32, salt, TEST_TIMELOCK_DELAY_S)
     )
     execute = timelock.functions.execute(store.address, 0, data, ZERO32, salt)
-    refused("TimelockUnexpectedOperationState", lambda: chain.send(execute))
+    refused("TimelockUnexpectedOperationState", lambda: chain.send(execute, 7))
     chain.increase_time(TEST_TIMELOCK_DELAY_S)
-    receipt = chain.send(execute)
+    receipt = chain.send(execute, 7)  # any account executes a ready operation
     assert client.parameter_value("market.jct_fee_bps") == 150
     assert store.functions.getParameter(key).call() == 150
     event = store.events.ParameterChanged().get_logs(from_block=receipt["block_number"])[0]["args"]
     assert (event["key"], event["value"]) == (key, 150)
     with pytest.raises(Exception, match="ParameterNotSet|0x"):
         store.functions.getParameter(keccak(text="unset")).call()
+
+
+def _ref(n: int) -> bytes:
+    return keccak(text=f"test-ref-{n}")
+
+
+def test_grant_escrow_has_no_unreferenced_payout():
+    """Issue 15: the retry-unsafe ``payout(id, to, amount)`` is gone; ``payoutOnce`` remains."""
+    names = {item.get("name") for item in client.artifact("GrantEscrow")["abi"]}
+    assert "payoutOnce" in names and "payout" not in names
 
 
 def _fund(chain, program_id: int, amount: int):
@@ -87,18 +131,17 @@ def test_grant_escrow_pays_out_up_to_the_program_budget_and_never_more(chain):
     assert client.token_balance("JCT", escrow.address) == 1500 * WEI
     grantee = chain.accounts[6]
     before = client.token_balance("JCT", grantee)
-    chain.send(escrow.functions.payout(7, grantee, 1200 * WEI))  # executor holds PAYOUT_ROLE
+    pay = escrow.functions.payoutOnce
+    chain.as_safe(pay(7, grantee, 1200 * WEI, _ref(0)))  # the Safe holds PAYOUT_ROLE
     assert client.token_balance("JCT", grantee) == before + 1200 * WEI
     assert escrow.functions.remaining(7).call() == 300 * WEI
-    refused("ExceedsRemaining", lambda: chain.send(escrow.functions.payout(7, grantee, 301 * WEI)))
-    refused("ExceedsRemaining", lambda: chain.send(escrow.functions.payout(8, grantee, 1)))
-    refused("ZeroAmount", lambda: chain.send(escrow.functions.payout(7, grantee, 0)))
-    refused("ZeroAddress", lambda: chain.send(escrow.functions.payout(7, "0x" + "00" * 20, 1)))
+    refused("ExceedsRemaining", lambda: chain.as_safe(pay(7, grantee, 301 * WEI, _ref(1))))
+    refused("ExceedsRemaining", lambda: chain.as_safe(pay(8, grantee, 1, _ref(1))))
+    refused("ZeroAmount", lambda: chain.as_safe(pay(7, grantee, 0, _ref(1))))
+    refused("ZeroAddress", lambda: chain.as_safe(pay(7, "0x" + "00" * 20, 1, _ref(1))))
     ref = keccak(text="application-3/milestone-1")
-    chain.send(escrow.functions.payoutOnce(7, grantee, 100 * WEI, ref))
-    refused(
-        "AlreadyPaid", lambda: chain.send(escrow.functions.payoutOnce(7, grantee, 100 * WEI, ref))
-    )
+    chain.as_safe(pay(7, grantee, 100 * WEI, ref))
+    refused("AlreadyPaid", lambda: chain.as_safe(pay(7, grantee, 100 * WEI, ref)))
     assert (
         escrow.functions.paidRefs(ref).call() and escrow.functions.remaining(7).call() == 200 * WEI
     )
@@ -114,7 +157,7 @@ def test_grant_escrow_roles_are_enforced(chain):
     )
     refused(
         "AccessControlUnauthorizedAccount",
-        lambda: chain.send(escrow.functions.payout(1, chain.accounts[2], 1), 2),
+        lambda: chain.send(escrow.functions.payoutOnce(1, chain.accounts[2], 1, _ref(0)), 2),
     )
     funder = escrow.functions.FUNDER_ROLE().call()
     assert escrow.functions.hasRole(funder, chain.deployments["TimelockController"]).call()
@@ -155,10 +198,10 @@ def test_parameter_store_views_and_ownership(chain):
     assert store.functions.isSet(key).call() is True
     assert store.functions.tryGetParameter(key).call() == [True, 0]
     assert store.functions.getParameter(key).call() == 0
-    chain.set_parameter("market.weight_price", 2**256 - 1)
-    assert store.functions.values(key).call() == 2**256 - 1
+    chain.set_parameter("market.weight_price", 10_000)  # the upper bound, inclusive
+    assert store.functions.values(key).call() == 10_000
     events = store.events.ParameterChanged().get_logs(from_block=receipt["block_number"])
-    assert [e["args"]["value"] for e in events] == [0, 2**256 - 1]
+    assert [e["args"]["value"] for e in events] == [0, 10_000]
     for fn in (
         store.functions.transferOwnership(chain.accounts[1]),
         store.functions.renounceOwnership(),
@@ -183,7 +226,7 @@ def test_grant_escrow_funding_is_pulled_and_recorded(chain):
         (3, 40 * WEI, 40 * WEI),
         (3, 2 * WEI, 42 * WEI),
     ]
-    chain.send(escrow.functions.payout(3, chain.accounts[7], 5 * WEI))
+    chain.as_safe(escrow.functions.payoutOnce(3, chain.accounts[7], 5 * WEI, _ref(0)))
     assert escrow.functions.programs(3).call() == [42 * WEI, 5 * WEI]
     assert client.token_balance("JCT", escrow.address) == 37 * WEI
     assert (
@@ -197,14 +240,14 @@ def test_grant_escrow_refusals_carry_their_arguments_and_leave_no_trace(chain):
     grantee, ref = chain.accounts[7], keccak(text="application-1/milestone-2")
     refused(
         f"ExceedsRemaining(9, {11 * WEI}, {10 * WEI})",
-        lambda: chain.send(escrow.functions.payoutOnce(9, grantee, 11 * WEI, ref)),
+        lambda: chain.as_safe(escrow.functions.payoutOnce(9, grantee, 11 * WEI, ref)),
     )
     assert escrow.functions.paidRefs(ref).call() is False  # the refused payout used no ref
     refused(
         "AccessControlUnauthorizedAccount",
         lambda: chain.send(escrow.functions.payoutOnce(9, grantee, WEI, ref), 3),
     )
-    receipt = chain.send(escrow.functions.payoutOnce(9, grantee, 10 * WEI, ref))
+    receipt = chain.as_safe(escrow.functions.payoutOnce(9, grantee, 10 * WEI, ref))
     event = escrow.events.Payout().get_logs(from_block=receipt["block_number"])[0]["args"]
     assert (event["id"], event["to"], event["amount"], event["remaining"], event["ref"]) == (
         9,
@@ -215,7 +258,7 @@ def test_grant_escrow_refusals_carry_their_arguments_and_leave_no_trace(chain):
     )
     refused(
         f"AlreadyPaid(0x{ref.hex()})",
-        lambda: chain.send(escrow.functions.payoutOnce(9, grantee, 1, ref)),
+        lambda: chain.as_safe(escrow.functions.payoutOnce(9, grantee, 1, ref)),
     )
 
 
@@ -230,7 +273,7 @@ def test_grant_escrow_roles_change_only_through_the_timelock(chain):
     chain.as_timelock(escrow.functions.grantRole(payer, newcomer))  # the admin is the timelock
     assert escrow.functions.hasRole(payer, newcomer).call()
     _fund(chain, 4, WEI)
-    chain.send(escrow.functions.payout(4, chain.accounts[8], WEI), 8)
+    chain.send(escrow.functions.payoutOnce(4, chain.accounts[8], WEI, _ref(0)), 8)
     assert escrow.functions.remaining(4).call() == 0
 
 

@@ -16,7 +16,8 @@ from web3 import Web3
 from jctgov.chain import client
 from jctgov.chain.anvil import free_port, rpc_ready
 from jctgov.chain.deploy import DEMO_JCT, DEMO_LOCKS, DEMO_USD, TREASURY_JCT
-from jctgov.chain.devkeys import DEV_KEYS
+from jctgov.chain.devkeys import DEV_KEYS, dev_address
+from jctgov.core.parameters import get_parameter
 from tests.fixtures.worker import wait_until
 
 pytestmark = pytest.mark.chain
@@ -53,9 +54,15 @@ def test_devchain_starts_anvil_deploys_and_writes_the_deployments_file(deploymen
         "--no-seed",
         "--timelock-delay",
         "120",
+        "--owners",
+        ",".join(dev_address(i).lower() for i in range(3)),
+        "--threshold",
+        "2",
     )
     written = json.loads(deployments_file.read_text())
     assert written["chain_id"] == 31337 and written["timelock_delay_s"] == 120
+    assert written["safe_owners"] == [dev_address(i) for i in range(3)]  # checksummed
+    assert written["safe_threshold"] == 2 and written["Safe"].startswith("0x")
     for name in CONTRACTS:
         assert written[name].startswith("0x") and len(written[name]) == 42
     assert not rpc_ready(written["rpc_url"])  # --deploy-only: its Anvil is stopped again
@@ -72,6 +79,13 @@ def test_devchain_attaches_to_chain_rpc_url_and_seeds_demo_balances_and_locks(
     client.set_deployments(None)  # read what the command wrote
     assert all(client.has_code(written[name]) for name in CONTRACTS)
     assert client.token_balance("JCT", written["TimelockController"]) == TREASURY_JCT
+    # make run's Safe: 1-of-1, Anvil account #0 (the demo steward); minDelay = the parameter
+    safe = client.contract("Safe", written["Safe"])
+    assert safe.functions.getOwners().call() == [dev_address(0)]
+    assert safe.functions.getThreshold().call() == 1 == written["safe_threshold"]
+    timelock = client.contract("TimelockController", written["TimelockController"])
+    assert timelock.functions.getMinDelay().call() == written["timelock_delay_s"]
+    assert written["timelock_delay_s"] == get_parameter("governance.timelock_delay_s").default
     locked = {index: amount for index, amount, _ in DEMO_LOCKS}
     for index, key in enumerate(DEV_KEYS):
         address = Account.from_key(key).address
@@ -129,3 +143,82 @@ def test_devchain_runs_in_the_foreground_until_stopped_and_keeps_its_chain(tmp_p
         assert escrow.functions.balanceOf(Account.from_key(DEV_KEYS[1]).address).call() > 0
     finally:
         assert _stop(proc) == 0
+
+
+def test_deploy_contracts_deploys_a_safe_of_the_given_owners_and_writes_the_file(
+    chain, tmp_path, monkeypatch, settings
+):
+    """`manage.py deploy_contracts` on a running chain: key from the environment, 2-of-3 Safe,
+    minDelay = --delay; a chain whose id differs from CHAIN_ID is refused."""
+    out = tmp_path / "deployments.json"
+    owners = ",".join(dev_address(i) for i in range(3))
+    url = chain.w3.provider.endpoint_uri
+    monkeypatch.delenv("JCTGOV_DEPLOYER_KEY", raising=False)
+    with pytest.raises(CommandError, match="no deployer key"):
+        call_command(
+            "deploy_contracts",
+            "--rpc",
+            url,
+            "--owners",
+            owners,
+            "--threshold",
+            "2",
+            "--delay",
+            "3600",
+            "--out",
+            str(out),
+        )
+    monkeypatch.setenv("JCTGOV_DEPLOYER_KEY", DEV_KEYS[5])
+    with pytest.raises(CommandError, match="between 1 and 3"):
+        call_command(
+            "deploy_contracts",
+            "--rpc",
+            url,
+            "--owners",
+            owners,
+            "--threshold",
+            "4",
+            "--delay",
+            "3600",
+            "--out",
+            str(out),
+        )
+    settings.CHAIN_ID = 1
+    with pytest.raises(CommandError, match="has id 31337, but CHAIN_ID is 1"):
+        call_command(
+            "deploy_contracts",
+            "--rpc",
+            url,
+            "--owners",
+            owners,
+            "--threshold",
+            "2",
+            "--delay",
+            "3600",
+            "--out",
+            str(out),
+        )
+    assert not out.exists()
+    settings.CHAIN_ID = 31337
+    call_command(
+        "deploy_contracts",
+        "--rpc",
+        url,
+        "--owners",
+        owners,
+        "--threshold",
+        "2",
+        "--delay",
+        "3600",
+        "--out",
+        str(out),
+    )
+    written = json.loads(out.read_text())
+    safe = client.contract("Safe", written["Safe"])
+    assert safe.functions.getOwners().call() == [dev_address(i) for i in range(3)]
+    assert safe.functions.getThreshold().call() == 2 == written["safe_threshold"]
+    timelock = client.contract("TimelockController", written["TimelockController"])
+    assert timelock.functions.getMinDelay().call() == 3600
+    proposer = timelock.functions.PROPOSER_ROLE().call()
+    assert timelock.functions.hasRole(proposer, written["Safe"]).call()
+    assert not timelock.functions.hasRole(proposer, dev_address(5)).call()  # not the deployer

@@ -14,7 +14,6 @@ from eth_account import Account
 
 from jctgov.chain import client as chain_client
 from jctgov.chain.models import PowerSnapshot
-from jctgov.wallets.services import steward_grant
 from proposals import services
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.tasks import execute_proposal
@@ -61,10 +60,10 @@ def test_snapshot_waits_for_a_stopped_chain_and_completes_once(chain, anvil, cel
 
 
 def test_execution_waits_for_a_stopped_chain_and_executes_once(chain, anvil, celery_worker, client):
-    steward = steward_grant(address="0x" + "5" * 40)
     alice = Account.create().address
     proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 4 * WEI)))
-    services.proposal_approve(proposal_id=proposal.pk, actor=steward)
+    op = services.proposal_approval_open(proposal_id=proposal.pk)
+    chain.sign_operation(op.pk, 0)  # the stewards' 1-of-1 Safe approves
     services.proposal_schedule(proposal_id=proposal.pk)  # queued, before any worker runs
     chain.increase_time(DELAY + 1)
     with anvil_stopped(anvil):

@@ -17,10 +17,11 @@ from eth_account import Account
 
 from grants import services as grants
 from grants.models import Milestone, MilestoneState
-from grants.tasks import reconcile_payouts
+from grants.services.milestones import payout_operation
 from jctgov.chain import client as chain_client
 from jctgov.chain import timelock
 from jctgov.chain.models import PowerSnapshot
+from jctgov.chain.operations import operations_due
 from jctgov.chain.timelock import OperationState
 from jctgov.wallets.services import steward_grant
 from proposals import services
@@ -86,11 +87,11 @@ def test_killed_mid_snapshot_the_restarted_worker_stores_it_once(chain, crashabl
 def test_killed_after_sending_execute_the_restarted_worker_records_it_once(
     chain, crashable, rpc_proxy
 ):
-    steward = steward_grant(address="0x" + "5" * 40)
     alice = Account.create().address
     proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 9 * WEI)))
     worker = crashable()
-    services.proposal_approve(proposal_id=proposal.pk, actor=steward)  # → the worker schedules
+    op = services.proposal_approval_open(proposal_id=proposal.pk)
+    chain.sign_operation(op.pk, 0)  # the Safe's 1 of 1 → the worker relays the schedule
     wait_until(lambda: Proposal.objects.get(pk=proposal.pk).state == ProposalState.QUEUED)
     chain.increase_time(DELAY + 1)
     held = rpc_proxy.hold(method_is("eth_sendRawTransaction"))
@@ -121,14 +122,17 @@ def test_killed_after_sending_a_payout_the_restarted_worker_records_it_once(
         milestone_id=milestone.pk, actor=application.applicant, evidence_url="", text="Shipped"
     )
     worker = crashable()
+    grants.milestone_accept(milestone_id=milestone.pk, actor=steward)  # → the worker opens it
+    wait_until(lambda: payout_operation(milestone.pk) is not None)
     held = rpc_proxy.hold(method_is("eth_sendRawTransaction"))
-    grants.milestone_accept(milestone_id=milestone.pk, actor=steward)  # → the worker pays
+    chain.sign_operation(payout_operation(milestone.pk).pk, 0)  # → the worker relays the payout
     kill_when_held(held, worker, rpc_proxy)
     assert len(payout_events(program.escrow_program_id)) == 1  # paid on chain ...
     assert Milestone.objects.get(pk=milestone.pk).state == MilestoneState.PAYING  # ... unrecorded
+    assert payout_operation(milestone.pk).state == "sending"
 
     crashable()
-    wait_until(lambda: reconcile_payouts(), timeout=30, interval=0.5)  # once the lease lapsed
+    wait_until(lambda: operations_due(), timeout=30, interval=0.5)  # once the lease lapsed
     wait_until(lambda: Milestone.objects.get(pk=milestone.pk).state == MilestoneState.PAID)
     paid = Milestone.objects.get(pk=milestone.pk)
     events = payout_events(program.escrow_program_id)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from grants import services
 from grants.models import Application, ApplicationState, Milestone, MilestoneState
+from jctgov.chain.devkeys import DEV_KEYS
 from jctgov.wallets.services import steward_grant
 from tests.factories import UserFactory
 from tests.grants.factories import WEI, make_program, reviewed_application
@@ -88,6 +89,7 @@ def test_applicant_saves_a_draft_edits_it_and_then_submits(signed_in_page, walle
 
 
 @pytest.mark.chain
+@pytest.mark.parametrize("wallet_key", [DEV_KEYS[0]])  # the dev Safe's 1-of-1 owner
 def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page, wallet, chain):
     from tests.grants.test_payouts import fund_escrow
 
@@ -120,10 +122,16 @@ def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page,
     )
     page.goto("/grants/steward/")
     page.locator(f'#reported tr[data-milestone="{milestone.pk}"]').get_by_role(
-        "button", name="Accept & pay"
+        "button", name="Accept"
     ).click()
     page.locator("#reported").get_by_text("No milestone report waits.").wait_for()  # reloaded
-    services.milestone_pay(milestone_id=milestone.pk)  # what the Celery worker does next
+    services.milestone_pay(milestone_id=milestone.pk)  # the worker opens the payout SafeTx
+    assert Milestone.objects.get(pk=milestone.pk).state == MilestoneState.ACCEPTED  # unsigned
+    page.goto(f"/grants/applications/{application.pk}/")
+    box = page.locator("#payout-signatures")
+    assert "0 of 1 signatures" in box.inner_text() and "payoutOnce" in box.inner_text()
+    box.get_by_role("button", name="Sign with my steward wallet").click()
+    page.locator(f'tr[data-milestone="{milestone.pk}"] .tx-hash').wait_for()  # relayed, reloaded
     paid = Milestone.objects.get(pk=milestone.pk)
     assert paid.state == MilestoneState.PAID and paid.accepted_by == steward
     page.goto(f"/grants/applications/{application.pk}/")

@@ -8,6 +8,7 @@ from eth_account import Account
 
 from grants import escrow, services
 from grants.models import Milestone, MilestoneState, Program
+from grants.services.milestones import payout_operation as milestone_payout_operation
 from jctgov.chain import client as chain_client
 from proposals import services as proposals
 from proposals.models import ProposalKind, ProposalState
@@ -26,8 +27,9 @@ def test_an_executed_budget_funds_the_program_that_then_pays_a_milestone(
         kind=ProposalKind.GRANT_BUDGET,
         payload={"program_name": "Open GPU tools", "description": "", "amount": str(800 * WEI)},
     )
+    op = proposals.proposal_approval_open(proposal_id=proposal.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        proposals.proposal_approve(proposal_id=proposal.pk, actor=steward)
+        chain.sign_operation(op.pk, 0)  # the stewards' 1-of-1 Safe approves
     chain.increase_time(DELAY + 1)
     assert proposals.proposal_execute(proposal_id=proposal.pk).state == ProposalState.EXECUTED
     program = Program.objects.get(source_proposal=proposal)
@@ -43,6 +45,11 @@ def test_an_executed_budget_funds_the_program_that_then_pays_a_milestone(
     )
     with django_capture_on_commit_callbacks(execute=True):  # the payout task runs (eager)
         services.milestone_accept(milestone_id=milestone.pk, actor=steward)
+    assert Milestone.objects.get(pk=milestone.pk).state == MilestoneState.ACCEPTED  # unsigned
+    payout = milestone_payout_operation(milestone.pk)
+    assert "payoutOnce" in payout.description and payout.state == "collecting"
+    with django_capture_on_commit_callbacks(execute=True):  # the relay runs (eager)
+        chain.sign_operation(payout.pk, 0)
     paid = Milestone.objects.get(pk=milestone.pk)
     assert paid.state == MilestoneState.PAID and paid.tx_hash
     assert chain_client.token_balance("JCT", application.payout_address) == paid.amount

@@ -1,18 +1,23 @@
-"""Milestone payouts through GrantEscrow on a real Anvil: exactly once, crash-safe, refused early."""
+"""Milestone payouts through the stewards' Safe and GrantEscrow on a real Anvil: signed by the
+stewards (k of M), relayed exactly once, crash-safe, refused early; conflicted stewards refused."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 from eth_account import Account
 
 from grants import escrow, services
 from grants.models import ApplicationState, Milestone, MilestoneState, Program
 from grants.services import milestones as milestone_services
 from jctgov.chain import client
+from jctgov.chain.models import ChainOperation
 from jctgov.core.errors import ApplicationError
 from tests.factories import UserFactory
-from tests.grants.factories import WEI, approved_application, make_program
+from tests.grants.factories import WEI, approved_application, make_program, reviewed_application
 
 pytestmark = [pytest.mark.chain]
 MS = MilestoneState
@@ -56,11 +61,25 @@ def accept(milestone: Milestone, steward, django_capture_on_commit_callbacks) ->
     return accepted
 
 
+def sign_payout(chain, milestone: Milestone, *signers: int) -> ChainOperation:
+    """The payout task opened the Safe's payoutOnce SafeTx; the stewards ``signers`` sign it
+    (the relay task is enqueued on commit, which these tests run by hand)."""
+    op = milestone_services.payout_operation_open(Milestone.objects.get(pk=milestone.pk))
+    for who in signers or (0,):
+        op = chain.sign_operation(op.pk, who)
+    return op
+
+
 def test_accepted_milestone_is_paid_once_even_when_the_task_runs_twice(
-    approved, steward, django_capture_on_commit_callbacks
+    approved, steward, chain, django_capture_on_commit_callbacks
 ):
     milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
     to = approved.payout_address
+    head = client.head_block()
+    opened = services.milestone_pay(milestone_id=milestone.pk)  # opens the SafeTx, sends nothing
+    assert opened.state == MS.ACCEPTED and client.head_block() == head
+    op = sign_payout(chain, milestone)
+    assert op.state == "ready" and Milestone.objects.get(pk=milestone.pk).state == MS.PAYING
     first = services.milestone_pay(milestone_id=milestone.pk)
     second = services.milestone_pay(milestone_id=milestone.pk)
     assert first.state == second.state == MS.PAID
@@ -69,12 +88,15 @@ def test_accepted_milestone_is_paid_once_even_when_the_task_runs_twice(
     assert client.token_balance("JCT", to) == 50 * WEI
     program = Program.objects.get(pk=approved.program_id)
     assert program.paid == 50 * WEI and program.committed == 100 * WEI
+    op.refresh_from_db()  # relayed by the Safe: the relayer key holds no payer role
+    assert op.state == "done" and op.tx_hash == first.tx_hash
 
 
 def test_payout_sent_before_a_crash_is_reconciled_not_resent(
-    approved, steward, django_capture_on_commit_callbacks, monkeypatch
+    approved, steward, chain, django_capture_on_commit_callbacks, monkeypatch
 ):
     milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
+    op = sign_payout(chain, milestone)
 
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed after sending")
@@ -88,8 +110,11 @@ def test_payout_sent_before_a_crash_is_reconciled_not_resent(
     # A duplicate delivery while the crashed worker's lease still runs does nothing ...
     assert services.milestone_pay(milestone_id=milestone.pk).state == MS.PAYING
     # ... and once the lease lapses the rerun finds the payout on chain instead of resending.
-    Milestone.objects.filter(pk=milestone.pk).update(payout_claimed_at=None)
+    assert ChainOperation.objects.get(pk=op.pk).state == "sending"
+    ChainOperation.objects.filter(pk=op.pk).update(claimed_at=None)
+    head = client.head_block()
     paid = services.milestone_pay(milestone_id=milestone.pk)
+    assert client.head_block() == head  # reconciled from the Safe's ExecutionSuccess
     events = payout_events(approved.program.escrow_program_id)
     assert paid.state == MS.PAID and len(events) == 1
     assert paid.tx_hash == "0x" + bytes(events[0]["transactionHash"]).hex()
@@ -97,10 +122,11 @@ def test_payout_sent_before_a_crash_is_reconciled_not_resent(
 
 
 def test_paying_every_milestone_completes_the_application(
-    approved, steward, django_capture_on_commit_callbacks
+    approved, steward, chain, django_capture_on_commit_callbacks
 ):
     for milestone in approved.milestones.all():
         accept(milestone, steward, django_capture_on_commit_callbacks)
+        sign_payout(chain, milestone)
         services.milestone_pay(milestone_id=milestone.pk)
     approved.refresh_from_db()
     assert approved.state == ApplicationState.COMPLETED
@@ -115,6 +141,7 @@ def test_payout_above_the_escrow_remaining_is_refused_before_sending(
     fund_escrow(chain, program.escrow_program_id, 10 * WEI)  # less than the 50 JCT milestone
     application = approved_application(program, steward, reviewers)
     milestone = accept(application.milestones.first(), steward, django_capture_on_commit_callbacks)
+    sign_payout(chain, milestone)
     head = client.head_block()
     failed = services.milestone_pay(milestone_id=milestone.pk)
     assert failed.state == MS.FAILED and failed.failure_code == "escrow_insufficient"
@@ -128,14 +155,24 @@ def test_payout_above_the_escrow_remaining_is_refused_before_sending(
     assert services.milestone_pay(milestone_id=milestone.pk).state == MS.PAID
 
 
-def test_without_an_executor_key_the_payout_waits(
-    approved, steward, django_capture_on_commit_callbacks, settings
+def test_without_a_relayer_key_the_signed_payout_waits(
+    approved, steward, chain, django_capture_on_commit_callbacks, settings
 ):
+    from jctgov.chain.operations import operations_due
+
     milestone = accept(approved.milestones.first(), steward, django_capture_on_commit_callbacks)
+    assert services.payouts_pending() == [milestone.pk]  # its SafeTx is not open yet
+    op = sign_payout(chain, milestone)
+    assert services.payouts_pending() == []
     settings.JCTGOV_EXECUTOR_KEY = ""
     waiting = services.milestone_pay(milestone_id=milestone.pk)
-    assert waiting.state == MS.ACCEPTED and waiting.failure_code == "executor_unavailable"
-    assert services.payouts_pending() == [milestone.pk]
+    assert waiting.state == MS.PAYING and not waiting.failure_code  # waiting, not failed
+    assert ChainOperation.objects.get(pk=op.pk).state == "ready"
+    later = timezone.now() + timedelta(minutes=1)
+    assert operations_due(now=later) == []
+    settings.JCTGOV_EXECUTOR_KEY = chain.keys[0]
+    assert operations_due(now=later) == [op.pk]  # eager Celery: relayed at once
+    assert Milestone.objects.get(pk=milestone.pk).state == MS.PAID
 
 
 def test_milestone_state_refusals(approved, steward, django_capture_on_commit_callbacks):
@@ -174,6 +211,7 @@ def test_concurrent_deliveries_send_one_payout(postgres_only, chain, reviewers, 
     )
     services.milestone_accept(milestone_id=milestone.pk, actor=steward)
     assert enqueued == [milestone.pk]
+    sign_payout(chain, milestone)
     results = at_once([lambda: services.milestone_pay(milestone_id=milestone.pk)] * 4)
     connection.close()
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -200,10 +238,53 @@ def test_a_real_worker_pays_once_when_the_task_is_delivered_twice(celery_worker,
         milestone_id=milestone.pk, actor=applicant, evidence_url="", text="Shipped"
     )
     services.milestone_accept(milestone_id=milestone.pk, actor=steward)  # enqueues on commit
+    sign_payout(chain, milestone)  # enqueues the relay on commit
     pay_milestone.delay(milestone.pk)  # the duplicate
     worker = celery_worker()
     wait_until(lambda: Milestone.objects.get(pk=milestone.pk).state == MS.PAID, timeout=60)
-    wait_until(lambda: worker.output().count("succeeded") >= 2, timeout=60)
+    wait_until(lambda: worker.output().count("succeeded") >= 3, timeout=60)
     assert len(payout_events(program.escrow_program_id)) == 1
     assert client.token_balance("JCT", applicant.address) == 50 * WEI
     assert Program.objects.get(pk=program.pk).paid == 50 * WEI
+
+
+def test_a_conflicted_steward_may_not_accept_or_sign_the_payout(
+    db, safe_2_of_3, reviewers, django_capture_on_commit_callbacks
+):
+    """Dev account 1 is a Safe owner and a steward, and the applicant of this grant: the
+    service refuses their acceptance and their signature (the Safe would take it) and says how
+    many other stewards must sign."""
+    from jctgov.wallets.services import steward_grant
+
+    chain = safe_2_of_3
+    other = steward_grant(address=chain.accounts[0])
+    conflicted = steward_grant(address=chain.accounts[1])
+    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
+    reviewed = reviewed_application(program, reviewers, conflicted)
+    with pytest.raises(ApplicationError) as err:  # nor decide their own application
+        services.application_decide(
+            application_id=reviewed.pk, actor=conflicted, approve=True, reason="Mine"
+        )
+    assert (err.value.code, err.value.status) == ("steward_conflicted", 403)
+    application = services.application_decide(
+        application_id=reviewed.pk, actor=other, approve=True, reason="Strong reviews"
+    )
+    milestone = application.milestones.first()
+    services.milestone_report(
+        milestone_id=milestone.pk, actor=application.applicant, evidence_url="", text="Shipped"
+    )
+    with pytest.raises(ApplicationError) as err:
+        services.milestone_accept(milestone_id=milestone.pk, actor=conflicted)
+    assert (err.value.code, err.value.status) == ("steward_conflicted", 403)
+    accept(milestone, other, django_capture_on_commit_callbacks)
+    op = milestone_services.payout_operation_open(Milestone.objects.get(pk=milestone.pk))
+    with pytest.raises(ApplicationError) as err:
+        chain.sign_operation(op.pk, 1)
+    assert (err.value.code, err.value.status) == ("steward_conflicted", 403)
+    assert "2 other steward(s) must sign" in err.value.message
+    assert op.signatures.count() == 0
+    chain.sign_operation(op.pk, 0)
+    assert ChainOperation.objects.get(pk=op.pk).state == "collecting"  # 1 of 2: nothing sent
+    chain.sign_operation(op.pk, 2)
+    assert services.milestone_pay(milestone_id=milestone.pk).state == MS.PAID

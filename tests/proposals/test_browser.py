@@ -127,7 +127,9 @@ def test_a_too_long_title_is_shown_at_the_title_field(signed_in_page):
     assert not Proposal.objects.exists()
 
 
-def test_a_delegate_sees_their_delegated_power_and_votes_with_it(page, wallet, stored_snapshot):
+def test_a_delegate_sees_their_delegated_power_and_votes_with_it(
+    page, wallet, stored_snapshot, tmp_path
+):
     proposal = make_active(snapshot_block=100, total_supply=1000 * WEI)
     a, b = Account.create().address, Account.create().address
     stored_snapshot(
@@ -145,3 +147,10 @@ def test_a_delegate_sees_their_delegated_power_and_votes_with_it(page, wallet, s
     ).wait_for()
     page.locator("#tally-for").filter(has_text="150").wait_for()
     assert "50 (2 delegators)" in page.locator("#receipts").inner_text()
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(tmp_path / f"proposal-delegated-{width}.png"), full_page=True)
+        # The power line and the receipts' box fit the screen (the wide table scrolls inside).
+        for selector in ("#my-power", ".table-scroll"):
+            right = page.locator(selector).evaluate("e => e.getBoundingClientRect().right")
+            assert right <= width, (selector, width)

@@ -1,11 +1,14 @@
-"""Executing passed proposals through the real timelock on Anvil: approve, schedule, execute.
+"""Executing passed proposals through the real Safe and timelock on Anvil: the stewards sign
+the Safe's scheduleBatch, a relayer sends it, then anyone executes after the delay.
 
-Each test starts from freshly deployed contracts (evm_snapshot/evm_revert): the executor is dev
-account 0, the timelock's min delay is 60 s and governance.timelock_delay_s (2 days) is used.
+Each test starts from freshly deployed contracts (evm_snapshot/evm_revert): the stewards' Safe
+is 1-of-1 (dev account 0) unless a test asks for ``safe_2_of_3``; the relayer is dev account 0
+(no role); the timelock's minDelay is governance.timelock_delay_s (2 days).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -15,15 +18,15 @@ from eth_account import Account
 from grants import escrow
 from grants.models import Program, Recognition
 from jctgov.chain import client as chain_client
-from jctgov.chain import timelock
+from jctgov.chain import safe, timelock
 from jctgov.chain.indexer import index_events
+from jctgov.chain.models import ChainOperation
 from jctgov.chain.timelock import OperationState
 from jctgov.core.models import AuditEvent
 from jctgov.core.parameters import current_value
 from proposals import services
 from proposals.batches import escrow_program_id, proposal_batch
 from proposals.models import Proposal, ProposalKind, ProposalState
-from tests.factories import UserFactory
 from tests.proposals.factories import WEI, make_succeeded
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
@@ -41,11 +44,22 @@ def recognition(*recipients: tuple[str, int]) -> dict:
     }
 
 
-def approve(proposal, steward, capture) -> Proposal:
-    """Approve as the steward; the schedule task runs on commit (eager Celery)."""
+def approve(proposal, chain, capture, signers=(0,)) -> Proposal:
+    """The stewards ``signers`` sign the Safe's scheduleBatch; the relay runs on commit (eager
+    Celery) once they reach the threshold."""
+    op = services.proposal_approval_open(proposal_id=proposal.pk)
     with capture(execute=True):
-        services.proposal_approve(proposal_id=proposal.pk, actor=steward)
+        for who in signers:
+            chain.sign_operation(op.pk, who)
     return Proposal.objects.get(pk=proposal.pk)
+
+
+def sign_without_relaying(proposal, chain, signers=(0,)):
+    """Signatures in, the relay task not run (as if the worker had not picked it up yet)."""
+    op = services.proposal_approval_open(proposal_id=proposal.pk)
+    for who in signers:
+        op = chain.sign_operation(op.pk, who)
+    return op
 
 
 def timelock_txs(event: str, op_id: str) -> set[str]:
@@ -66,7 +80,7 @@ def test_parameter_change_is_scheduled_executed_and_mirrored(
     proposal = make_succeeded(
         payload={"changes": [{"key": "market.stablecoin_fee_bps", "value": "150"}]}
     )
-    queued = approve(proposal, steward, django_capture_on_commit_callbacks)
+    queued = approve(proposal, chain, django_capture_on_commit_callbacks)
     assert queued.state == S.QUEUED
     assert queued.operation_id == proposal_batch(queued).operation_id
     assert timelock.operation_state(queued.operation_id) == OperationState.WAITING
@@ -92,6 +106,11 @@ def test_parameter_change_is_scheduled_executed_and_mirrored(
         .values_list("action", flat=True)
     )
     assert actions[-3:] == ["approved", "scheduled", "executed"]
+    # The Safe scheduled it (the relayer holds no role); its signer is the approver.
+    op = ChainOperation.objects.get(subject_id=proposal.pk, kind="schedule")
+    assert op.state == "done" and op.tx_hash == queued.schedule_tx
+    assert list(op.signatures.values_list("signer", flat=True)) == [chain.accounts[0]]
+    assert safe.find_execution(op.safe_tx_hash)["tx_hash"] == queued.schedule_tx
 
 
 def test_grant_budget_funds_the_escrow_and_creates_the_program(
@@ -106,7 +125,7 @@ def test_grant_budget_funds_the_escrow_and_creates_the_program(
             "amount": str(5_000 * WEI),
         },
     )
-    approve(proposal, steward, django_capture_on_commit_callbacks)
+    approve(proposal, chain, django_capture_on_commit_callbacks)
     chain.increase_time(DELAY + 1)
     executed = services.proposal_execute(proposal_id=proposal.pk)
     assert executed.state == S.EXECUTED
@@ -122,7 +141,7 @@ def test_grant_budget_funds_the_escrow_and_creates_the_program(
         title="Top up GPU tooling",
         payload={"top_up_program_id": program.pk, "amount": str(1_000 * WEI)},
     )
-    approve(top_up, steward, django_capture_on_commit_callbacks)
+    approve(top_up, chain, django_capture_on_commit_callbacks)
     chain.increase_time(DELAY + 1)
     assert services.proposal_execute(proposal_id=top_up.pk).state == S.EXECUTED
     program.refresh_from_db()
@@ -137,7 +156,7 @@ def test_recognition_pays_each_recipient_from_the_treasury(
     proposal = make_succeeded(
         kind=ProposalKind.RECOGNITION, payload=recognition((alice, 300 * WEI), (bob, 200 * WEI))
     )
-    approve(proposal, steward, django_capture_on_commit_callbacks)
+    approve(proposal, chain, django_capture_on_commit_callbacks)
     chain.increase_time(DELAY + 1)
     executed = services.proposal_execute(proposal_id=proposal.pk)
     assert executed.state == S.EXECUTED
@@ -153,7 +172,7 @@ def test_a_duplicate_delivery_never_schedules_or_executes_twice(
 ):
     alice = Account.create().address
     proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 10 * WEI)))
-    queued = approve(proposal, steward, django_capture_on_commit_callbacks)
+    queued = approve(proposal, chain, django_capture_on_commit_callbacks)
     again = services.proposal_schedule(proposal_id=proposal.pk)
     assert again.schedule_tx == queued.schedule_tx  # nothing new sent
     chain.increase_time(DELAY + 1)
@@ -172,17 +191,22 @@ def test_a_worker_killed_after_sending_is_reconciled_not_resent(
 
     alice = Account.create().address
     proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 7 * WEI)))
-    record = "_record_queued" if step == "schedule" else "_record_executed"
+    record = "_on_scheduled" if step == "schedule" else "_on_executed"
     if step == "execute":
-        approve(proposal, steward, django_capture_on_commit_callbacks)
+        approve(proposal, chain, django_capture_on_commit_callbacks)
         chain.increase_time(DELAY + 1)
     else:
-        services.proposal_approve(proposal_id=proposal.pk, actor=steward)  # no task run
+        sign_without_relaying(proposal, chain)
 
     def killed(*args, **kwargs):
         raise RuntimeError("worker killed between sending and recording")
 
-    monkeypatch.setattr(timelock_steps, record, killed)
+    key = (timelock_steps.SUBJECT, step)
+    handler = timelock_steps.ops.HANDLERS[key]
+    assert handler.on_done is getattr(timelock_steps, record)
+    monkeypatch.setitem(
+        timelock_steps.ops.HANDLERS, key, dataclasses.replace(handler, on_done=killed)
+    )
     run = getattr(services, f"proposal_{step}")
     with pytest.raises(RuntimeError):
         run(proposal_id=proposal.pk)
@@ -193,9 +217,9 @@ def test_a_worker_killed_after_sending_is_reconciled_not_resent(
     # A redelivery while the dead worker's claim is fresh does nothing ...
     assert run(proposal_id=proposal.pk).state == before.state
     # ... and once the claim lapses the rerun finds the step done on chain and records it.
-    Proposal.objects.filter(pk=proposal.pk).update(
-        execution_claimed_at=timezone.now() - timedelta(hours=1)
-    )
+    op = ChainOperation.objects.get(subject_id=proposal.pk, kind=step)
+    assert op.state == "sending"
+    ChainOperation.objects.filter(pk=op.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
     after = run(proposal_id=proposal.pk)
     assert chain.head() == head  # nothing sent again
     assert after.state == (S.QUEUED if step == "schedule" else S.EXECUTED)
@@ -212,7 +236,7 @@ def test_a_worker_killed_after_sending_is_reconciled_not_resent(
 
 def test_rpc_outage_records_nothing_and_the_retry_completes(chain, steward, settings, client):
     proposal = make_succeeded()
-    services.proposal_approve(proposal_id=proposal.pk, actor=steward)
+    sign_without_relaying(proposal, chain)
     url = settings.CHAIN_RPC_URL
     settings.CHAIN_RPC_URL = "http://127.0.0.1:9"  # nothing listens: connection refused
     chain_client.reset_web3()
@@ -236,7 +260,7 @@ def test_a_reverting_execution_fails_with_the_reason_and_a_retry_executes(
     chain, steward, django_capture_on_commit_callbacks
 ):
     proposal = make_succeeded()
-    queued = approve(proposal, steward, django_capture_on_commit_callbacks)
+    queued = approve(proposal, chain, django_capture_on_commit_callbacks)
     chain.increase_time(DELAY + 1)
     store = chain.contract("ParameterStore")
     outsider = chain.accounts[9]
@@ -262,7 +286,7 @@ def test_a_treasury_too_small_is_caught_before_sending(
         kind=ProposalKind.RECOGNITION, payload=recognition((Account.create().address, too_much))
     )
     head = chain.head()
-    failed = approve(proposal, steward, django_capture_on_commit_callbacks)
+    failed = approve(proposal, chain, django_capture_on_commit_callbacks)
     assert failed.state == S.FAILED and failed.failure_code == "treasury_insufficient"
     assert "Fund the treasury" in failed.failure_reason
     assert chain.head() == head  # nothing was sent
@@ -271,25 +295,29 @@ def test_a_treasury_too_small_is_caught_before_sending(
 def test_without_an_executor_key_approval_waits_until_one_is_configured(
     chain, steward, settings, client, django_capture_on_commit_callbacks
 ):
+    from jctgov.chain.operations import operations_due
+
     proposal = make_succeeded()
     settings.JCTGOV_EXECUTOR_KEY = ""
-    waiting = approve(proposal, steward, django_capture_on_commit_callbacks)
+    waiting = approve(proposal, chain, django_capture_on_commit_callbacks)
     assert waiting.state == S.SUCCEEDED and waiting.approved_at
     page = client.get(f"/proposals/{proposal.pk}/").content.decode()
-    assert "Waiting for an executor" in page
-    assert services.proposals_execution_due()["schedule"] == 0
-
+    assert "Waiting for a relayer" in page
+    later = timezone.now() + timedelta(minutes=1)
+    assert operations_due(now=later) == []  # nothing to relay with: it waits, not failed
     settings.JCTGOV_EXECUTOR_KEY = chain.keys[0]
-    assert services.proposals_execution_due()["schedule"] == 1  # eager: scheduled at once
+    assert len(operations_due(now=later)) == 1  # eager: relayed at once
     assert Proposal.objects.get(pk=proposal.pk).state == S.QUEUED
 
 
-def test_the_beat_executes_once_ready_by_chain_time_and_expires_unqueued(chain, steward):
-    ready = make_succeeded()
-    services.proposal_approve(proposal_id=ready.pk, actor=steward)
+def test_the_beat_executes_once_ready_by_chain_time_and_expires_unqueued(
+    chain, steward, django_capture_on_commit_callbacks
+):
+    ready = approve(make_succeeded(), chain, django_capture_on_commit_callbacks)
+    assert ready.state == S.QUEUED
     stale = make_succeeded(title="Nobody approved me", closed_ago=timedelta(days=15))
     counts = services.proposals_execution_due()
-    assert counts == {"schedule": 1, "execute": 0, "expired": 1}
+    assert counts == {"schedule": 0, "execute": 0, "expired": 1}
     assert Proposal.objects.get(pk=stale.pk).state == S.EXPIRED
     chain.increase_time(DELAY + 1)  # chain time runs ahead of the wall clock here
     assert services.proposals_execution_due()["execute"] == 1
@@ -299,7 +327,7 @@ def test_the_beat_executes_once_ready_by_chain_time_and_expires_unqueued(chain, 
 def test_steward_cancels_a_queued_operation_on_chain(
     chain, steward, client, django_capture_on_commit_callbacks
 ):
-    queued = approve(make_succeeded(), steward, django_capture_on_commit_callbacks)
+    queued = approve(make_succeeded(), chain, django_capture_on_commit_callbacks)
     client.force_login(steward)
     response = client.post(
         f"/api/v1/proposals/{queued.pk}/cancel",
@@ -307,8 +335,15 @@ def test_steward_cancels_a_queued_operation_on_chain(
         content_type="application/json",
     )
     assert response.status_code == 200, response.json()
+    # Nothing is cancelled until the stewards sign the Safe's cancel (1 of 1 here).
+    assert Proposal.objects.get(pk=queued.pk).state == S.QUEUED
+    op = ChainOperation.objects.get(subject_id=queued.pk, kind="cancel", state="collecting")
+    assert op.note == "Superseded by #12"
+    with django_capture_on_commit_callbacks(execute=True):
+        chain.sign_operation(op.pk, 0)
     cancelled = Proposal.objects.get(pk=queued.pk)
     assert cancelled.state == S.CANCELLED and cancelled.cancel_tx
+    assert cancelled.cancel_reason == "Superseded by #12"
     assert timelock.operation_state(queued.operation_id) == OperationState.UNSET
     chain.increase_time(DELAY + 1)
     assert services.proposal_execute(proposal_id=queued.pk).state == S.CANCELLED
@@ -317,10 +352,16 @@ def test_steward_cancels_a_queued_operation_on_chain(
 def test_cancelling_an_already_executed_operation_is_refused_and_recorded(
     chain, steward, client, django_capture_on_commit_callbacks
 ):
-    queued = approve(make_succeeded(), steward, django_capture_on_commit_callbacks)
+    queued = approve(make_succeeded(), chain, django_capture_on_commit_callbacks)
     chain.increase_time(DELAY + 1)
     batch = proposal_batch(queued)
-    timelock.execute(batch, private_key=chain.keys[0])  # executed behind jctgov's back
+    tl = chain.contract("TimelockController")
+    chain.send(  # executed behind jctgov's back, by anyone (the executor role is open)
+        tl.functions.executeBatch(
+            batch.targets, batch.values, batch.payloads, b"\0" * 32, batch.salt
+        ),
+        7,
+    )
     client.force_login(steward)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -330,29 +371,32 @@ def test_cancelling_an_already_executed_operation_is_refused_and_recorded(
     assert Proposal.objects.get(pk=queued.pk).state == S.EXECUTED  # recorded from the chain
 
 
-def test_queue_api_refusals(chain, steward, client):
+def test_approval_api_answers_the_safe_tx_and_its_refusals(chain, steward, client):
     proposal = make_succeeded()
-    member = UserFactory()
-    url = f"/api/v1/proposals/{proposal.pk}/queue"
-    assert client.post(url).status_code == 401  # signed out
-    client.force_login(member)
-    response = client.post(url)
-    assert (response.status_code, response.json()["error"]["code"]) == (403, "not_steward")
-    client.force_login(steward)
-    missing = client.post("/api/v1/proposals/999999/queue")
+    url = f"/api/v1/proposals/{proposal.pk}/approval"
+    missing = client.post("/api/v1/proposals/999999/approval")
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "proposal_not_found")
     stale = make_succeeded(title="Old", closed_ago=timedelta(days=30))
-    late = client.post(f"/api/v1/proposals/{stale.pk}/queue")
+    late = client.post(f"/api/v1/proposals/{stale.pk}/approval")
     assert (late.status_code, late.json()["error"]["code"]) == (409, "execution_grace_passed")
     defeated = make_succeeded(title="Lost")
     Proposal.objects.filter(pk=defeated.pk).update(state=S.DEFEATED)
-    refused = client.post(f"/api/v1/proposals/{defeated.pk}/queue")
+    refused = client.post(f"/api/v1/proposals/{defeated.pk}/approval")
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "invalid_state")
+    client.force_login(steward)
     retry = client.post(f"/api/v1/proposals/{proposal.pk}/retry-execution")
     assert (retry.status_code, retry.json()["error"]["code"]) == (409, "invalid_state")
-    ok = client.post(url)
-    assert ok.status_code == 200 and ok.json()["execution"]["approved_by"] == steward.address
-    assert client.post(url).status_code == 200  # idempotent
+    ok = client.post(url).json()
+    assert ok["kind"] == "schedule" and ok["state"] == "collecting"
+    assert (ok["signed"], ok["threshold"], ok["owners"]) == (0, 1, [chain.accounts[0]])
+    assert ok["typed_data"]["domain"] == {
+        "chainId": 31337,
+        "verifyingContract": chain.deployments["Safe"],
+    }
+    assert ok["typed_data"]["message"]["to"] == chain.deployments["TimelockController"]
+    assert "scheduleBatch" in ok["description"]
+    assert client.post(url).json()["id"] == ok["id"]  # idempotent: one live operation
+    assert Proposal.objects.get(pk=proposal.pk).approved_at is None  # nothing signed yet
 
 
 def test_the_executor_key_is_never_logged_or_stored(
@@ -362,7 +406,7 @@ def test_the_executor_key_is_never_logged_or_stored(
 
     caplog.set_level(logging.DEBUG)
     proposal = make_succeeded()
-    approve(proposal, steward, django_capture_on_commit_callbacks)
+    approve(proposal, chain, django_capture_on_commit_callbacks)
     chain.increase_time(DELAY + 1)
     assert services.proposal_execute(proposal_id=proposal.pk).state == S.EXECUTED
     key = chain.keys[0].removeprefix("0x").lower()

@@ -6,6 +6,7 @@ import pytest
 from eth_account import Account
 
 from jctgov.chain import client as chain_client
+from jctgov.chain import operations as ops
 from jctgov.wallets.services import steward_grant
 from proposals import services
 from proposals.models import Proposal, ProposalKind, ProposalState
@@ -22,10 +23,11 @@ S = ProposalState
 @pytest.mark.postgres
 def test_concurrent_deliveries_schedule_once_and_execute_once(postgres_only, chain, monkeypatch):
     monkeypatch.setattr(execution, "_enqueue", lambda *args: None)  # the threads are the tasks
-    steward = steward_grant(address="0x" + "5" * 40)
+    monkeypatch.setattr(ops, "_enqueue_relay", lambda *args: None)
     alice = Account.create().address
     proposal = make_succeeded(kind=ProposalKind.RECOGNITION, payload=recognition((alice, 3 * WEI)))
-    services.proposal_approve(proposal_id=proposal.pk, actor=steward)
+    op = services.proposal_approval_open(proposal_id=proposal.pk)
+    chain.sign_operation(op.pk, 0)
 
     results = at_once([lambda: services.proposal_schedule(proposal_id=proposal.pk)] * 4)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -50,8 +52,9 @@ def test_a_worker_schedules_and_executes_what_a_steward_approved(chain, celery_w
         payload={"changes": [{"key": "market.reservation_fee_bps", "value": "40"}]}
     )
     client.force_login(steward)
-    response = client.post(f"/api/v1/proposals/{proposal.pk}/queue")
+    response = client.post(f"/api/v1/proposals/{proposal.pk}/approval")
     assert response.status_code == 200, response.json()
+    chain.sign_operation(response.json()["id"], 0)  # the Safe's 1 of 1: relayed by the worker
 
     def state() -> str:
         return Proposal.objects.get(pk=proposal.pk).state

@@ -12,9 +12,9 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 ///         `[JCT.approve(escrow, amount), GrantEscrow.fundProgram(id, amount)]`, so the escrow's
 ///         token balance always covers the sum of every program's remaining budget (no separate
 ///         transfer that could be mis-counted).
-///         Payouts (PAYOUT_ROLE, held by the jctgov executor) can never exceed a program's
-///         remaining budget. `payoutOnce` takes a reference id and refuses to pay it twice, so an
-///         off-chain retry after a crash cannot double-pay.
+///         Payouts (PAYOUT_ROLE, held by the stewards' Safe and nobody else) can never exceed a
+///         program's remaining budget. `payoutOnce` is the only way to pay: it takes a reference
+///         id and refuses to pay it twice, so an off-chain retry after a crash cannot double-pay.
 contract GrantEscrow is AccessControl {
     using SafeERC20 for IERC20;
 
@@ -56,12 +56,8 @@ contract GrantEscrow is AccessControl {
         emit ProgramFunded(id, amount, program.funded);
     }
 
-    /// @notice Pay `amount` of program `id` to `to`; never more than `remaining(id)`.
-    function payout(uint256 id, address to, uint256 amount) external onlyRole(PAYOUT_ROLE) {
-        _payout(id, to, amount, bytes32(0));
-    }
-
-    /// @notice Like `payout`, but each non-zero `ref` pays at most once (retry-safe).
+    /// @notice Pay `amount` of program `id` to `to`, never more than `remaining(id)`; each `ref`
+    ///         pays at most once (retry-safe).
     function payoutOnce(uint256 id, address to, uint256 amount, bytes32 ref) external onlyRole(PAYOUT_ROLE) {
         if (paidRefs[ref]) revert AlreadyPaid(ref);
         paidRefs[ref] = true;

@@ -9,23 +9,29 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from eth_account import Account
 
 from jctgov.chain import client
 from jctgov.chain.anvil import rpc_ready, start_anvil, stop_anvil
 from jctgov.chain.deploy import deploy_all
-from jctgov.chain.devkeys import DEPLOYER_KEY
+from jctgov.chain.devkeys import DEPLOYER_KEY, dev_address
 
 
 def _default_timelock_delay() -> int:
-    """The smallest delay governance may choose: the on-chain minDelay is a floor, and each
-    proposal is scheduled with the (larger) governance.timelock_delay_s in force."""
-    try:
-        from jctgov.core.parameters import get_parameter
+    """governance.timelock_delay_s as a fresh chain starts (its default, JCTGOV_TIMELOCK_DELAY_S):
+    the on-chain minDelay equals it, so no operation can run sooner than governance says."""
+    from jctgov.core.parameters import get_parameter
 
-        return int(get_parameter("governance.timelock_delay_s").min)
-    except Exception:  # registry not importable: a short dev delay
-        return 60
+    return int(get_parameter("governance.timelock_delay_s").default)
+
+
+def _owners(text: str) -> list[str]:
+    from eth_utils import is_address, to_checksum_address
+
+    owners = [o.strip() for o in text.split(",") if o.strip()]
+    bad = [o for o in owners if not is_address(o)]
+    if bad or not owners:
+        raise CommandError(f"--owners: comma-separated addresses expected, got {text!r}")
+    return [to_checksum_address(o) for o in owners]
 
 
 class Command(BaseCommand):
@@ -41,6 +47,12 @@ class Command(BaseCommand):
             help="keep Anvil's state in var/anvil-state.json and reuse deployments",
         )
         parser.add_argument("--timelock-delay", type=int, default=None)
+        parser.add_argument(
+            "--owners",
+            default=settings.JCTGOV_SAFE_OWNERS,
+            help="the stewards' Safe owners, comma-separated (default: Anvil account #0)",
+        )
+        parser.add_argument("--threshold", type=int, default=settings.JCTGOV_SAFE_THRESHOLD)
         parser.add_argument("--no-seed", action="store_true", help="no demo balances or locks")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -87,7 +99,10 @@ class Command(BaseCommand):
             except (client.ChainError, client.ChainUnavailable, KeyError):
                 pass
             client.set_deployments(None)
-        executor = client.executor_account() or Account.from_key(DEPLOYER_KEY)
+        owners = _owners(opts["owners"]) if opts["owners"] else [dev_address(0)]
+        threshold = int(opts["threshold"] or 1)
+        if not 1 <= threshold <= len(owners):
+            raise CommandError(f"--threshold must be between 1 and {len(owners)}")
         delay = (
             opts["timelock_delay"]
             if opts["timelock_delay"] is not None
@@ -96,7 +111,8 @@ class Command(BaseCommand):
         result = deploy_all(
             w3,
             DEPLOYER_KEY,
-            executor_address=executor.address,
+            safe_owners=owners,
+            safe_threshold=threshold,
             timelock_delay_s=delay,
             seed=not opts["no_seed"],
         )
@@ -111,10 +127,12 @@ class Command(BaseCommand):
             "ParameterStore",
             "GrantEscrow",
             "Multicall3",
+            "Safe",
             "VoteDelegation",
         ):
             self.stdout.write(f"  {name:<20} {result[name]}")
         self.stdout.write(
             f"deployed at block {result['deploy_block']} -> {path} "
-            f"(executor {executor.address}, timelock delay {delay}s)"
+            f"(stewards' Safe {threshold}-of-{len(owners)}: {', '.join(owners)}; "
+            f"timelock delay {delay}s)"
         )

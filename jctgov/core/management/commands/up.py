@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+DEV_TIMELOCK_DELAY_S = 120
+
 
 class Command(BaseCommand):
     help = "Start Anvil + contracts, the web server, a Celery worker and beat, with demo data."
@@ -90,11 +92,13 @@ class Command(BaseCommand):
         env["JCTGOV_SITE_URL"] = self._site_url  # sign-in messages name this origin
         if self._own_chain:
             env["CHAIN_RPC_URL"] = settings.CHAIN_RPC_URL
-            # Our own Anvil: the executor is Anvil's PUBLIC dev account #0, whose key every
+            # Our own Anvil: the relayer is Anvil's PUBLIC dev account #0, whose key every
             # Foundry install prints. Dev chains only; production passes JCTGOV_EXECUTOR_KEY.
+            # A short timelock delay (on chain and as the parameter's default) for the demo.
             from jctgov.chain.devkeys import DEPLOYER_KEY
 
             env.setdefault("JCTGOV_EXECUTOR_KEY", DEPLOYER_KEY)
+            env.setdefault("JCTGOV_TIMELOCK_DELAY_S", str(DEV_TIMELOCK_DELAY_S))
         return env
 
     def _refuse_taken_port(self, host: str, port: int, what: str, option: str) -> None:
