@@ -63,7 +63,8 @@ def other_pages(ids: dict) -> list[str]:
         "/notifications/",
         "/notifications/inbox/",
         f"/market/jobs/{ids['job_id'][0]}",
-        f"/proposals/{ids['proposal_id'][2]}/executions/",
+        "/proposals/executions/",
+        "/parameters/market.min_provider_vejct/",
     ]
 
 
