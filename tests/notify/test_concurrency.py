@@ -17,6 +17,7 @@ def test_fan_outs_and_senders_at_once_make_and_send_each_delivery_once(
     postgres_only, receiver, subscribe, settings
 ):
     settings.NOTIFY_FANOUT_CHUNK, settings.NOTIFY_SEND_BATCH = 20, 15
+    settings.NOTIFY_WEBHOOK_READ_TIMEOUT_S = 60  # about claims, not timeouts (a loaded box)
     users = [UserFactory() for _ in range(60)]
     for i, user in enumerate(users):
         subscribe(user, f"/c/{i}", events_=["proposal.closed"])
