@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jctgov.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # development settings: a bench, not a deployment
 os.environ.setdefault("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", "1")  # the receiver is on loopback
 
 

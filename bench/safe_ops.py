@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jctgov.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")  # development settings: a bench, not a deployment
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ["JCTGOV_TIMELOCK_DELAY_S"] = "3600"  # governance.timelock_delay_s = minDelay
 os.environ.setdefault("LOG_LEVEL", "WARNING")
