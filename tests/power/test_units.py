@@ -14,8 +14,8 @@ from jctgov.chain.locks import MAX_LOCK_S, WEEK_S
 from jctgov.power.selectors import vejct_at
 
 UNITS_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "units.js"
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is needed to run the page's JS")
+# Node 20 is a requirement of the project (the README's two commands need it): no skip.
+NODE = shutil.which("node") or "node"
 
 
 def run_units(calls: list[list]) -> list:
