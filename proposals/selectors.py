@@ -196,3 +196,56 @@ def execution_console(*, now=None) -> dict[str, object]:
             Q(state=S.EXPIRED) | Q(state=S.CANCELLED, operation_id__gt="")
         ).order_by("-updated_at", "-id")[:20],
     }
+
+
+# --- the home page: open proposals with their results, a wallet's to-do -------------------
+
+
+def vote_totals_of(proposal_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """{proposal id: {choice: summed own + delegated power}} of the counted votes of several
+    proposals, in one SQL aggregate (``vote_totals`` for a list)."""
+    if not proposal_ids:
+        return {}
+    sums = exact_sums(WEIGHT_COLUMNS, Vote._meta.db_table, connection.vendor)
+    rows = (
+        Vote.objects.filter(proposal_id__in=list(proposal_ids), counted=True)
+        .order_by()
+        .values("proposal_id", "choice")
+        .annotate(**sums)
+    )
+    found: dict[int, dict[int, int]] = {}
+    for row in rows:
+        found.setdefault(row["proposal_id"], {})[row["choice"]] = combine_sums(row, WEIGHT_COLUMNS)
+    return found
+
+
+def open_proposals(*, limit: int = 5) -> list[Proposal]:
+    """Active proposals closing first, each with ``tally`` (the live count): two queries."""
+    proposals = list(
+        Proposal.objects.filter(state=ProposalState.ACTIVE).order_by("ends_at", "id")[:limit]
+    )
+    totals = vote_totals_of([p.pk for p in proposals])
+    for proposal in proposals:
+        proposal.tally = tally_from_totals(
+            totals.get(proposal.pk, {}),
+            total_supply=int(proposal.snapshot_total_supply or 0),
+            quorum_bps=int(proposal.quorum_bps or 0),
+        )
+    return proposals
+
+
+def open_not_voted_by(address: str, *, limit: int = 10) -> QuerySet[Proposal]:
+    """Active proposals ``address`` has not voted on, closing first."""
+    voted = Vote.objects.filter(proposal=OuterRef("pk"), voter=address)
+    return (
+        Proposal.objects.filter(state=ProposalState.ACTIVE)
+        .exclude(Exists(voted))
+        .order_by("ends_at", "id")[:limit]
+    )
+
+
+def drafts_of(user: Any, *, limit: int = 10) -> QuerySet[Proposal]:
+    """The author's drafts, last edited first."""
+    return Proposal.objects.filter(author=user, state=ProposalState.DRAFT).order_by(
+        "-updated_at", "-id"
+    )[:limit]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -19,7 +18,6 @@ from proposals import caching, selectors
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
-from proposals.services.execution import executor_configured
 
 STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
 STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
@@ -203,14 +201,3 @@ def executions(request):
             "to_block": report.to_block,
         },
     )
-
-
-def steward_console(request):
-    """What awaits a steward: approvals, queued operations (and which are ready), failures."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_steward:
-        return render(request, "proposals/not_steward.html", status=403)
-    context = selectors.execution_console()
-    context["executor_configured"] = executor_configured()
-    return render(request, "proposals/steward.html", context)
