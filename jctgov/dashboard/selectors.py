@@ -43,9 +43,6 @@ def result_summary(tally: Tally) -> dict[str, Any]:
         "for_bps": of_cast(tally.for_power),
         "against_bps": of_cast(tally.against_power),
         "abstain_bps": of_cast(tally.abstain_power),
-        # where each segment of the stacked bar starts (an SVG of BPS units)
-        "against_x": of_cast(tally.for_power),
-        "abstain_x": of_cast(tally.for_power) + of_cast(tally.against_power),
         "quorum": quorum,
         "counted_for_quorum": tally.participation,
         "quorum_progress_bps": min(BPS, tally.participation * BPS // quorum) if quorum else 0,
