@@ -9,8 +9,6 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 
 from grants import services as grant_services
@@ -24,32 +22,11 @@ from tests.grants.factories import WEI, draft_application, make_program, reviewe
 from tests.market.factories import NodeFactory, ProviderFactory
 from tests.proposals.factories import make_active, make_draft, make_succeeded
 from tests.ui import test_pages_browser as tour
-from tests.ui.conftest import CSP_LISTENER, screenshot
+from tests.ui.conftest import screenshot, session_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [(390, "dark"), (1280, "light")]
 _voters = itertools.count(1)
-
-
-def context_for(browser, live_server, user=None):
-    """A browser context, signed in as ``user`` through a real session cookie (None: a
-    visitor), recording CSP violations."""
-    context = browser.new_context(base_url=live_server.url)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": cookie,
-                    "url": live_server.url,
-                }
-            ]
-        )
-    context.add_init_script(CSP_LISTENER)
-    return context
 
 
 def open_at(context, path: str, width: int, scheme: str):
@@ -96,7 +73,7 @@ def test_visitor_home_shows_results_programs_and_figures(browser, live_server, w
     open_proposal_with_votes("Lower the JCT fee to 0.5%")
     make_program(name="GPU tooling", closes_at=timezone.now() + timedelta(days=9))
     NodeFactory(last_heartbeat_at=timezone.now())
-    context = context_for(browser, live_server)
+    context = session_context(browser, live_server.url)
     page = open_at(context, "/", width, scheme)
     proposals = page.locator("#open-proposals")
     assert "Lower the JCT fee to 0.5%" in proposals.inner_text()
@@ -125,7 +102,7 @@ def test_holder_home_shows_lock_votes_drafts_applications_and_nodes(
     NodeFactory(
         provider=ProviderFactory(user=me), name="rig-eu-1", last_heartbeat_at=timezone.now()
     )
-    context = context_for(browser, live_server, me)
+    context = session_context(browser, live_server.url, me)
     page = open_at(context, "/", width, scheme)
     assert "JCT locked until" in page.locator("#my-power").inner_text()
     assert "veJCT" in page.locator("#my-vejct").inner_text()
@@ -148,7 +125,7 @@ def test_steward_decides_an_application_from_the_console(browser, live_server, w
     reviewers = [UserFactory(), UserFactory()]
     application = reviewed_application(make_program(reviewers=reviewers), reviewers)
     make_succeeded(title="Lower the stablecoin fee to 1.5%")
-    context = context_for(browser, live_server, steward)
+    context = session_context(browser, live_server.url, steward)
     page = open_at(context, "/steward/", width, scheme)
     nav = page.get_by_role("navigation", name="Steward console")
     assert "Grant decisions" in nav.inner_text()
@@ -169,7 +146,7 @@ def test_steward_decides_an_application_from_the_console(browser, live_server, w
 
 
 def test_a_non_steward_is_refused_the_console(browser, live_server):
-    context = context_for(browser, live_server, UserFactory())
+    context = session_context(browser, live_server.url, UserFactory())
     page = open_at(context, "/steward/", 390, "light")
     assert page.get_by_role("heading", name="Stewards only").is_visible()
     assert page.get_by_role("link", name="Steward", exact=True).count() == 0
@@ -180,7 +157,7 @@ def test_a_non_steward_is_refused_the_console(browser, live_server):
 
 def test_old_console_urls_land_on_their_section(browser, live_server):
     steward = steward_grant(address=UserFactory().address)
-    context = context_for(browser, live_server, steward)
+    context = session_context(browser, live_server.url, steward)
     page = open_at(context, "/grants/steward/", 1280, "light")
     assert page.url.endswith("/steward/#grants")
     assert page.locator("#grants").is_visible()

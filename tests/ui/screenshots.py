@@ -198,24 +198,11 @@ def build_showcase() -> dict:
     return {"steward": steward, "active": active}
 
 
-def _context(browser, live_server, user=None):
-    from django.conf import settings
-    from django.test import Client
-
-    context = browser.new_context(base_url=live_server.url)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
-    return context
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_readme_screenshots(browser, live_server, settings):
+    from tests.ui.conftest import session_context
+
     settings.JCTGOV_EXECUTOR_KEY = "0x" + "0" * 63 + "1"  # a relayer "is configured": no warning
     out = Path(os.environ.get(OUT_ENV) or "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -227,7 +214,7 @@ def test_readme_screenshots(browser, live_server, settings):
         ("steward-console", "/steward/", world["steward"]),
     ]
     for name, path, user in shots:
-        context = _context(browser, live_server, user)
+        context = session_context(browser, live_server.url, user)
         page = context.new_page()
         page.emulate_media(color_scheme=scheme)
         for width, suffix in ((1280, ""), (390, "-390")):
