@@ -17,6 +17,7 @@ import itertools
 import os
 import secrets
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _vote(proposal, voter: str, choice: int, power: int, reason: str = "") -> No
         voter=voter,
         choice=choice,
         reason=reason,
-        timestamp=1_796_000_000 + n,
+        timestamp=int(time.time()) - 3_000 + 137 * n,  # signed during the last hour
         signature="0x" + "11" * 65,
         power=power,
     )
@@ -177,9 +178,14 @@ def build_showcase() -> dict:
 
     reviewers = [UserFactory(), UserFactory()]
     program = make_program(name="GPU tooling", budget=100_000 * WEI, reviewers=reviewers)
-    reviewed_application(program, reviewers, amount=12_000 * WEI)
-    reviewed_application(program, reviewers, amount=4_500 * WEI)
-    approved = approved_application(program, steward, reviewers, amount=20_000 * WEI)
+    titles = ["Fair-share GPU scheduler", "CUDA profiler", "Node telemetry exporter"]
+    made = [
+        reviewed_application(program, reviewers, amount=12_000 * WEI),
+        reviewed_application(program, reviewers, amount=4_500 * WEI),
+        approved := approved_application(program, steward, reviewers, amount=20_000 * WEI),
+    ]
+    for application, title in zip(made, titles, strict=True):
+        type(application).objects.filter(pk=application.pk).update(title=title)
     first, second_milestone = approved.milestones.order_by("position")
     grants.milestone_report(
         milestone_id=first.pk,
