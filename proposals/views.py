@@ -148,7 +148,7 @@ def proposal_form(request, proposal_id: int | None = None):
     proposal = None
     if proposal_id is not None:
         proposal = get_object_or_404(Proposal, pk=proposal_id)
-        if proposal.author_id != request.user.pk or proposal.state != ProposalState.DRAFT:
+        if proposal.author_id != request.user.pk or not can(proposal, "edit"):
             raise Http404("Only the author can edit a draft.")
     kind = proposal.kind if proposal else request.GET.get("kind", ProposalKind.PARAMETERS)
     if kind not in ProposalKind.values:

@@ -32,8 +32,8 @@ from jctgov.core.transitions import require
 from jctgov.wallets.models import User
 from proposals.models import Proposal, ProposalState, execution_lease
 from proposals.services.rows import proposal_get, proposal_locked
-from proposals.services.timelock_handlers import execution_transition, proposal_operation
-from proposals.services.timelock_steps import cancel_operation_open, schedule_operation_open
+from proposals.services.timelock_relay import cancel_operation_open, schedule_operation_open
+from proposals.services.timelock_steps import execution_transition, proposal_operation
 
 S = ProposalState
 OP = OperationState

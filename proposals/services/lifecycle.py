@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jctgov.core.db import lock_wallet
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
@@ -67,7 +68,7 @@ def proposal_create_draft(
     )
     with transaction.atomic():
         proposal.full_clean()
-        User.objects.select_for_update().filter(pk=author.pk).first()
+        lock_wallet(author)
         limit = settings.JCTGOV_MAX_DRAFTS_PER_WALLET
         if Proposal.objects.filter(author=author, state=S.DRAFT).count() >= limit:
             raise Conflict(
@@ -112,7 +113,7 @@ def proposal_publish(*, proposal_id: int, actor: User, now: datetime | None = No
     head = power.head_block()
     escrow = power.voting_escrow_address()
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=actor.pk).first()
+        lock_wallet(actor)
         proposal = proposal_locked(proposal_id)
         _check_publishable(proposal, actor)
         # Re-validate: the registry's bounds may have changed since the draft was saved.
