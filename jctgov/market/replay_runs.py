@@ -24,11 +24,13 @@ from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_values
+from jctgov.core.tasks import enqueue
 from jctgov.market import replay
 from jctgov.market.models import ReplayRun
 from jctgov.wallets.models import User
 
 logger = logging.getLogger(__name__)
+RUN_REPLAY = "jctgov.market.tasks.run_replay"
 MAX_REPLAY_ROUNDS = 20_000  # ~4 ms a round on the benchmark's sizes: at most ~80 s of a worker
 # A run whose worker shows no progress for this long was lost (crash): the next delivery or
 # the beat's retry takes it over.
@@ -60,7 +62,6 @@ def replay_request(
     than MAX_REPLAY_ROUNDS recorded rounds is refused (400 ``replay_too_many_rounds``); with
     it, only the newest ``page_cap`` rounds are replayed. Idempotent: one row per key (unique)."""
     from jctgov.market.presenters import window_end
-    from jctgov.market.tasks import run_replay
 
     proposed = replay.validate_overrides(changes)
     current = current_values()
@@ -91,7 +92,7 @@ def replay_request(
             },
         )
         if created:
-            run_replay.delay(run.pk)  # sent once this commits (the task base)
+            enqueue(RUN_REPLAY, run.pk)  # sent once this commits (the task base)
     return run
 
 
@@ -149,8 +150,6 @@ def replay_run_execute(*, run_id: int, now: datetime | None = None) -> ReplayRun
 
 def replay_runs_retry_stale(*, now: datetime | None = None) -> int:
     """Re-enqueue runs that are queued or lost (no progress for STALE_AFTER). Idempotent."""
-    from jctgov.market.tasks import run_replay
-
     now = now or timezone.now()
     stale = ReplayRun.objects.filter(
         Q(state=ReplayRun.State.QUEUED, created_at__lt=now - STALE_AFTER)
@@ -158,7 +157,7 @@ def replay_runs_retry_stale(*, now: datetime | None = None) -> int:
     ).values_list("pk", flat=True)[:100]
     ids = list(stale)
     for run_id in ids:
-        run_replay.delay(run_id)
+        enqueue(RUN_REPLAY, run_id)
     return len(ids)
 
 

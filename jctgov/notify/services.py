@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, NotFound
+from jctgov.core.tasks import enqueue
 from jctgov.notify import events
 from jctgov.notify.messages import describe, subject_key
 from jctgov.notify.models import Channel, Delivery, Event
@@ -114,9 +115,7 @@ def delegate_voted(*, vote: Any) -> Event | None:
 
 
 def _enqueue_fan_out(event_id: int) -> None:
-    from jctgov.notify.tasks import fan_out
-
-    fan_out.delay(event_id)
+    enqueue("notify.fan_out", event_id)
 
 
 # --- the subscriber's channels ------------------------------------------------------------
@@ -199,9 +198,7 @@ def email_set(*, user: Any, address: str, events_: list[str] | None = None) -> C
 
 
 def _enqueue_verification(channel_id: int) -> None:
-    from jctgov.notify.tasks import send_verification
-
-    send_verification.delay(channel_id)
+    enqueue("notify.send_verification", channel_id)
 
 
 def verification_token(channel: Channel) -> str:

@@ -28,6 +28,7 @@ from jctgov.core.actors import require_steward
 from jctgov.core.errors import Conflict
 from jctgov.core.parameters import current_value
 from jctgov.core.states import can
+from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import require
 from jctgov.wallets.models import User
 from proposals.models import Proposal, ProposalState, execution_lease
@@ -54,9 +55,7 @@ def executor_configured() -> bool:
 
 def _enqueue(proposal_id: int) -> None:
     """The execute task, sent once the caller's transaction commits (the task base's rule)."""
-    from proposals.tasks import execute_proposal
-
-    execute_proposal.delay(proposal_id)
+    enqueue("proposals.execute_proposal", proposal_id)
 
 
 # --- steward actions ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from jctgov.chain.timelock import OperationState
 from jctgov.core.errors import ApplicationError
 from jctgov.core.services import audit_record
 from jctgov.core.states import can
+from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import transition
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
@@ -207,9 +208,7 @@ def _on_executed(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> 
             proposal=proposal, tx_hash=proposal.execute_tx, block_number=proposal.execute_block
         )
     else:  # the parameter mirror follows ParameterChanged: index soon rather than later
-        from jctgov.chain.tasks import index_chain
-
-        index_chain.delay()  # sent once the recording transaction commits
+        enqueue("jctgov.chain.tasks.index_chain")  # sent once the recording commits
 
 
 def _on_cancelled(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> None:
@@ -232,10 +231,8 @@ def _on_cancelled(op: ChainOperation, step: dict[str, Any], reconciled: bool) ->
 
 def _on_cancel_failed(op: ChainOperation, code: str, reason: str) -> None:
     if code == "already_executed":
-        from proposals.tasks import execute_proposal
-
         ChainOperation.objects.filter(pk=op.pk).update(state="abandoned")
-        execute_proposal.delay(op.subject_id)  # records the execution; sent after commit
+        enqueue("proposals.execute_proposal", op.subject_id)  # records the execution
 
 
 def _on_step_failed(action: str) -> Any:

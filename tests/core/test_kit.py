@@ -229,3 +229,15 @@ def test_serializer_fields_keep_the_codes():
     assert bad.errors["to"][0].code == "address_not_checksummed"
     assert bad.errors["amount"][0].code == "invalid_amount"
     assert Payout({"to": CHECKSUMMED, "amount": 10**27}).data["amount"] == str(10**27)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_services_enqueue_a_task_by_its_celery_name_after_commit(sent):
+    from jctgov.core.tasks import enqueue
+
+    with transaction.atomic():
+        enqueue("tests.core.record_sent", 8)
+        assert sent == []
+    assert sent == [8]
+    with pytest.raises(KeyError):
+        enqueue("tests.core.no_such_task")
