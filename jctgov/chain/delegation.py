@@ -16,7 +16,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from jctgov.chain import client
-from jctgov.chain.client import _rpc  # the chain package's error translation (as tx.py)
+from jctgov.chain.client import rpc_errors
 
 NAME = "VoteDelegation"
 ZERO = "0x" + "00" * 20
@@ -46,7 +46,7 @@ def delegate_of(holder: str) -> str:
     """``holder``'s current delegate ("" = none)."""
     if deployed() is None:
         return ""
-    with _rpc("delegate"):
+    with rpc_errors("delegate"):
         value = client.contract(NAME).functions.delegateOf(to_checksum_address(holder)).call()
     return "" if value == ZERO else to_checksum_address(value)
 
@@ -55,7 +55,7 @@ def delegate_of_at(holder: str, block: int) -> str:
     """``holder``'s delegate at the end of ``block`` ("" = none); exact for any past block."""
     if deployed() is None:
         return ""
-    with _rpc("delegate at block"):
+    with rpc_errors("delegate at block"):
         fn = client.contract(NAME).functions.delegateOfAt
         value = fn(to_checksum_address(holder), int(block)).call()
     return "" if value == ZERO else to_checksum_address(value)
@@ -112,7 +112,7 @@ def delegators_ever(to_block: int) -> set[str]:
     found: set[str] = set()
     for first in range(start, int(to_block) + 1, LOG_CHUNK_BLOCKS):
         last = min(first + LOG_CHUNK_BLOCKS - 1, int(to_block))
-        with _rpc("delegation logs"):
+        with rpc_errors("delegation logs"):
             logs: list[Any] = event.get_logs(from_block=first, to_block=last)
         found.update(to_checksum_address(log["args"]["delegator"]) for log in logs)
     return found
