@@ -14,12 +14,12 @@ from jctgov.chain import client as chain_client
 from jctgov.core import parameters as registry
 from jctgov.core.errors import ApplicationError
 from jctgov.core.pagination import paginate
-from jctgov.market.presenters import proposal_replay_preview
+from jctgov.market.previews import proposal_replay_preview
 from proposals import caching, selectors
+from proposals.domain import executor_configured
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
-from proposals.services.execution import executor_configured
 
 STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
 STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [

@@ -27,6 +27,7 @@ from jctgov.chain.timelock import OperationState
 from jctgov.core.errors import Conflict, Forbidden
 from jctgov.core.parameters import current_value
 from jctgov.wallets.models import User
+from proposals.domain import executor_configured, grace_deadline
 from proposals.models import Proposal, ProposalState
 from proposals.services.lifecycle import _get, _locked, _require_state
 from proposals.services.timelock_steps import (
@@ -41,17 +42,6 @@ S = ProposalState
 OP = OperationState
 K = OperationKind
 BEAT_ENQUEUE_EVERY_S = 60
-
-
-def grace_deadline(proposal: Proposal) -> datetime:
-    """When a succeeded proposal that was never queued expires."""
-    closed = proposal.closed_at or proposal.ends_at or proposal.updated_at
-    return closed + timedelta(seconds=current_value("governance.execution_grace_s"))
-
-
-def executor_configured() -> bool:
-    """Is a relayer key configured? (Without decrypting a keystore: pages call this.)"""
-    return bool(settings.JCTGOV_EXECUTOR_KEY or settings.JCTGOV_EXECUTOR_KEYSTORE)
 
 
 # --- steward actions ----------------------------------------------------------------------
