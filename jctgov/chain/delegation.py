@@ -17,6 +17,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from jctgov.chain import client
 from jctgov.chain.client import rpc_errors
+from jctgov.chain.models import Delegation, PowerSnapshot, PowerSnapshotEntry
 
 NAME = "VoteDelegation"
 ZERO = "0x" + "00" * 20
@@ -116,3 +117,21 @@ def delegators_ever(to_block: int) -> set[str]:
             logs: list[Any] = event.get_logs(from_block=first, to_block=last)
         found.update(to_checksum_address(log["args"]["delegator"]) for log in logs)
     return found
+
+
+def delegators_at(delegate: str, block: int) -> list[str]:
+    """Who had delegated to ``delegate`` at ``block`` (for "your delegate voted" notices).
+
+    From the stored snapshot of ``block`` when there is one (a proposal's snapshot block:
+    the delegators with veJCT there, whose power the delegate's vote carries); otherwise
+    read from the chain (``delegateOfAt`` of every address that ever delegated, batched)."""
+    snapshot = PowerSnapshot.objects.filter(block_number=block).first()
+    if snapshot is not None:
+        return list(
+            PowerSnapshotEntry.objects.filter(snapshot=snapshot, delegate=delegate)
+            .order_by("address")
+            .values_list("address", flat=True)
+        )
+    everyone = Delegation.objects.values_list("delegator", flat=True)  # ever delegated (indexed)
+    at_block = delegations_at(list(everyone), block)
+    return sorted(a for a, d in at_block.items() if d == delegate)

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.text import text_problem
-from jctgov.notify.services import delegate_voted
 from proposals import contract_votes, eip712
 from proposals.domain import vote_domain, vote_message
 from proposals.models import Proposal, ProposalState, Vote
+from proposals.notices import delegate_voted
 from proposals.services import vote_store
 
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
