@@ -44,6 +44,18 @@ class ChainUnavailable(ServiceUnavailable):
     code = "chain_unavailable"
 
 
+# Celery options of a task that is safe to re-run and meets the chain: acknowledged late, and
+# retried with backoff on transient errors only (a permanent ChainError is the task's result).
+RETRY_TRANSIENT: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (ChainUnavailable,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
 @cache
 def custom_errors() -> dict[bytes, tuple[str, list[str]]]:
     """4-byte selector -> (error name, arg types) for every custom error in our artifacts."""

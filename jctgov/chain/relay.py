@@ -19,6 +19,7 @@ from django.utils import timezone
 from jctgov.chain import client, safe
 from jctgov.chain.client import ChainError, ChainUnavailable
 from jctgov.chain.domain import safe_tx_of
+from jctgov.chain.errors import RETRY_TRANSIENT
 from jctgov.chain.handlers import handler_for, touch_subject
 from jctgov.chain.models import ChainOperation, OperationState
 from jctgov.chain.opening import (
@@ -186,15 +187,7 @@ def _rebuild_quietly() -> None:
         logger.warning("rebuilding stale Safe transactions skipped: %s", exc)
 
 
-@shared_task(
-    name="jctgov.chain.tasks.relay_operation",
-    acks_late=True,
-    autoretry_for=(ChainUnavailable,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="jctgov.chain.tasks.relay_operation", **RETRY_TRANSIENT)
 def relay_operation(operation_id: int) -> str:
     """Relay one chain operation once its signatures are in. Idempotent and crash-safe (the
     operation is claimed, the chain checked before sending); retried on transient errors."""

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from jctgov.chain.client import ChainError, ChainUnavailable
+from jctgov.chain.errors import RETRY_TRANSIENT
 
 # Defined beside the relay it runs, so the operations kit enqueues it without importing this
 # module (which imports the kit): no import cycle.
@@ -29,14 +30,7 @@ def index_chain() -> int:
         return 0
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(ChainUnavailable,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(**RETRY_TRANSIENT)
 def take_snapshot(block: int) -> int:
     """Snapshot veJCT at ``block``; returns the PowerSnapshot id. Safe to run twice (idempotent),
     retried with backoff only on transient chain errors."""
