@@ -90,7 +90,7 @@ def test_seed_marks_only_the_demo_nodes(monkeypatch):
         ask_usd=2,
         available_hours=720,
     )
-    assert core_demo._mark_demo_nodes() == 1
+    assert core_demo.mark_demo_nodes() == 1
     from jctgov.market.models import Node
 
     assert list(Node.objects.filter(simulated=True).values_list("name", "provider__user")) == [
