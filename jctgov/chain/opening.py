@@ -23,6 +23,7 @@ ST = OperationState
 
 
 def live_operation(subject_type: str, subject_id: int, kind: str) -> ChainOperation | None:
+    """The operation of (subject, kind) that is not finished yet, if any (at most one)."""
     return ChainOperation.objects.filter(
         subject_type=subject_type, subject_id=subject_id, kind=kind, state__in=LIVE_OPERATION_STATES
     ).first()
@@ -86,6 +87,7 @@ def operation_open(
 
 
 def get_operation(operation_id: int) -> ChainOperation:
+    """The operation by id; 404 ``operation_not_found`` otherwise."""
     try:
         return ChainOperation.objects.get(pk=operation_id)
     except (ChainOperation.DoesNotExist, ValueError, TypeError) as exc:
