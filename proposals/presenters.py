@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jctgov.core import parameters as registry
+from jctgov.core.markdown import render_markdown
 from proposals import caching, selectors
 from proposals.domain import (
     executor_configured,
@@ -15,7 +16,6 @@ from proposals.domain import (
 )
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
-from proposals.rendering import render_markdown
 
 EXECUTION_STATES = (
     ProposalState.SUCCEEDED,

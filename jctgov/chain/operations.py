@@ -80,7 +80,7 @@ __all__ = [
 
 
 def _enqueue_relay(operation_id: int) -> None:
-    transaction.on_commit(lambda: relay_operation.delay(operation_id))
+    relay_operation.delay(operation_id)  # sent once the caller commits (the task base)
 
 
 # --- sign ---------------------------------------------------------------------------------

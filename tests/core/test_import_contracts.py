@@ -16,20 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("jctgov", "proposals", "grants")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
-# Private names still imported across modules, each removed on another branch (delete the
-# entry once it is gone: the test says so).
-KNOWN_PRIVATE_IMPORTS = {
-    # helper api: the lease serializer becomes public where both API modules can share it
-    ("jctgov.market.api.confirmations", "jctgov.market.api.jobs", "_LeaseOut"),
-    # helper kit: the services of proposals stop sharing private helpers
-    ("proposals.services.execution", "proposals.services.lifecycle", "_get"),
-    ("proposals.services.execution", "proposals.services.lifecycle", "_locked"),
-    ("proposals.services.execution", "proposals.services.lifecycle", "_require_state"),
-    ("proposals.services.execution", "proposals.services.timelock_steps", "_enqueue"),
-    ("proposals.services.timelock_steps", "proposals.services.lifecycle", "_get"),
-    ("proposals.services.timelock_steps", "proposals.services.lifecycle", "_locked"),
-}
-
 
 def lint_imports(config: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -116,9 +102,7 @@ def test_no_module_imports_another_modules_private_names():
     found = set()
     for name, path in modules.items():
         found |= _private_imports(name, path, modules)
-    assert found - KNOWN_PRIVATE_IMPORTS == set(), "make these public (with a docstring)"
-    gone = KNOWN_PRIVATE_IMPORTS - found
-    assert not gone, f"no longer imported: delete from KNOWN_PRIVATE_IMPORTS: {sorted(gone)}"
+    assert found == set(), "make these public (with a docstring) or keep them in one module"
 
 
 @pytest.mark.parametrize(
