@@ -15,12 +15,12 @@ from jctgov.core import parameters as registry
 from jctgov.core.errors import ApplicationError
 from jctgov.core.pagination import paginate
 from jctgov.core.states import can
-from jctgov.market.presenters import proposal_replay_preview
+from jctgov.market.previews import proposal_replay_preview
 from proposals import caching, selectors
+from proposals.domain import executor_configured
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
-from proposals.services.execution import executor_configured
 
 STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)

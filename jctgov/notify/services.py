@@ -92,28 +92,6 @@ def emit(
     return event
 
 
-def delegate_voted(*, vote: Any) -> Event | None:
-    """ "Your delegate voted", to the wallets that had delegated to the voter at the proposal's
-    snapshot block. Call inside the vote's transaction, after a counted vote that carries
-    delegators is stored. Once per signed vote (its digest is the dedupe key)."""
-    from jctgov.delegates.selectors import delegators_at  # the delegation app (branch powerchain)
-    from proposals.models import Vote
-
-    delegators = delegators_at(vote.voter, vote.proposal.snapshot_block)
-    voted = set(
-        Vote.objects.filter(proposal_id=vote.proposal_id, voter__in=delegators).values_list(
-            "voter", flat=True
-        )
-    )
-    audience = [a for a in delegators if a not in voted]  # who voted themselves needs no notice
-    return emit(
-        "delegation.delegate_voted",
-        subject=vote,
-        audience=audience,
-        dedupe_key=f"delegation.delegate_voted:{vote.digest}",
-    )
-
-
 def _enqueue_fan_out(event_id: int) -> None:
     enqueue("notify.fan_out", event_id)
 

@@ -31,6 +31,7 @@ from jctgov.core.states import can
 from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import require
 from jctgov.wallets.models import User
+from proposals.domain import executor_configured, grace_deadline
 from proposals.models import Proposal, ProposalState, execution_lease
 from proposals.services.rows import proposal_get, proposal_locked
 from proposals.services.timelock_relay import cancel_operation_open, schedule_operation_open
@@ -40,17 +41,6 @@ S = ProposalState
 OP = OperationState
 K = OperationKind
 BEAT_ENQUEUE_EVERY_S = 60
-
-
-def grace_deadline(proposal: Proposal) -> datetime:
-    """When a succeeded proposal that was never queued expires."""
-    closed = proposal.closed_at or proposal.ends_at or proposal.updated_at
-    return closed + timedelta(seconds=current_value("governance.execution_grace_s"))
-
-
-def executor_configured() -> bool:
-    """Is a relayer key configured? (Without decrypting a keystore: pages call this.)"""
-    return bool(settings.JCTGOV_EXECUTOR_KEY or settings.JCTGOV_EXECUTOR_KEYSTORE)
 
 
 def _enqueue(proposal_id: int) -> None:

@@ -25,7 +25,8 @@ from jctgov.core.units import exact_tokens
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 from proposals import power
-from proposals.canonical import content_uid, proposal_content
+from proposals.canonical import content_uid
+from proposals.domain import proposal_content_of
 from proposals.models import OPEN_STATES, Proposal, ProposalState
 from proposals.payloads import validate_payload
 from proposals.services.execution import proposal_cancel_operation
@@ -159,22 +160,6 @@ def _check_publishable(proposal: Proposal, actor: User) -> None:
     if proposal.author_id != actor.pk:
         raise Forbidden("Only the author can publish a proposal.", code="not_author")
     require(proposal, "publish")
-
-
-def proposal_content_of(proposal: Proposal) -> dict[str, Any]:
-    """The canonical content the uid hashes (published proposals only)."""
-    return proposal_content(
-        proposal_id=proposal.pk,
-        kind=proposal.kind,
-        title=proposal.title,
-        body=proposal.body,
-        discussion_url=proposal.discussion_url,
-        payload=proposal.payload,
-        author=proposal.author.address,
-        chain_id=int(proposal.chain_id or 0),
-        verifying_contract=proposal.verifying_contract,
-        snapshot_block=int(proposal.snapshot_block or 0),
-    )
 
 
 def proposal_cancel(
