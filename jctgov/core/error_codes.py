@@ -62,6 +62,7 @@ NOT_ACCEPTABLE = ErrorCode("not_acceptable", 406, "The Accept header asks for no
 REQUEST_TOO_LARGE = ErrorCode("request_too_large", 413, "The body is over the size limit.")
 UNSUPPORTED_MEDIA_TYPE = ErrorCode("unsupported_media_type", 415, "Send JSON.")
 RATE_LIMITED = ErrorCode("rate_limited", 429, "Too many requests: retry after Retry-After s.")
+SERVER_ERROR = ErrorCode("server_error", 500, "An internal error; it has been logged.")
 CHAIN_ERROR = ErrorCode("chain_error", 502, "The chain answered with an error.")
 CHAIN_REVERTED = ErrorCode("chain_reverted", 502, "The chain transaction or call reverted.")
 CHAIN_NOT_DEPLOYED = ErrorCode("chain_not_deployed", 502, "A contract is not deployed.")
