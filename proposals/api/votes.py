@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError, Conflict
 from jctgov.core.pagination import Pagination
@@ -45,11 +46,11 @@ class TypedDataApi(APIView):
                 },
             ),
             **error_responses(
-                {
-                    400: ["invalid_choice", "invalid_address", "reason_too_long"],
-                    404: ["proposal_not_found"],
-                    409: ["proposal_not_active"],
-                }
+                E.INVALID_CHOICE,
+                E.INVALID_ADDRESS,
+                E.REASON_TOO_LONG,
+                E.PROPOSAL_NOT_FOUND,
+                E.PROPOSAL_NOT_ACTIVE,
             ),
         },
         summary="EIP-712 typed data of a vote, stamped with the server's time (eth_signTypedData_v4)",
@@ -104,7 +105,7 @@ class VotesApi(APIView):
         ],
         responses={
             200: ReceiptSerializer(many=True),
-            **error_responses({404: ["proposal_not_found"]}),
+            **error_responses(E.PROPOSAL_NOT_FOUND),
         },
         summary="Vote receipts: everything needed to recheck the tally",
     )
@@ -153,13 +154,7 @@ class VotingPowerApi(APIView):
         parameters=[OpenApiParameter("address", str, required=True, description="0x address")],
         responses={
             200: OutputSerializer,
-            **error_responses(
-                {
-                    400: ["invalid_address"],
-                    404: ["proposal_not_found"],
-                    409: ["snapshot_pending"],
-                }
-            ),
+            **error_responses(E.INVALID_ADDRESS, E.PROPOSAL_NOT_FOUND, E.SNAPSHOT_PENDING),
         },
         summary="A wallet's voting power on a proposal: own and delegated veJCT at its snapshot",
     )

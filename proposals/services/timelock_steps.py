@@ -19,7 +19,7 @@ from jctgov.chain import timelock
 from jctgov.chain.client import ChainUnavailable
 from jctgov.chain.models import ChainOperation, OperationKind
 from jctgov.chain.timelock import OperationState
-from jctgov.core.errors import ApplicationError
+from jctgov.core.errors import ApplicationError, Conflict
 from jctgov.core.services import audit_record
 from jctgov.core.states import can
 from jctgov.core.tasks import enqueue
@@ -87,9 +87,7 @@ def _check_cancel(op: ChainOperation) -> dict[str, Any] | None:
     proposal = proposal_get(op.subject_id)
     on_chain = timelock.operation_state(proposal.operation_id)
     if on_chain == OP.DONE:
-        raise ApplicationError(
-            "The timelock operation has already executed.", code="already_executed"
-        )
+        raise Conflict("The timelock operation has already executed.", code="already_executed")
     if on_chain == OP.UNSET:
         step = timelock.find_event("Cancelled", proposal.operation_id)
         if step is not None:
