@@ -107,7 +107,10 @@ def raised_codes() -> list[tuple[str, int | None, str]]:
             if isinstance(node, ast.Call):
                 callee = _name(node.func)
                 keywords = {k.arg: k.value for k in node.keywords}
-                if callee in callers and "code" in keywords:
+                if callee == "Transition" and "code" in keywords:  # a per-action refusal
+                    for code in _strings(keywords["code"]):
+                        found.append((code, 409, f"{where}:{node.lineno}"))
+                elif callee in callers and "code" in keywords:
                     status = keywords.get("status")
                     fixed = status.value if isinstance(status, ast.Constant) else None
                     as_raised = fixed or (None if status else callers[callee])
@@ -116,6 +119,19 @@ def raised_codes() -> list[tuple[str, int | None, str]]:
                 elif callee in POSITIONAL and len(node.args) > POSITIONAL[callee]:
                     for code in _strings(node.args[POSITIONAL[callee]]):
                         found.append((code, None, f"{where}:{node.lineno}"))
+            elif isinstance(node, ast.ClassDef) and any(
+                isinstance(s, ast.Assign) and [_name(t) for t in s.targets] == ["STATE_REFUSAL"]
+                for s in node.body
+            ):
+                # A model's state-machine refusal (jctgov.core.transitions.require): a 409.
+                for stmt in node.body:
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and [_name(t) for t in stmt.targets] == ["STATE_REFUSAL"]
+                        and isinstance(stmt.value, ast.Tuple)
+                    ):
+                        for code in _strings(stmt.value.elts[0]):
+                            found.append((code, 409, f"{where}:{stmt.lineno}"))
             elif isinstance(node, ast.ClassDef) and node.name in STATUSES:
                 for stmt in node.body:
                     if isinstance(stmt, ast.Assign) and [_name(t) for t in stmt.targets] == [
