@@ -192,12 +192,11 @@ def _subject_link(subject_type: str, subject_id: int) -> str:
 
 def execution_console(*, now=None) -> dict[str, object]:
     """The steward console: what awaits approval, what is queued (and ready), what failed."""
-    from datetime import timedelta
-
     from django.db.models import Q
     from django.utils import timezone
 
     from jctgov.core.parameters import current_value
+    from proposals.domain import grace_deadline
     from proposals.models import ProposalState as S
 
     now = now or timezone.now()
@@ -206,12 +205,9 @@ def execution_console(*, now=None) -> dict[str, object]:
     for proposal in queued:
         proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now
     awaiting = list(base.filter(state=S.SUCCEEDED, approved_at__isnull=True))
-    # services.execution.grace_deadline, with the parameter read once for the whole list
-    grace = timedelta(seconds=current_value("governance.execution_grace_s"))
+    grace_s = current_value("governance.execution_grace_s")  # once for the whole list
     for proposal in awaiting:
-        proposal.expires_at = (
-            proposal.closed_at or proposal.ends_at or proposal.updated_at
-        ) + grace
+        proposal.expires_at = grace_deadline(proposal, grace_s=grace_s)
     return {
         "awaiting_approval": awaiting,
         "pending_signatures": pending_safe_operations(),

@@ -16,7 +16,6 @@ from jctgov.core.pagination import paginate
 from jctgov.core.states import can
 from jctgov.market.previews import proposal_replay_preview
 from proposals import caching, selectors
-from proposals.domain import executor_configured
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached

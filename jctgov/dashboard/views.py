@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jctgov.dashboard import selectors
-from proposals.services.execution import executor_configured
+from proposals.domain import executor_configured
 
 
 def home(request: HttpRequest) -> HttpResponse:
