@@ -128,10 +128,12 @@ class ProposalsApi(APIView):
                 "their author only.",
             ),
             OpenApiParameter("kind", str, enum=ProposalKind.values),
+            OpenApiParameter("q", str, description="words in the title or text, any case"),
+            OpenApiParameter("author", str, description="the author's address, any case"),
         ],
         responses={
             200: ProposalSummarySerializer(many=True),
-            **error_responses({400: ["invalid_input"]}),
+            **error_responses({400: ["invalid_input", "invalid_address"]}),
         },
         summary="List proposals",
     )
@@ -140,12 +142,15 @@ class ProposalsApi(APIView):
         filters.is_valid(raise_exception=True)
         # Cached until any proposal changes (proposals/caching.py); the page links carry the host.
         params = [request.query_params.get(n, "") for n in ("state", "kind", "limit", "offset")]
+        params += selectors.list_search(request.query_params).values()  # ?q=…&author=…
         viewer = selectors.list_viewer_key(filters.validated_data.get("state", ()), request.user)
         key = caching.key("api-list", caching.list_version(), request.get_host(), viewer, *params)
         return Response(caching.cached(key, lambda: self._page(request, filters.validated_data)))
 
     def _page(self, request, filters: dict) -> dict:
-        qs = selectors.proposal_list(**filters, viewer=request.user)
+        qs = selectors.proposal_list(
+            **filters, **selectors.list_search(request.query_params), viewer=request.user
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
