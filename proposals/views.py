@@ -22,7 +22,7 @@ from proposals.presenters import proposal_detail_cached
 from proposals.services.execution import executor_configured
 
 STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
-STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
+STATE_FILTERS = [("", "All but drafts, cancelled")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)
     for value, label in ProposalState.choices
 ]
