@@ -220,7 +220,9 @@
       const row = match ? rows.rows[Number(match[1])] : null;
       if (row) row.querySelector(match[2] === "weight" ? ".r-weight" : ".r-criterion").setAttribute("aria-invalid", "true");
     };
-    return { value, changed: () => JSON.stringify(value()) !== JSON.stringify(initial), showFieldError };
+    // Compared field by field: the stored JSON's key order is the database's (jsonb sorts them).
+    const same = (a, b) => a.length === b.length && a.every((c, i) => c.criterion === b[i].criterion && c.weight === b[i].weight);
+    return { value, changed: () => !same(value(), initial), showFieldError };
   }
 
   function configureForm(form) {

@@ -12,7 +12,7 @@
     const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
     for (const row of table.querySelectorAll("tbody tr")) {
       Array.from(row.cells).forEach((cell, i) => {
-        if (heads[i] && !cell.dataset.label) cell.dataset.label = heads[i];
+        if (heads[i] && !("label" in cell.dataset)) cell.dataset.label = heads[i]; // data-label="": none
       });
     }
   }

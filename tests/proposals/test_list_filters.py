@@ -45,7 +45,10 @@ def test_search_finds_words_in_titles_and_texts_in_any_case(client, listed):
     assert sorted(titles_on_page(page)) == ["Longer voting period", "Lower the JCT fee"]
     assert 'value="fee"' in page  # the form shows what was searched
     assert sorted(titles_in_api(client, q="FEE")) == ["Longer voting period", "Lower the JCT fee"]
-    assert "No proposals match." in client.get("/proposals/", {"q": "nothing like it"}).content.decode()
+    assert (
+        "No proposals match."
+        in client.get("/proposals/", {"q": "nothing like it"}).content.decode()
+    )
 
 
 def test_filters_by_kind_and_author_in_any_case(client, listed):

@@ -56,7 +56,10 @@ def test_the_top_bar_is_one_line_on_a_phone_and_the_menu_opens_it(signed_in_page
     for name in ("Proposals", "Parameters", "Grants", "Market", "Power", "Delegates", "Steward"):
         assert page.get_by_role("link", name=name, exact=True).is_visible(), name
     assert page.get_by_role("button", name="Sign out").is_visible()
-    assert page.get_by_role("link", name="Proposals", exact=True).get_attribute("aria-current") == "page"
+    assert (
+        page.get_by_role("link", name="Proposals", exact=True).get_attribute("aria-current")
+        == "page"
+    )
     assert page.evaluate(OVERFLOW) <= 0
     shoot(page, f"topbar-390-{scheme}-open")
     page.keyboard.press("Escape")
@@ -92,9 +95,7 @@ def many_proposals():
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_list_searches_filters_and_pages_with_shareable_addresses(
-    page, many_proposals, width
-):
+def test_the_list_searches_filters_and_pages_with_shareable_addresses(page, many_proposals, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/proposals/")
     assert "Withdrawn idea" not in page.content()  # cancelled: not in the default view
