@@ -185,7 +185,7 @@
       const remove = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-ghost r-remove", textContent: "Remove" });
       criterion.value = item ? item.criterion : "";
       weight.value = item ? String(item.weight) : "1";
-      const cells = [[criterion, "Criterion"], [weight, "Weight", "rubric-weight"], [null, "Max score"], [remove, ""]];
+      const cells = [[criterion, "Criterion"], [weight, "Weight", "rubric-weight"], [null, "Max score"], [remove, ""]]; // "": no label
       for (const [node, label, cls] of cells) {
         const td = document.createElement("td");
         td.dataset.label = label;

@@ -71,7 +71,7 @@
       const remove = el("button", { type: "button", class: "btn btn-ghost", text: "Remove" });
       const valueCell = el("td", {}, [el("div", { class: "param-input" }, [input, unit, durationUnit]), stored, error]);
       const row = el("tr", { class: "change" }, [
-        el("td", {}, [select, detail]), el("td", {}, [now]), valueCell, el("td", {}, [bounds]), el("td", {}, [remove]),
+        el("td", {}, [select, detail]), el("td", {}, [now]), valueCell, el("td", {}, [bounds]), el("td", { "data-label": "" }, [remove]),
       ]);
       const param = () => byKey[select.value];
 
@@ -155,7 +155,7 @@
     address.value = entry.recipient || "";
     amount.value = entry.amount ? units.fromWei(entry.amount) : "";
     reason.value = entry.reason || "";
-    const row = el("tr", {}, [address, amount, reason, remove].map((n) => el("td", {}, [n])));
+    const row = el("tr", {}, [address, amount, reason, remove].map((n) => el("td", n === remove ? { "data-label": "" } : {}, [n])));
     remove.addEventListener("click", () => { row.remove(); onChange(); });
     recipients.appendChild(row);
   }
