@@ -96,7 +96,9 @@
       cell.textContent = units.formatTokens(wei) + " JCT" + suffix;
       if (units.formatTokens(wei) !== units.exactTokens(wei)) cell.title = units.exactTokens(wei) + " JCT";
     } else {
-      cell.textContent = text + " " + currency + suffix;
+      // Exact, without the stablecoin's padding: "20.000000" -> "20.00", "30.675000" -> "30.675".
+      const [whole, fraction = ""] = String(text).split(".");
+      cell.textContent = whole + "." + fraction.replace(/0+$/, "").padEnd(2, "0") + " " + currency + suffix;
     }
   }
 
