@@ -32,6 +32,7 @@ DETAIL = ProposalDetailSerializer
 class ParameterListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         key = serializers.CharField()
+        name = serializers.CharField(help_text="what people call it, e.g. Quorum")
         kind = serializers.CharField(help_text="the type: bps | token | duration | integer")
         unit = serializers.CharField()
         min = TOKEN(help_text="inclusive lower bound")

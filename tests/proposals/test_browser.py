@@ -89,6 +89,8 @@ def test_recognition_draft_checksums_lowercase_and_refuses_repeated_recipients(s
     error.filter(has_text="listed twice").wait_for()
     rows.get_by_label("Recipient address").nth(1).fill(bob)
     page.locator("#payload-ok").filter(has_text="valid").wait_for()
+    # The lowercase address typed in the first row now reads checksummed (EIP-55).
+    assert rows.get_by_label("Recipient address").first.input_value() == alice
     page.get_by_role("button", name="Save draft").click()
     page.locator("#recognition-recipients").filter(has_text="1,502.5").wait_for()  # total
     proposal = Proposal.objects.get(title="Thank the docs team")
