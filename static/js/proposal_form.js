@@ -126,7 +126,8 @@
         }
       }
 
-      // A new parameter keeps the typed number only when its unit means the same thing.
+      // Another parameter: its unit of time follows its value now; the typed number is read
+      // again in the new parameter's unit (and shown converted, or refused with a sentence).
       select.addEventListener("change", () => {
         const p = param();
         if (p.kind === "duration") durationUnit.value = units.durationUnitFor(p.current);
