@@ -33,7 +33,7 @@ DETAIL = ProposalDetailSerializer
 
 def _proposal(proposal_id: int) -> Proposal:
     try:
-        return Proposal.objects.select_related("author").get(pk=proposal_id)
+        return selectors.visible_proposals(None).get(pk=proposal_id)  # a draft has no votes
     except Proposal.DoesNotExist:
         raise NotFound("No such proposal.", code="proposal_not_found") from None
 
@@ -228,7 +228,9 @@ class ProposalDetailApi(APIView):
     )
     def get(self, request, proposal_id: int):
         try:
-            proposal = selectors.proposal_with_versions().get(pk=proposal_id)
+            proposal = selectors.visible_proposals(
+                request.user, selectors.proposal_with_versions()
+            ).get(pk=proposal_id)
         except Proposal.DoesNotExist:
             raise NotFound("No such proposal.", code="proposal_not_found") from None
         return Response(proposal_detail_cached(proposal))

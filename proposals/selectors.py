@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
 from proposals.models import Proposal, ProposalState, Vote
@@ -29,11 +29,24 @@ def proposal_list(
     else:
         qs = qs.exclude(state__in=HIDDEN_BY_DEFAULT)
     if ProposalState.DRAFT in state:
-        others = ~Q(author_id=viewer.pk) if getattr(viewer, "is_authenticated", False) else Q()
-        qs = qs.exclude(Q(state=ProposalState.DRAFT) & others)
+        qs = qs.exclude(_hidden_from(viewer))
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def _hidden_from(viewer: Any) -> Q:
+    """What ``viewer`` may not open: other people's drafts (every draft for a visitor)."""
+    if getattr(viewer, "is_authenticated", False):
+        return Q(state=ProposalState.DRAFT) & ~Q(author_id=viewer.pk)
+    return Q(state=ProposalState.DRAFT)
+
+
+def visible_proposals(viewer: Any, qs: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
+    """The proposals ``viewer`` may open (pages and API alike): a draft is its author's alone;
+    to anyone else it answers 404 like a missing proposal, so its id reveals nothing."""
+    qs = Proposal.objects.select_related("author") if qs is None else qs
+    return qs.exclude(_hidden_from(viewer))
 
 
 def list_viewer_key(state: Sequence[str] | str, viewer: Any) -> str:
@@ -139,6 +152,23 @@ def voting_power_of(proposal: Proposal, address: str) -> dict | None:
 
 def vote_receipts(proposal: Proposal) -> QuerySet[Vote]:
     return Vote.objects.filter(proposal=proposal).order_by("id")
+
+
+def top_voters(proposal: Proposal, limit: int = 5) -> list[Vote]:
+    """The counted votes carrying the most veJCT (own + delegated), heaviest first. On SQLite
+    the database orders the text columns through floats: the order of near-equal weights may
+    differ there, never the amounts shown (read exactly from the rows)."""
+    weight = F("power") + F("delegated_power")
+    rows = (
+        Vote.objects.filter(proposal=proposal, counted=True)
+        .order_by(weight.desc(), "id")
+        .only("voter", "choice", "power", "delegated_power", "delegators")[:limit]
+    )
+    return sorted(rows, key=lambda v: -(int(v.power) + int(v.delegated_power)))
+
+
+def counted_votes(proposal: Proposal) -> int:
+    return Vote.objects.filter(proposal=proposal, counted=True).count()
 
 
 def vote_of(proposal: Proposal, voter: str) -> Vote | None:

@@ -28,7 +28,12 @@ from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
 from jctgov.notify.services import emit
-from proposals.batches import escrow_program_id, jct_needed, proposal_batch
+from proposals.batches import (
+    escrow_program_id,
+    jct_needed,
+    parameter_values_before,
+    proposal_batch,
+)
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.services.lifecycle import _get, _locked
 
@@ -310,6 +315,7 @@ def _on_executed(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> 
         executed_at=timezone.now(),
         execute_tx=step["tx_hash"],
         execute_block=step["block_number"],
+        parameters_before=parameter_values_before(proposal, step["block_number"]),
     )
     cancel = proposal_operation(proposal.pk, K.CANCEL)
     if cancel is not None:
