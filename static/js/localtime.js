@@ -19,14 +19,15 @@
 
   const pad = (n) => String(n).padStart(2, "0");
 
-  /** Milliseconds as "2d 03h 04m 05s" (days only when there are some). */
+  /** Milliseconds as "2d 03h 04m 05s", "3h 04m 05s" or "4m 05s". */
   function remaining(ms) {
     const total = Math.max(0, Math.floor(ms / 1000));
     const days = Math.floor(total / 86400);
     const hours = Math.floor((total % 86400) / 3600);
     const minutes = Math.floor((total % 3600) / 60);
-    const text = `${pad(hours)}h ${pad(minutes)}m ${pad(total % 60)}s`;
-    return days ? `${days}d ${text}` : text;
+    if (days) return `${days}d ${pad(hours)}h ${pad(minutes)}m ${pad(total % 60)}s`;
+    if (hours) return `${hours}h ${pad(minutes)}m ${pad(total % 60)}s`;
+    return `${minutes}m ${pad(total % 60)}s`;
   }
 
   function startCountdowns(root) {

@@ -10,7 +10,10 @@
   const jct = window.jctgov;
   const tokens = (wei) => jct.units.formatTokens(wei);
 
+  let closed = false; // the countdown reached zero: nothing re-enables the buttons
+
   function setEligibility(box, canVote, text) {
+    if (closed) return;
     const line = document.getElementById("vote-eligibility");
     if (line) {
       line.textContent = text;
@@ -79,7 +82,10 @@
     const box = document.getElementById("vote-box");
     if (!box) return;
     // When voting closes with the page open, the buttons say so instead of failing.
-    document.addEventListener("jctgov:countdown-ended", () => setEligibility(box, false, "Voting has closed."));
+    document.addEventListener("jctgov:countdown-ended", () => {
+      setEligibility(box, false, "Voting has closed.");
+      closed = true;
+    });
     if (!jct.wallet.provider()) return; // no wallet: the buttons stay and explain on click
     const address = box.dataset.address || (await jct.wallet.account());
     if (!address) return; // a wallet not connected to this site: nothing known yet
