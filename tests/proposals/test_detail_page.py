@@ -170,3 +170,11 @@ def test_an_execution_from_before_the_value_was_kept_says_so(client):
     proposal = executed()
     row = client.get(f"/proposals/{proposal.pk}/").content.decode().split('id="parameter-changes"')
     assert "not recorded" in row[1].split("</table>")[0]
+
+
+def test_transactions_and_blocks_link_to_the_explorer_when_one_is_configured(client, settings):
+    proposal = executed(parameters_before={"market.stablecoin_fee_bps": "100"})
+    settings.CHAIN_EXPLORER_URL = "https://explorer.example/"
+    html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert f'href="https://explorer.example/tx/0x{"ef" * 32}"' in html
+    assert 'href="https://explorer.example/block/130"' in html
