@@ -164,7 +164,9 @@ def test_pending_and_executed_proposals_read_at_a_glance(open_page, wallet, widt
 
     page.goto(f"/proposals/{executed.pk}/")
     changes = page.locator("#parameter-changes")
-    assert "Was" in changes.inner_text() and "Proposed" not in changes.inner_text()
+    headers = changes.locator("thead th").all_text_contents()
+    assert "Was" in headers and "Now" in headers and "Proposed" not in headers
+    assert changes.locator("td.was").get_attribute("data-label") == "Was"  # stacked on a phone
     assert changes.locator("td.was").inner_text() == "1.00%"
     assert changes.locator("td.now").inner_text() == "1.50%"
     assert page.locator("#result-line").inner_text() == "Passed."
