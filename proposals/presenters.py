@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from jctgov.core import parameters as registry
+from jctgov.core.markdown import render_markdown
 from jctgov.core.units import format_tokens
 from proposals import caching, selectors
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
-from proposals.rendering import render_markdown
 from proposals.results import results
 from proposals.services.execution import executor_configured, grace_deadline
 from proposals.services.lifecycle import proposal_content_of

@@ -15,6 +15,7 @@ from jctgov.chain import client as chain_client
 from jctgov.core import parameters as registry
 from jctgov.core.errors import ApplicationError
 from jctgov.core.pagination import paginate
+from jctgov.core.states import can
 from jctgov.market.presenters import proposal_replay_preview
 from proposals import caching, selectors
 from proposals.executions import executions_audit
@@ -22,7 +23,6 @@ from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached, results_data, vote_eligibility
 from proposals.services.execution import executor_configured
 
-STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
 STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)
     for value, label in ProposalState.choices
@@ -136,7 +136,7 @@ def proposal_detail(request, proposal_id: int):
             "market_replay": proposal_replay_preview(proposal),
             "is_author": request.user == proposal.author,
             "steward_can_cancel": getattr(request.user, "is_steward", False)
-            and proposal.state in STEWARD_CANCELLABLE,
+            and can(proposal, "steward_cancel", "cancel_operation"),
         },
     )
 
