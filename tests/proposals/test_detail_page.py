@@ -178,3 +178,38 @@ def test_transactions_and_blocks_link_to_the_explorer_when_one_is_configured(cli
     html = client.get(f"/proposals/{proposal.pk}/").content.decode()
     assert f'href="https://explorer.example/tx/0x{"ef" * 32}"' in html
     assert 'href="https://explorer.example/block/130"' in html
+
+
+def power(own=0, carried=0, delegators_total=0, delegate=None) -> dict:
+    return {
+        "snapshot_block": 100,
+        "power": own,
+        "delegate": delegate,
+        "delegated_power": carried,
+        "delegators_total": delegators_total,
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "held", "can", "says"),
+    [
+        (S.ACTIVE, power(own=5 * WEI), True, "You can vote with 5 veJCT."),
+        (
+            S.ACTIVE,
+            power(own=5 * WEI, delegate="0x" + "d" * 40),
+            True,
+            "Your own veJCT then counts with your vote, not your delegate's.",
+        ),
+        (S.ACTIVE, power(carried=7 * WEI, delegators_total=2), True, "vote with 7 veJCT"),
+        (S.ACTIVE, power(), False, "had no veJCT at snapshot block 100"),
+        (S.ACTIVE, None, False, "not known yet"),
+        (S.PENDING, power(own=WEI), False, "Voting opens once the snapshot"),
+        (S.DEFEATED, power(own=WEI), False, "Voting has closed."),
+    ],
+)
+def test_eligibility_before_signing_follows_the_vote_rules(state, held, can, says):
+    from proposals.presenters import vote_eligibility
+
+    proposal = Proposal(state=state, ends_at=timezone.now() + timedelta(hours=1))
+    found = vote_eligibility(proposal, held, now=timezone.now())
+    assert found["can_vote"] is can and says in found["text"]
