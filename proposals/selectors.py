@@ -50,6 +50,13 @@ def visible_proposals(viewer: Any, qs: QuerySet[Proposal] | None = None) -> Quer
     return qs.exclude(_hidden_from(viewer))
 
 
+def hidden_from(proposal: Proposal, viewer: Any) -> bool:
+    """``visible_proposals`` for one loaded proposal: is it someone else's draft? Services
+    answer 404 then, as for a missing id, instead of a 403 that would tell the draft exists."""
+    mine = getattr(viewer, "is_authenticated", False) and proposal.author_id == viewer.pk
+    return proposal.state == ProposalState.DRAFT and not mine
+
+
 def list_viewer_key(state: Sequence[str] | str, viewer: Any) -> str:
     """The part of a cached list's key that depends on who asks: only a list of drafts does."""
     if ProposalState.DRAFT in state and getattr(viewer, "is_authenticated", False):
