@@ -9,12 +9,16 @@ from jctgov.core import parameters as registry
 from jctgov.core.markdown import render_markdown
 from jctgov.core.units import format_tokens
 from proposals import caching, selectors
+from proposals.domain import (
+    executor_configured,
+    grace_deadline,
+    proposal_content_of,
+    vote_domain,
+    vote_message,
+)
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
 from proposals.results import results
-from proposals.services.execution import executor_configured, grace_deadline
-from proposals.services.lifecycle import proposal_content_of
-from proposals.services.votes import vote_domain, vote_message
 
 EXECUTION_STATES = (
     ProposalState.SUCCEEDED,
