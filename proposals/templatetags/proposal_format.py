@@ -138,7 +138,7 @@ def _delegated(vote) -> str:
     if not vote.delegators:
         return "—"
     who = "delegator" if vote.delegators == 1 else "delegators"
-    return f"{tokens(vote.delegated_power)} ({vote.delegators} {who})"
+    return format_html("{} ({} {})", tokens(vote.delegated_power), vote.delegators, who)
 
 
 @register.simple_tag
