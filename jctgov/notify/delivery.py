@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jctgov.core.tasks import enqueue
 from jctgov.notify import events, webhooks
 from jctgov.notify.models import Channel, Delivery, Event
 from jctgov.notify.services import emit, inboxes_ensure, site_url
@@ -291,8 +292,6 @@ def webhook_disable(*, channel_id: int, now: datetime | None = None) -> bool:
 def deliveries_recover(*, now: datetime | None = None) -> dict[str, Any]:
     """The sweep: give back claims of dead senders, re-fan events whose task was lost, and
     enqueue sending when something is due. Idempotent."""
-    from jctgov.notify import tasks
-
     now = now or timezone.now()
     lease = now - timedelta(seconds=settings.NOTIFY_CLAIM_LEASE_S)
     released = Delivery.objects.filter(status=S.SENDING, claimed_at__lt=lease).update(
@@ -305,8 +304,8 @@ def deliveries_recover(*, now: datetime | None = None) -> dict[str, Any]:
         .values_list("pk", flat=True)[:100]
     )
     for event_id in lost:
-        tasks.fan_out.delay(event_id)
+        enqueue("notify.fan_out", event_id)
     due = Delivery.objects.filter(status=S.PENDING, next_attempt_at__lte=now).exists()
     if due and not lost:
-        tasks.send_due.delay()
+        enqueue("notify.send_due")
     return {"released": released, "refanned": len(lost), "due": due}
