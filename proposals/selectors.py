@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
-from jctgov.core.errors import NotFound
+from jctgov.core.db import fetch
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sums, exact_sums
 from proposals.tally import Tally, tally_from_totals
@@ -140,10 +140,8 @@ def voting_power_of(proposal: Proposal, address: str) -> dict | None:
 
 def proposal_get(proposal_id: int) -> Proposal:
     """The proposal with its author, or NotFound (proposal_not_found)."""
-    try:
-        return Proposal.objects.select_related("author").get(pk=proposal_id)
-    except Proposal.DoesNotExist:
-        raise NotFound("No such proposal.", code="proposal_not_found") from None
+    authored = Proposal.objects.select_related("author")
+    return fetch(authored, proposal_id, code="proposal_not_found", what="proposal")
 
 
 def vote_receipts(

@@ -133,7 +133,7 @@ BASE_CLASS_CODES = {"invalid", "not_found", "conflict", "forbidden", "service_un
 def test_the_scan_sees_the_code_base():
     codes = {code for code, _, _ in RAISED}
     assert len(codes) > 100
-    assert {"not_steward", "lease_bad_state", "program_not_found", "chain_unavailable"} <= codes
+    assert {"not_steward", "lease_not_found", "program_not_found", "chain_unavailable"} <= codes
     assert {"malformed_message", "signature_malformed", "bad_signature"} <= codes  # positional
 
 
@@ -147,6 +147,20 @@ def test_every_raised_code_is_registered_with_its_status(code, status, where):
     assert entry is not None, f"{where} raises {code!r}: add it to jctgov/core/error_codes.py"
     if status is not None:
         assert status in entry.statuses, f"{where} raises {code!r} as {status}: {entry}"
+
+
+def test_every_state_refusal_is_registered_as_a_409():
+    """Transitions are data on the models (jctgov.core.states); a refused one is a Conflict
+    with the model's STATE_REFUSAL code or the transition's own."""
+    from django.apps import apps
+
+    machines = [m for m in apps.get_models() if hasattr(m, "TRANSITIONS")]
+    assert len(machines) >= 3
+    for model in machines:
+        codes = {model.STATE_REFUSAL[0]} | {t.code for t in model.TRANSITIONS.values() if t.code}
+        for code in codes:
+            assert lookup(code) is not None, f"{model.__name__} refuses with {code!r}"
+            assert 409 in lookup(code).statuses, code
 
 
 def test_the_exception_handlers_own_codes_are_registered():
