@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
+from jctgov.core.addresses import address_any_case
 from jctgov.core.db import fetch
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sums, exact_sums
@@ -19,11 +20,20 @@ from proposals.tally import Tally, tally_from_totals
 HIDDEN_BY_DEFAULT = (ProposalState.DRAFT, ProposalState.CANCELLED)
 
 
+SEARCH_MAX = 200  # characters of a title/text search
+
+
 def proposal_list(
-    *, state: Sequence[str] = (), kind: str | None = None, viewer: Any = None
+    *,
+    state: Sequence[str] = (),
+    kind: str | None = None,
+    viewer: Any = None,
+    q: str = "",
+    author: str = "",
 ) -> QuerySet[Proposal]:
     """Proposals, newest first, in any of the ``state`` states (all but drafts and cancelled
-    ones if empty) and of ``kind``. Drafts are listed to their author (``viewer``) only."""
+    ones if empty), of ``kind``, whose title or text contains ``q`` (any case), by ``author``
+    (a checksummed address). Drafts are listed to their author (``viewer``) only."""
     qs = Proposal.objects.select_related("author")
     if state:
         qs = qs.filter(state__in=list(state))
@@ -34,7 +44,24 @@ def proposal_list(
         qs = qs.exclude(Q(state=ProposalState.DRAFT) & others)
     if kind:
         qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    if author:
+        qs = qs.filter(author__address=author)
     return qs
+
+
+LIST_SEARCH_PARAMS = ("q", "author")
+
+
+def list_search(params: Any) -> dict[str, str]:
+    """The search part of a list query (``?q=…&author=…``) as ``proposal_list`` arguments:
+    ``q`` trimmed (at most SEARCH_MAX characters), ``author`` checksummed from any case.
+    ApplicationError ``invalid_address`` (400, field ``author``) for an author that is not an
+    address; the pages and the API share it."""
+    q = str(params.get("q", "") or "").strip()[:SEARCH_MAX]
+    author = str(params.get("author", "") or "").strip()
+    return {"q": q, "author": address_any_case(author, field="author") if author else ""}
 
 
 def list_viewer_key(state: Sequence[str] | str, viewer: Any) -> str:

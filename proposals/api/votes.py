@@ -12,6 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jctgov.core import error_codes as E
+from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError, Conflict
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
@@ -158,9 +159,8 @@ class VotingPowerApi(APIView):
         summary="A wallet's voting power on a proposal: own and delegated veJCT at its snapshot",
     )
     def get(self, request, proposal_id: int):
-        from jctgov.delegates.selectors import checked_address
-
-        address = checked_address(request.query_params.get("address", ""))
+        # Any case (a wrong checksum still names the account), as the delegates pages take it.
+        address = checksummed_address(request.query_params.get("address", ""), typo=None)
         found = selectors.voting_power_of(selectors.proposal_get(proposal_id), address)
         if found is None:
             raise Conflict(

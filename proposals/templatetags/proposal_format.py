@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from jctgov.core.parameters import REGISTRY
 from jctgov.core.units import format_tokens, tokens
+from proposals import domain
 
 register = template.Library()
 WEI = Decimal(10) ** 18
@@ -73,9 +74,7 @@ def share(part, whole) -> str:
 @register.filter
 def grace_deadline(proposal) -> datetime:
     """When a succeeded, unqueued proposal expires (governance.execution_grace_s after close)."""
-    from proposals.services.execution import grace_deadline as deadline
-
-    return deadline(proposal)
+    return domain.grace_deadline(proposal)
 
 
 _RECEIPT_ROW = (
@@ -95,7 +94,7 @@ def _delegated(vote) -> str:
     if not vote.delegators:
         return "—"
     who = "delegator" if vote.delegators == 1 else "delegators"
-    return f"{tokens(vote.delegated_power)} ({vote.delegators} {who})"
+    return format_html("{} ({} {})", tokens(vote.delegated_power), vote.delegators, who)
 
 
 @register.simple_tag
