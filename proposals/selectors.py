@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
 from jctgov.core.addresses import address_any_case
-from jctgov.core.errors import NotFound
+from jctgov.core.db import fetch
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sums, exact_sums
 from proposals.tally import Tally, tally_from_totals
@@ -188,10 +188,7 @@ def voting_power_of(proposal: Proposal, address: str) -> dict | None:
 def proposal_get(proposal_id: int) -> Proposal:
     """The proposal with its author, or NotFound (proposal_not_found). Never a draft: it has
     no votes, power or typed data, and its id must not tell it exists (``visible_proposals``)."""
-    try:
-        return visible_proposals(None).get(pk=proposal_id)
-    except Proposal.DoesNotExist:
-        raise NotFound("No such proposal.", code="proposal_not_found") from None
+    return fetch(visible_proposals(None), proposal_id, code="proposal_not_found", what="proposal")
 
 
 def vote_receipts(

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import BigIntegerField, Count, F, Func, Max, Min, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from jctgov.core.db import fetch
 from jctgov.core.errors import NotFound
 from jctgov.core.parameters import current_value
 from jctgov.market.models import (
@@ -335,10 +336,7 @@ def jobs_of(user: Any) -> QuerySet[Job]:
 
 def job_of(user: Any, job_id: int) -> Job:
     """One of the user's jobs, or NotFound (job_not_found): another's job is not found either."""
-    job = jobs_of(user).filter(pk=job_id).first()
-    if job is None:
-        raise NotFound("No such job.", code="job_not_found")
-    return job
+    return fetch(jobs_of(user), job_id, code="job_not_found", what="job")
 
 
 def leases_of(user: Any, role: str | None = None) -> QuerySet[Lease]:

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):
-    from drf_spectacular.generators import SchemaGenerator
+    from tests.fixtures.api_errors import api_schema
 
     with django_db_blocker.unblock():
-        return SchemaGenerator().get_schema(request=None, public=True)
+        return api_schema()  # the one the client's error check uses
 
 
 def test_each_operation_lists_its_error_codes_from_the_registry(schema):
@@ -71,6 +71,18 @@ def test_the_suite_refuses_an_error_its_contract_does_not_name(client):
         "GET", path, 410, {"error": {"code": "proposal_not_found"}}
     )
     assert "does not list" in error_problem("GET", path, 403, {"error": {"code": "not_steward"}})
+
+
+def test_every_tests_client_runs_that_check(client, monkeypatch):
+    from jctgov.core.errors import Forbidden
+    from proposals import selectors
+
+    def refuse(**filters):
+        raise Forbidden("Stewards only.", code="not_steward")
+
+    monkeypatch.setattr(selectors, "proposal_list", refuse)
+    with pytest.raises(AssertionError, match="GET /api/v1/proposals answered 403 'not_steward'"):
+        client.get("/api/v1/proposals")
 
 
 def test_unknown_list_filters_are_refused(client):
