@@ -98,11 +98,12 @@ def _safe_operation(
 def build_showcase() -> dict:
     """Proposals in every state, an active one with votes and reasons, two passed ones for the
     stewards, grant applications to decide, a reported milestone and payouts partly signed."""
+    from django.db.models import F
     from django.utils import timezone
 
     from grants import services as grants
     from jctgov.wallets.services import steward_grant
-    from proposals.models import ProposalKind, ProposalState
+    from proposals.models import Proposal, ProposalKind, ProposalState
     from tests.factories import UserFactory
     from tests.grants.factories import approved_application, make_program, reviewed_application
     from tests.proposals.factories import make_active, make_draft, make_succeeded
@@ -200,6 +201,11 @@ def build_showcase() -> dict:
         description=f"GrantEscrow.payoutOnce: 10,000 JCT of program {program.escrow_program_id} "
         f"to {approved.payout_address} (milestone 2 of application {approved.pk})",
         signed=1,
+    )
+    # The factories back-date publishing, not creation: a proposal is created before it is
+    # published, as the pictures' timelines show.
+    Proposal.objects.filter(published_at__isnull=False).update(
+        created_at=F("published_at") - timedelta(minutes=40)
     )
     return {"steward": steward, "active": active}
 
