@@ -29,7 +29,7 @@ from jctgov.core.schema import error_responses
 
 def paginated(view: APIView, request, rows, serializer: type, **context) -> Response:
     """One page of ``rows`` (``?limit=&offset=``, at most 500), serialized: the API's lists."""
-    paginator = view.pagination_class()
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(rows, request, view=view)
     data = serializer(page, many=True, context={"user": request.user, **context}).data
     return paginator.get_paginated_response(data)

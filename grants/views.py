@@ -51,7 +51,7 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
             "description_html": render_markdown(program.description),
             "reviewer_addresses": [u.address for u in program.reviewers.all()],
             "rubric_json": json.dumps(program.rubric),
-            "is_steward": _signed_in(request) and user.is_steward,
+            "is_steward": _signed_in(request) and user.is_steward,  # type: ignore[union-attr]
         },
     )
 
@@ -115,7 +115,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     reviews = selectors.visible_reviews(application, user)
     selectors.with_visible_scores([application], user)
     rubric = application.program.rubric
-    if application.visible_score is None:
+    if application.visible_score is None:  # type: ignore[attr-defined]
         reviews_for_means = [r for r in reviews if signed_in and r.reviewer_id == user.pk]
     else:
         reviews_for_means = reviews
@@ -131,7 +131,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "reviews": reviews,
             "breakdown": selectors.rubric_breakdown(rubric, reviews_for_means) if reviews else [],
             "is_applicant": is_applicant,
-            "is_steward": signed_in and user.is_steward,
+            "is_steward": signed_in and user.is_steward,  # type: ignore[union-attr]
             "can_review": is_reviewer
             and application.state in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW),
             "my_review": next((r for r in reviews if signed_in and r.reviewer_id == user.pk), None),
@@ -162,7 +162,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def steward(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect_to_login(request.get_full_path())
-    if not request.user.is_steward:
+    if not request.user.is_steward:  # type: ignore[union-attr]
         return render(request, "grants/not_steward.html", status=403)
     queue = selectors.steward_queue()
     queue["decisions"] = selectors.with_visible_scores(queue["decisions"], request.user)

@@ -50,7 +50,7 @@ class ParameterListApi(APIView):
             help_text="the value in force: mirrored from ParameterStore when inside the bounds, "
             "else the last such value, else the default"
         )
-        source = serializers.ChoiceField(
+        source = serializers.ChoiceField(  # type: ignore[assignment]  # shadows Field.source
             choices=["chain", "default"], help_text="where `current` comes from"
         )
         chain_value_out_of_range = TOKEN(
@@ -414,8 +414,8 @@ class VotesApi(APIView):
             qs = qs.filter(counted=True)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        carried = selectors.delegators_counted(proposal, [v.voter for v in page if v.counted])
-        return paginator.get_paginated_response([vote_data(v, proposal, carried) for v in page])
+        carried = selectors.delegators_counted(proposal, [v.voter for v in page if v.counted])  # type: ignore[union-attr]
+        return paginator.get_paginated_response([vote_data(v, proposal, carried) for v in page])  # type: ignore[union-attr]
 
     @extend_schema(
         request=VOTE_REQUEST,

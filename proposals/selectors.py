@@ -183,7 +183,7 @@ def execution_console(*, now=None) -> dict[str, object]:
     base = Proposal.objects.select_related("author", "approved_by").order_by("closed_at", "id")
     queued = list(base.filter(state=S.QUEUED))
     for proposal in queued:
-        proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now
+        proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now  # type: ignore[attr-defined]
     awaiting = list(base.filter(state=S.SUCCEEDED, approved_at__isnull=True))
     return {
         "awaiting_approval": awaiting,

@@ -19,8 +19,8 @@ MAX_AMOUNT = 10**9 * 10**18  # one billion JCT: more than the supply, a typo gua
 def locked(model: type[M], pk: Any, code: str, what: str) -> M:
     """``model`` row ``pk`` under ``SELECT ... FOR UPDATE`` (call inside transaction.atomic)."""
     try:
-        return model.objects.select_for_update().get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):
+        return model.objects.select_for_update().get(pk=pk)  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise NotFound(f"No such {what}.", code=code) from None
 
 

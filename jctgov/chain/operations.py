@@ -220,7 +220,7 @@ def operation_sign(
             field="safe_tx_hash",
         )
     try:
-        recovered = safe.recover_signer(op.safe_tx_hash, signature)
+        recovered = safe.recover_signer(op.safe_tx_hash, signature)  # type: ignore[arg-type]
     except safe.BadSignature as exc:
         raise ApplicationError(str(exc), code=exc.code, field="signature") from exc
     if str(signer or "").lower() != recovered.lower():
@@ -295,7 +295,7 @@ def operations_rebuild_stale(*, state: safe.SafeState | None = None) -> dict[int
     ).exclude(safe="")
     rebuilt: dict[int, ChainOperation] = {}
     for old in stale:
-        if safe.find_execution(old.safe_tx_hash) is not None:
+        if safe.find_execution(old.safe_tx_hash) is not None:  # type: ignore[arg-type]
             continue  # it did run: the relay records it
         with transaction.atomic():
             locked = ChainOperation.objects.select_for_update().get(pk=old.pk)
@@ -358,7 +358,7 @@ def operation_relay(*, operation_id: int, now: datetime | None = None) -> ChainO
         reconciled = step is not None
         if step is None:
             step = _send(op)
-        return _record_done(op.pk, step, reconciled=reconciled)
+        return _record_done(op.pk, step, reconciled=reconciled)  # type: ignore[arg-type]
     except ChainUnavailable:
         _release(operation_id)
         raise
@@ -375,7 +375,7 @@ def _safe_precheck(op: ChainOperation) -> dict[str, Any] | None | bool:
     state = safe.safe_state()
     # A SafeTx that ran used its nonce: only when the Safe's nonce moved past ours can it have
     # run already (a crash after relaying), so only then are the Safe's logs read.
-    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None
+    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None  # type: ignore[arg-type]
     if done is not None:
         if not done["success"]:
             raise ApplicationError("The Safe transaction failed on chain.", code="safe_tx_failed")
@@ -410,7 +410,7 @@ def _send(op: ChainOperation) -> dict[str, Any]:
         fn = _direct_call(op)
         return client.send_transaction(fn, private_key=key, serialize=True)
     except ChainError as exc:
-        if op.safe and (landed := safe.find_execution(op.safe_tx_hash)) is not None:
+        if op.safe and (landed := safe.find_execution(op.safe_tx_hash)) is not None:  # type: ignore[arg-type]
             return landed  # an earlier send of ours landed in between
         if op.safe and exc.revert == "GS013":  # the inner call reverted: say why
             raise _inner_revert(op, exc) from exc
@@ -422,7 +422,7 @@ def _inner_revert(op: ChainOperation, exc: ChainError) -> ChainError:
     address to name it (e.g. "TimelockUnexpectedOperationState", "ExceedsRemaining")."""
     try:
         with client._rpc(f"{op.kind} from the Safe"):
-            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": op.data})
+            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": op.data})  # type: ignore[typeddict-item]
     except ChainError as inner:
         return inner
     return exc

@@ -238,7 +238,7 @@ def _own_node(job: Job, offer: Offer) -> bool:
     return job.submitter is not None and job.submitter == offer.owner
 
 
-def _check_unique(items: Sequence[Job] | Sequence[Offer], kind: str) -> None:
+def _check_unique(items: Sequence[Job | Offer], kind: str) -> None:
     for a, b in zip(items, items[1:], strict=False):
         if a.id == b.id:
             raise ValueError(f"duplicate {kind} id {a.id!r}")
@@ -304,7 +304,10 @@ def _offer_terms(offers: Sequence[Offer], weights: Weights) -> np.ndarray:
     stake = log_stake / top if top > 0 else np.zeros(len(offers))
     uptime = np.clip(np.array([o.uptime_bps for o in offers], dtype=float) / BPS, 0.0, 1.0)
     reliability = np.clip(np.array([float(o.reliability) for o in offers]), 0.0, 1.0)
-    return weights.stake * stake + weights.uptime * uptime + weights.reliability * reliability
+    terms: np.ndarray = (
+        weights.stake * stake + weights.uptime * uptime + weights.reliability * reliability
+    )
+    return terms
 
 
 def _assign(
@@ -413,7 +416,9 @@ class _Book:
         waiting = [j for j in range(len(self.jobs)) if self.at[j] < 0 and cuts[j] < cuts[j + 1]]
         waiting.sort(key=lambda j: (-cand_p[cuts[j]], j))
         for i in waiting:
-            best: tuple[float, int, int, tuple, tuple] | None = None
+            best: tuple[float, int, int, tuple[float, float], tuple[int, float, float]] | None = (
+                None
+            )
             for c in range(cuts[i], cuts[i + 1]):
                 o, p, s = cand_o[c], cand_p[c], cand_s[c]
                 if best is not None and p <= best[0]:

@@ -75,7 +75,7 @@ def proposal_create_draft(
     ``too_many_drafts``; publishing or cancelling one frees a place): the author's row is
     locked while counting, so concurrent requests can't overshoot the cap."""
     proposal = Proposal(author=author, kind=kind, state=S.DRAFT)
-    if kind not in dict(Proposal._meta.get_field("kind").choices):
+    if kind not in dict(Proposal._meta.get_field("kind").choices):  # type: ignore[arg-type]
         raise ApplicationError(
             f"Unknown proposal kind {kind!r}.", code="invalid_kind", field="kind"
         )
@@ -212,7 +212,7 @@ def proposal_activate(*, proposal_id: int, now: datetime | None = None) -> Propo
         proposal = _locked(proposal_id)
         if proposal.state != S.PENDING:
             return proposal
-        snapshot = power.snapshot_at(proposal.snapshot_block)
+        snapshot = power.snapshot_at(proposal.snapshot_block)  # type: ignore[arg-type]
         if snapshot is None:
             return proposal
         proposal.snapshot_total_supply = int(snapshot.total_supply)
@@ -245,9 +245,9 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
         power.snapshot_confirm(block)
     with transaction.atomic():
         proposal = _locked(proposal_id)
-        if proposal.state != S.ACTIVE or now < proposal.ends_at:
+        if proposal.state != S.ACTIVE or now < proposal.ends_at:  # type: ignore[operator]
             return proposal
-        snapshot = power.snapshot_at(proposal.snapshot_block)
+        snapshot = power.snapshot_at(proposal.snapshot_block)  # type: ignore[arg-type]
         if snapshot is not None:
             _sync_with_snapshot(proposal, snapshot)
         tally = proposal_tally(proposal)
@@ -400,7 +400,7 @@ def proposals_advance(*, now: datetime | None = None) -> dict[str, int]:
             # The snapshot task was lost or failed: ask again, at most once a minute per block
             # (take_snapshot is idempotent).
             if cache.add(f"proposals:snapshot-retry:{block}", 1, SNAPSHOT_RETRY_AFTER.seconds):
-                power.enqueue_snapshot(block)
+                power.enqueue_snapshot(block)  # type: ignore[arg-type]
     due = Proposal.objects.filter(state=S.ACTIVE, ends_at__lte=now).values_list("pk", flat=True)
     for pk in due:
         try:

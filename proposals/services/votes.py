@@ -182,7 +182,7 @@ def _verified(
         vote_domain(proposal),
         message,
         signature,
-        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(
+        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(  # type: ignore[arg-type,return-value]
             pk=proposal.pk
         ),
     )
@@ -239,7 +239,7 @@ def _count_delegation(vote: Vote, ballot: vote_store.Ballot) -> None:
 
 
 def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime) -> None:
-    if state != ProposalState.ACTIVE or now >= proposal.ends_at:
+    if state != ProposalState.ACTIVE or now >= proposal.ends_at:  # type: ignore[operator]
         raise _not_active(state)
     if timestamp > now.timestamp() + MAX_CLOCK_AHEAD_S:
         raise ApplicationError(
@@ -247,7 +247,7 @@ def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime)
             code="timestamp_in_future",
             field="timestamp",
         )
-    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():
+    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():  # type: ignore[union-attr]
         raise ApplicationError(
             "The vote's timestamp is outside the voting window.",
             code="timestamp_out_of_window",

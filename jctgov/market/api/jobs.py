@@ -127,7 +127,7 @@ def job_context() -> dict:
 
 
 def _paginated(view: APIView, request, queryset, serializer, context: dict | None = None):
-    paginator = view.pagination_class()
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True, context=context or {}).data)
 
