@@ -3,7 +3,8 @@
 Program (funded by an executed grant-budget proposal) → Application → Reviews → steward
 decision → Milestone reports → payouts through ``GrantEscrow.payoutOnce``. Transitions are
 services in ``grants.services`` (each locks its row, checks the state, audits, and enqueues
-with on_commit); nothing else assigns ``state``. Amounts are JCT wei in NUMERIC(78,0).
+with on_commit); nothing else assigns ``state``. Each model's ``TRANSITIONS`` table
+(``jctgov.core.states``) is the one statement of which state allows what. Amounts are JCT wei in NUMERIC(78,0).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from jctgov.core.fields import Uint256Field
+from jctgov.core.states import Transition
 
 
 def default_rubric() -> list[dict]:
@@ -132,9 +134,47 @@ OPEN_APPLICATION_STATES = (
     ApplicationState.APPROVED,
 )
 DECIDED_STATES = (ApplicationState.APPROVED, ApplicationState.REJECTED, ApplicationState.COMPLETED)
+_A = ApplicationState
+_UNDECIDED = (_A.SUBMITTED, _A.UNDER_REVIEW)
 
 
 class Application(models.Model):
+    # The state machine (jctgov.core.states); services, views and presenters read this table.
+    STATE_REFUSAL = ("invalid_state", "Can't {verb}: it is {state}.")
+    TRANSITIONS = {
+        "edit": Transition(
+            (_A.DRAFT,), verb="edit this application", code="application_not_editable"
+        ),
+        "submit": Transition(
+            (_A.DRAFT,),
+            _A.SUBMITTED,
+            verb="submit this application",
+            code="application_not_submittable",
+            audit="application_submitted",
+        ),
+        "withdraw": Transition(
+            (_A.DRAFT, *_UNDECIDED),
+            _A.WITHDRAWN,
+            verb="withdraw this application",
+            code="application_not_withdrawable",
+            audit="application_withdrawn",
+        ),
+        "review": Transition(
+            _UNDECIDED,
+            _A.UNDER_REVIEW,
+            verb="review this application",
+            code="application_not_reviewable",
+            audit="review_submitted",
+        ),
+        "decide": Transition(  # to approved or rejected
+            _UNDECIDED,
+            verb="decide on this application",
+            code="application_already_decided",
+            audit="application_decided",
+        ),
+        "complete": Transition((_A.APPROVED,), _A.COMPLETED, audit="application_completed"),
+    }
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grant_applications"
@@ -190,12 +230,47 @@ class MilestoneState(models.TextChoices):
     FAILED = "failed", "Payout failed"
 
 
+_MS = MilestoneState
+
+
 class Milestone(models.Model):
     """A deliverable and the amount paid for it once a steward accepts the report.
 
     ``payout_ref`` is the bytes32 reference passed to ``GrantEscrow.payoutOnce``: the escrow
     refuses a second payout with the same reference, so a resend after a crash cannot pay twice.
     """
+
+    STATE_REFUSAL = ("invalid_state", "Can't {verb}: it is {state}.")
+    TRANSITIONS = {
+        "report": Transition(
+            (_MS.PLANNED, _MS.REPORTED),
+            _MS.REPORTED,
+            verb="report this milestone",
+            code="milestone_not_reportable",
+            audit="milestone_reported",
+        ),
+        "accept": Transition(
+            (_MS.REPORTED,),
+            _MS.ACCEPTED,
+            verb="accept this milestone",
+            code="milestone_not_acceptable",
+            audit="milestone_accepted",
+        ),
+        "retry_payout": Transition(  # to paying (signed already) or accepted
+            (_MS.FAILED,),
+            verb="retry this payout",
+            code="milestone_not_retryable",
+            audit="milestone_payout_retried",
+        ),
+        "payout_signed": Transition((_MS.ACCEPTED,), _MS.PAYING, audit="milestone_payout_signed"),
+        # Recorded from the chain: whatever the row says, the escrow paid.
+        "record_paid": Transition(
+            tuple(s for s in _MS if s != _MS.PAID), _MS.PAID, audit="milestone_paid"
+        ),
+        "record_failed": Transition(
+            (_MS.ACCEPTED, _MS.PAYING), _MS.FAILED, audit="milestone_payout_failed"
+        ),
+    }
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="milestones"

@@ -39,6 +39,11 @@ def program_get(program_id: int) -> Program:
         raise NotFound("No such grant program.", code="program_not_found") from None
 
 
+def milestone_get(milestone_id: int) -> Milestone:
+    """A milestone as stored now (after a service changed it), for the API's answer."""
+    return Milestone.objects.get(pk=milestone_id)
+
+
 def _applications() -> QuerySet[Application]:
     return Application.objects.select_related(
         "program", "applicant", "decided_by"

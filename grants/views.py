@@ -12,8 +12,8 @@ from django.utils import timezone
 from grants import selectors
 from grants.models import ApplicationState, MilestoneState
 from jctgov.core.errors import NotFound
+from jctgov.core.markdown import render_markdown
 from jctgov.core.pagination import paginate
-from proposals.rendering import render_markdown
 
 
 def _signed_in(request: HttpRequest) -> bool:

@@ -6,7 +6,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jctgov.settings")
 
-app = Celery("jctgov")
+# Every task enqueues on commit when called inside a transaction (jctgov.core.tasks).
+app = Celery("jctgov", task_cls="jctgov.core.tasks:TransactionAwareTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

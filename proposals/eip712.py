@@ -21,6 +21,8 @@ from typing import Any
 from coincurve import PublicKey
 from eth_utils import keccak
 
+from jctgov.core.eip55 import HEX_ADDRESS, checksum
+
 DOMAIN_NAME = "Janction Governance"
 DOMAIN_VERSION = "1"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -49,7 +51,6 @@ VOTE_TYPEHASH = keccak(
 )
 # \Z, not $: "$" also matches before a trailing newline, which hex decoding would not accept.
 _BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}\Z")
-_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")
 _SIGNATURE = re.compile(r"^(0x)?[0-9a-fA-F]{130}\Z")
 
 
@@ -87,7 +88,7 @@ class VoteMessage:
     def __post_init__(self) -> None:
         if not _BYTES32.match(self.proposal):
             raise ValueError("proposal must be a 0x-prefixed bytes32 hex string")
-        if not _HEX_ADDRESS.match(self.voter):
+        if not HEX_ADDRESS.match(self.voter):
             raise ValueError("voter must be an address")
         if not 0 <= self.choice <= UINT32_MAX:
             raise ValueError("choice must fit uint32")
@@ -112,22 +113,6 @@ def typed_data(domain: Domain, message: VoteMessage) -> dict[str, Any]:
         "domain": domain.as_dict(),
         "message": message.as_dict(),
     }
-
-
-@lru_cache(maxsize=65_536)
-def checksum(address: str) -> str:
-    """EIP-55 form of a ``0x`` + 40 hex digits address (callers check the shape).
-
-    A hex digit is upper-cased where the keccak256 of the lower-case hex has a nibble ≥ 8.
-    Written out rather than eth_utils.to_checksum_address, whose layers of input coercion
-    cost more than the hash on the vote-ingest path; cached, since the escrow and each voter
-    come back again and again.
-    """
-    lower = address[2:].lower()
-    nibbles = keccak(lower.encode("ascii")).hex()
-    return "0x" + "".join(
-        c.upper() if n in "89abcdef" else c for c, n in zip(lower, nibbles[:40], strict=True)
-    )
 
 
 def _word(value: int) -> bytes:

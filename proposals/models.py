@@ -3,7 +3,8 @@
 Lifecycle (DESIGN.md): draft → pending → active → succeeded | defeated | no_quorum;
 succeeded → queued → executed | failed; cancelled; expired. Transitions are services in
 ``proposals.services`` (each locks the row, checks the state, audits, and enqueues with
-on_commit); nothing else assigns ``state``.
+on_commit); nothing else assigns ``state``. ``Proposal.TRANSITIONS`` (``jctgov.core.states``)
+is the one statement of which state allows what.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from jctgov.core.fields import Uint256Field  # uint256 wei: NUMERIC(78,0), exact on SQLite
+from jctgov.core.states import Transition
 
 
 class ProposalKind(models.TextChoices):
@@ -60,7 +62,42 @@ def execution_lease() -> timedelta:
     return timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
 
 
+_S = ProposalState
+
+
 class Proposal(models.Model):
+    # The state machine (jctgov.core.states): the services, the pages and the API read it.
+    STATE_REFUSAL = ("invalid_state", "Can't {verb} a proposal that is {state}.")
+    TRANSITIONS = {
+        "edit": Transition((_S.DRAFT,)),
+        "publish": Transition((_S.DRAFT,), _S.PENDING, audit="published"),
+        "activate": Transition((_S.PENDING,), _S.ACTIVE, audit="activated"),
+        "close": Transition((_S.ACTIVE,), audit="closed"),  # to the tally's outcome
+        # The author, before the vote opens; a steward, any time before it executes (a queued
+        # or failed one through the timelock's cancel: "cancel_operation").
+        "cancel": Transition((_S.DRAFT, _S.PENDING), _S.CANCELLED, audit="cancelled"),
+        "steward_cancel": Transition(
+            (_S.DRAFT, _S.PENDING, _S.ACTIVE, _S.SUCCEEDED, _S.FAILED),
+            _S.CANCELLED,
+            verb="cancel",
+            audit="cancelled",
+        ),
+        "cancel_operation": Transition((_S.QUEUED, _S.FAILED), _S.CANCELLED, verb="cancel"),
+        "approve": Transition((_S.SUCCEEDED,)),  # the stewards sign scheduleBatch
+        "expire": Transition((_S.SUCCEEDED,), _S.EXPIRED, audit="expired"),
+        "retry": Transition((_S.FAILED,), audit="execution_retried"),  # queued or succeeded
+        # Recorded from the chain (the timelock's events) by the chain-operation handlers.
+        "record_scheduled": Transition((_S.SUCCEEDED, _S.FAILED), _S.QUEUED, audit="scheduled"),
+        "record_executed": Transition((_S.QUEUED, _S.FAILED), _S.EXECUTED, audit="executed"),
+        "record_cancelled": Transition(
+            tuple(s for s in _S if s not in (_S.EXECUTED, _S.CANCELLED)),
+            _S.CANCELLED,
+            audit="cancelled",
+        ),
+        "schedule_failed": Transition((_S.SUCCEEDED,), _S.FAILED, audit="execution_failed"),
+        "execute_failed": Transition((_S.QUEUED,), _S.FAILED, audit="execution_failed"),
+    }
+
     kind = models.CharField(max_length=16, choices=ProposalKind.choices)
     title = models.CharField(max_length=256)
     body = models.TextField(validators=[MaxLengthValidator(20_000)], blank=True)

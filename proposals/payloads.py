@@ -14,21 +14,18 @@ ApplicationError naming the field at fault, e.g. ``payload.changes[1].value``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.apps import apps
-from eth_utils import to_checksum_address
 
-from jctgov.core.addresses import MIXED_CASE_TYPO
+from jctgov.core.addresses import checksummed_address
+from jctgov.core.amounts import MAX_AMOUNT, amount_in_range
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import coerce_int, get_parameter, validate_value
 from jctgov.core.text import text_problem
 
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_CHANGES = 20
 MAX_RECIPIENTS = 200
-MAX_AMOUNT = 10**9 * 10**18  # one billion JCT: more than the supply, a typo guard
 MAX_REASON = 500
 MAX_PROGRAM_NAME = 128
 MAX_PROGRAM_DESCRIPTION = 5_000
@@ -59,12 +56,7 @@ def _items(payload: Any, list_key: str, field: str, limit: int) -> list[Any]:
 def _amount(value: Any, field: str) -> int:
     if value is None:
         raise _invalid("This field is required.", field, code="field_required")
-    amount = coerce_int(value, field=field)
-    if amount <= 0:
-        raise _invalid("The amount must be greater than zero.", field, code="amount_not_positive")
-    if amount > MAX_AMOUNT:
-        raise _invalid("The amount exceeds one billion JCT.", field, code="amount_too_large")
-    return amount
+    return amount_in_range(coerce_int(value, field=field), field)
 
 
 def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
@@ -147,18 +139,6 @@ def _program_exists(program_id: int) -> bool:
     return apps.get_model("grants", "Program").objects.filter(pk=program_id).exists()
 
 
-def _checksummed(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not _ADDRESS.match(value):
-        raise _invalid("Not an Ethereum address.", field, code="invalid_address")
-    checksummed = to_checksum_address(value)
-    digits = value[2:]
-    if value != checksummed and digits not in (digits.lower(), digits.upper()):
-        # EIP-55: a mixed case IS a checksum; one that fails it is a typo and must not pass.
-        # All-lower or all-upper hex carries no checksum: accepted, stored checksummed.
-        raise _invalid(MIXED_CASE_TYPO, field, code="address_not_checksummed")
-    return checksummed
-
-
 def validate_recognition(payload: Any, field: str = "payload") -> dict[str, Any]:
     recipients: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -166,7 +146,7 @@ def validate_recognition(payload: Any, field: str = "payload") -> dict[str, Any]
     for index, item in enumerate(_items(payload, "recipients", field, MAX_RECIPIENTS)):
         path = f"{field}.recipients[{index}]"
         item = _as_object(item, path)
-        address = _checksummed(item.get("recipient"), f"{path}.recipient")
+        address = checksummed_address(item.get("recipient"), f"{path}.recipient")
         if address in seen:
             raise _invalid(
                 f"{address} is listed twice; merge the entries.",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from jctgov.core import parameters as registry
+from jctgov.core.markdown import render_markdown
 from proposals import caching, selectors
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
-from proposals.rendering import render_markdown
 from proposals.services.execution import executor_configured, grace_deadline
 from proposals.services.lifecycle import proposal_content_of
 from proposals.services.votes import vote_domain, vote_message

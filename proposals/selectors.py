@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
+from jctgov.core.errors import NotFound
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sums, exact_sums
 from proposals.tally import Tally, tally_from_totals
@@ -137,8 +138,25 @@ def voting_power_of(proposal: Proposal, address: str) -> dict | None:
     }
 
 
-def vote_receipts(proposal: Proposal) -> QuerySet[Vote]:
-    return Vote.objects.filter(proposal=proposal).order_by("id")
+def proposal_get(proposal_id: int) -> Proposal:
+    """The proposal with its author, or NotFound (proposal_not_found)."""
+    try:
+        return Proposal.objects.select_related("author").get(pk=proposal_id)
+    except Proposal.DoesNotExist:
+        raise NotFound("No such proposal.", code="proposal_not_found") from None
+
+
+def vote_receipts(
+    proposal: Proposal, *, voter: str = "", counted_only: bool = False
+) -> QuerySet[Vote]:
+    """The proposal's receipts in order; only ``voter``'s (any case) and only the counted ones
+    when asked."""
+    qs = Vote.objects.filter(proposal=proposal).order_by("id")
+    if voter:
+        qs = qs.filter(voter__iexact=voter)
+    if counted_only:
+        qs = qs.filter(counted=True)
+    return qs
 
 
 def vote_of(proposal: Proposal, voter: str) -> Vote | None:

@@ -14,6 +14,7 @@ from jctgov.chain import client as chain_client
 from jctgov.core import parameters as registry
 from jctgov.core.errors import ApplicationError
 from jctgov.core.pagination import paginate
+from jctgov.core.states import can
 from jctgov.market.presenters import proposal_replay_preview
 from proposals import caching, selectors
 from proposals.executions import executions_audit
@@ -21,7 +22,6 @@ from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
 from proposals.services.execution import executor_configured
 
-STEWARD_CANCELLABLE = {"draft", "pending", "active", "succeeded", "queued", "failed"}
 STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)
     for value, label in ProposalState.choices
@@ -124,7 +124,7 @@ def proposal_detail(request, proposal_id: int):
             "market_replay": proposal_replay_preview(proposal),
             "is_author": request.user == proposal.author,
             "steward_can_cancel": getattr(request.user, "is_steward", False)
-            and proposal.state in STEWARD_CANCELLABLE,
+            and can(proposal, "steward_cancel", "cancel_operation"),
         },
     )
 

@@ -21,16 +21,14 @@ from grants.models import (
     Milestone,
     Program,
 )
-from grants.services.common import (
-    checksummed_address,
-    hide_unless_visible,
-    locked,
-    require_signed_in,
-    require_state,
-    token_amount,
-)
-from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from grants.services.common import hide_unless_visible
+from jctgov.core.actors import require_signed_in
+from jctgov.core.addresses import checksummed_address
+from jctgov.core.amounts import token_amount
+from jctgov.core.db import fetch, locked
+from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.services import audit_record
+from jctgov.core.transitions import require, transition
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
@@ -41,11 +39,8 @@ SCORE_PLACES = Decimal("0.0001")
 _FIELDS = ("title", "description", "requested_amount", "payout_address", "team")
 
 
-def _program(program_id: int) -> Program:
-    try:
-        return Program.objects.get(pk=program_id)
-    except (Program.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such grant program.", code="program_not_found") from None
+def _locked(application_id: int) -> Application:
+    return locked(Application, application_id, code="application_not_found", what="application")
 
 
 def _require_open(program: Program, now: datetime) -> None:
@@ -130,7 +125,7 @@ def application_create_draft(
 ) -> Application:
     """A draft application by ``applicant`` to an open program; one open application each."""
     require_signed_in(applicant)
-    program = _program(program_id)
+    program = fetch(Program, program_id, code="program_not_found", what="grant program")
     _require_open(program, now or timezone.now())
     if Application.objects.filter(
         program=program, applicant=applicant, state__in=OPEN_APPLICATION_STATES
@@ -166,11 +161,9 @@ def application_update_draft(
     **fields: Any,
 ) -> Application:
     """Edit a draft (applicant only); ``milestones``, when given, replace the existing ones."""
-    application = locked(Application, application_id, "application_not_found", "application")
+    application = _locked(application_id)
     _require_applicant(application, actor)
-    require_state(
-        application, (S.DRAFT,), code="application_not_editable", action="edit this application"
-    )
+    require(application, "edit")
     _apply_fields(application, fields)
     application.full_clean(exclude=["program", "applicant"], validate_constraints=False)
     application.save()
@@ -226,26 +219,18 @@ def application_submit(
     *, application_id: int, actor: User, now: datetime | None = None
 ) -> Application:
     """Submit a complete draft while the program's window is open (applicant only)."""
-    application = locked(Application, application_id, "application_not_found", "application")
+    application = _locked(application_id)
     _require_applicant(application, actor)
-    require_state(
-        application,
-        (S.DRAFT,),
-        code="application_not_submittable",
-        action="submit this application",
-    )
+    require(application, "submit")
     now = now or timezone.now()
     _require_open(application.program, now)
     _check_complete(application, application.program)
-    application.state, application.submitted_at = S.SUBMITTED, now
-    application.save(update_fields=["state", "submitted_at", "updated_at"])
-    audit_record(
-        subject=application,
-        action="application_submitted",
+    transition(
+        application,
+        "submit",
         actor=actor,
-        from_state=S.DRAFT,
-        to_state=S.SUBMITTED,
         data={"requested_amount": str(application.requested_amount)},
+        submitted_at=now,
     )
     emit(
         "grants.application_submitted",
@@ -258,22 +243,6 @@ def application_submit(
 @transaction.atomic
 def application_withdraw(*, application_id: int, actor: User) -> Application:
     """The applicant withdraws before a decision; the wallet may then apply again."""
-    application = locked(Application, application_id, "application_not_found", "application")
+    application = _locked(application_id)
     _require_applicant(application, actor)
-    before = application.state
-    require_state(
-        application,
-        (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW),
-        code="application_not_withdrawable",
-        action="withdraw this application",
-    )
-    application.state = S.WITHDRAWN
-    application.save(update_fields=["state", "updated_at"])
-    audit_record(
-        subject=application,
-        action="application_withdrawn",
-        actor=actor,
-        from_state=before,
-        to_state=S.WITHDRAWN,
-    )
-    return application
+    return transition(application, "withdraw", actor=actor)

@@ -26,19 +26,16 @@ from django.utils import timezone
 
 from grants import escrow
 from grants.models import Application, ApplicationState, Milestone, MilestoneState, Program
-from grants.services.common import (
-    hide_unless_visible,
-    locked,
-    require_signed_in,
-    require_state,
-    require_steward,
-)
+from grants.services.common import hide_unless_visible
 from jctgov.chain import client as chain
 from jctgov.chain import operations as ops
 from jctgov.chain.client import ChainUnavailable
 from jctgov.chain.models import ChainOperation, OperationKind
+from jctgov.core.actors import require_signed_in, require_steward
+from jctgov.core.db import locked
 from jctgov.core.errors import ApplicationError, Forbidden
-from jctgov.core.services import audit_record
+from jctgov.core.states import can
+from jctgov.core.transitions import require, transition
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
@@ -48,9 +45,14 @@ SUBJECT = "grants.milestone"
 
 
 def _enqueue_payout(milestone_id: int) -> None:
+    """The payout task, sent once the caller's transaction commits (the task base's rule)."""
     from grants.tasks import pay_milestone
 
-    transaction.on_commit(lambda: pay_milestone.delay(milestone_id))
+    pay_milestone.delay(milestone_id)
+
+
+def _locked(milestone_id: int) -> Milestone:
+    return locked(Milestone, milestone_id, code="milestone_not_found", what="milestone")
 
 
 def conflicted_addresses(application: Application) -> set[str]:
@@ -84,7 +86,7 @@ def milestone_report(
     A report can be amended until a steward accepts it.
     """
     require_signed_in(actor)
-    milestone = locked(Milestone, milestone_id, "milestone_not_found", "milestone")
+    milestone = _locked(milestone_id)
     application = milestone.application
     if application.applicant_id != actor.pk:
         hide_unless_visible(application, actor, "milestone_not_found", "milestone")
@@ -95,12 +97,7 @@ def milestone_report(
             code="milestone_not_reportable",
             status=409,
         )
-    require_state(
-        milestone,
-        (MS.PLANNED, MS.REPORTED),
-        code="milestone_not_reportable",
-        action="report this milestone",
-    )
+    require(milestone, "report")
     text = (text or "").strip()
     if not text:
         raise ApplicationError("Describe what was delivered.", code="field_required", field="text")
@@ -108,19 +105,10 @@ def milestone_report(
         raise ApplicationError(
             f"At most {MAX_REPORT} characters.", code="text_too_long", field="text"
         )
-    before = milestone.state
     milestone.evidence_url, milestone.report_text = (evidence_url or "").strip(), text
-    milestone.state, milestone.reported_at = MS.REPORTED, now or timezone.now()
+    milestone.reported_at = now or timezone.now()
     milestone.full_clean(exclude=["application", "accepted_by"])
-    milestone.save()
-    audit_record(
-        subject=milestone,
-        action="milestone_reported",
-        actor=actor,
-        from_state=before,
-        to_state=MS.REPORTED,
-        data={"evidence_url": milestone.evidence_url},
-    )
+    transition(milestone, "report", actor=actor, data={"evidence_url": milestone.evidence_url})
     emit("grants.milestone_reported", subject=milestone, audience="stewards")
     return milestone
 
@@ -130,30 +118,23 @@ def milestone_accept(*, milestone_id: int, actor: User, now: datetime | None = N
     """Steward accepts a reported milestone (not the applicant or payee: ``steward_conflicted``);
     the payout task, which opens the Safe transaction for signatures, runs once this commits."""
     require_steward(actor)
-    milestone = locked(Milestone, milestone_id, "milestone_not_found", "milestone")
-    require_state(
-        milestone, (MS.REPORTED,), code="milestone_not_acceptable", action="accept this milestone"
-    )
+    milestone = _locked(milestone_id)
+    require(milestone, "accept")
     require_not_conflicted(actor, milestone.application, "accept this milestone")
     program = milestone.application.program
-    milestone.state, milestone.accepted_by, milestone.accepted_at = (
-        MS.ACCEPTED,
-        actor,
-        now or timezone.now(),
-    )
-    milestone.payout_ref = milestone.payout_ref or escrow.payout_ref(
+    payout_ref = milestone.payout_ref or escrow.payout_ref(
         escrow_program_id=program.escrow_program_id,
         milestone_id=milestone.pk,
         created_at=milestone.application.created_at,
     )
-    milestone.save(update_fields=["state", "accepted_by", "accepted_at", "payout_ref"])
-    audit_record(
-        subject=milestone,
-        action="milestone_accepted",
+    transition(
+        milestone,
+        "accept",
         actor=actor,
-        from_state=MS.REPORTED,
-        to_state=MS.ACCEPTED,
-        data={"payout_ref": milestone.payout_ref},
+        data={"payout_ref": payout_ref},
+        accepted_by=actor,
+        accepted_at=now or timezone.now(),
+        payout_ref=payout_ref,
     )
     emit("grants.milestone_accepted", subject=milestone, audience=[milestone.application.applicant])
     _enqueue_payout(milestone.pk)
@@ -164,20 +145,16 @@ def milestone_accept(*, milestone_id: int, actor: User, now: datetime | None = N
 def milestone_retry_payout(*, milestone_id: int, actor: User) -> Milestone:
     """Steward retries a failed payout (e.g. after the escrow was topped up)."""
     require_steward(actor)
-    milestone = locked(Milestone, milestone_id, "milestone_not_found", "milestone")
-    require_state(
-        milestone, (MS.FAILED,), code="milestone_not_retryable", action="retry this payout"
-    )
+    milestone = _locked(milestone_id)
+    require(milestone, "retry_payout")
     op = payout_operation(milestone.pk)
-    to_state = MS.PAYING if op is not None and op.state == "ready" else MS.ACCEPTED
-    milestone.state, milestone.failure_code, milestone.failure_reason = to_state, "", ""
-    milestone.save(update_fields=["state", "failure_code", "failure_reason"])
-    audit_record(
-        subject=milestone,
-        action="milestone_payout_retried",
+    transition(
+        milestone,
+        "retry_payout",
+        to=MS.PAYING if op is not None and op.state == "ready" else MS.ACCEPTED,
         actor=actor,
-        from_state=MS.FAILED,
-        to_state=to_state,
+        failure_code="",
+        failure_reason="",
     )
     if op is not None:
         ops.operation_clear_failure(operation_id=op.pk)
@@ -258,17 +235,15 @@ def _check_payout(op: ChainOperation) -> dict[str, Any] | None:
 
 def _on_payout_ready(op: ChainOperation) -> None:
     milestone = Milestone.objects.select_for_update().get(pk=op.subject_id)
-    if milestone.state != MS.ACCEPTED:
+    if not can(milestone, "payout_signed"):
         return
-    milestone.state, milestone.payout_claimed_at = MS.PAYING, timezone.now()
-    milestone.failure_code = milestone.failure_reason = ""
-    milestone.save(update_fields=["state", "payout_claimed_at", "failure_code", "failure_reason"])
-    audit_record(
-        subject=milestone,
-        action="milestone_payout_signed",
-        from_state=MS.ACCEPTED,
-        to_state=MS.PAYING,
+    transition(
+        milestone,
+        "payout_signed",
         data={"safe_tx_hash": op.safe_tx_hash},
+        payout_claimed_at=timezone.now(),
+        failure_code="",
+        failure_reason="",
     )
 
 
@@ -290,58 +265,45 @@ def _record_paid(
     milestone_id: int, result: dict[str, Any], *, reconciled: bool = False
 ) -> Milestone:
     milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
-    if milestone.state == MS.PAID:
+    if not can(milestone, "record_paid"):
         return milestone
     application = Application.objects.select_for_update().get(pk=milestone.application_id)
     program = Program.objects.select_for_update().get(pk=application.program_id)
-    before = milestone.state
-    milestone.state, milestone.paid_at = MS.PAID, timezone.now()
-    milestone.tx_hash, milestone.block_number = result["tx_hash"], result["block_number"]
-    milestone.failure_code = milestone.failure_reason = ""
-    milestone.save()
-    program.paid = program.paid + milestone.amount
-    program.save(update_fields=["paid", "updated_at"])
-    audit_record(
-        subject=milestone,
-        action="milestone_paid",
-        from_state=before,
-        to_state=MS.PAID,
+    transition(
+        milestone,
+        "record_paid",
         data={
-            "tx_hash": milestone.tx_hash,
-            "block_number": milestone.block_number,
+            "tx_hash": result["tx_hash"],
+            "block_number": result["block_number"],
             "reconciled": reconciled,
         },
+        paid_at=timezone.now(),
+        tx_hash=result["tx_hash"],
+        block_number=result["block_number"],
+        failure_code="",
+        failure_reason="",
     )
+    program.paid = program.paid + milestone.amount
+    program.save(update_fields=["paid", "updated_at"])
     emit("grants.milestone_paid", subject=milestone, audience=[application.applicant])
     if not application.milestones.exclude(state=MS.PAID).exists():
-        application.state = ApplicationState.COMPLETED
-        application.save(update_fields=["state", "updated_at"])
-        audit_record(
-            subject=application,
-            action="application_completed",
-            from_state=ApplicationState.APPROVED,
-            to_state=ApplicationState.COMPLETED,
-        )
+        transition(application, "complete")
     return milestone
 
 
 @transaction.atomic
 def _record_failed(milestone_id: int, code: str, message: str) -> Milestone:
     milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
-    if milestone.state not in (MS.PAYING, MS.ACCEPTED):
+    if not can(milestone, "record_failed"):
         return milestone
-    before = milestone.state
-    milestone.state, milestone.failure_code, milestone.failure_reason = MS.FAILED, code, message
-    milestone.payout_claimed_at = None
-    milestone.save(update_fields=["state", "failure_code", "failure_reason", "payout_claimed_at"])
-    audit_record(
-        subject=milestone,
-        action="milestone_payout_failed",
-        from_state=before,
-        to_state=MS.FAILED,
+    return transition(
+        milestone,
+        "record_failed",
         data={"code": code, "message": message},
+        failure_code=code,
+        failure_reason=message,
+        payout_claimed_at=None,
     )
-    return milestone
 
 
 def payouts_pending(*, now: datetime | None = None) -> list[int]:

@@ -14,7 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from grants.models import Program, ProgramFunding, Recognition, Review
-from grants.services.common import checksummed_address, locked, require_steward, token_amount
+from jctgov.core.actors import require_steward
+from jctgov.core.addresses import checksummed_address
+from jctgov.core.amounts import token_amount
+from jctgov.core.db import locked
 from jctgov.core.errors import ApplicationError, Conflict, NotFound
 from jctgov.core.services import audit_record
 from jctgov.core.text import is_storable
@@ -254,7 +257,7 @@ def program_update(
     The rubric is frozen once a review exists, so every review of a program uses the same one.
     """
     require_steward(actor)
-    program = locked(Program, program_id, "program_not_found", "grant program")
+    program = locked(Program, program_id, code="program_not_found", what="grant program")
     changed: dict[str, Any] = {}
     if rubric is not None:
         if Review.objects.filter(application__program=program).exists():

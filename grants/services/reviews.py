@@ -14,16 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from grants.models import Application, ApplicationState, Program, Review
-from grants.services.common import (
-    hide_unless_visible,
-    locked,
-    require_signed_in,
-    require_state,
-    require_steward,
-)
+from grants.services.common import hide_unless_visible
+from grants.services.milestones import require_not_conflicted
+from jctgov.core.actors import require_signed_in, require_steward
+from jctgov.core.db import locked
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.parameters import current_value
-from jctgov.core.services import audit_record
+from jctgov.core.transitions import require, transition
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 
@@ -78,19 +75,16 @@ def review_submit(
     The first review moves a submitted application to under_review.
     """
     require_signed_in(reviewer)
-    application = locked(Application, application_id, "application_not_found", "application")
+    application = locked(
+        Application, application_id, code="application_not_found", what="application"
+    )
     program = application.program
     if not program.reviewers.filter(pk=reviewer.pk).exists():
         hide_unless_visible(application, reviewer, "application_not_found", "application")
         raise Forbidden("You are not a reviewer of this program.", code="not_assigned_reviewer")
     if application.applicant_id == reviewer.pk or application.payout_address == reviewer.address:
         raise Forbidden("You can't review your own application.", code="own_application")
-    require_state(
-        application,
-        (S.SUBMITTED, S.UNDER_REVIEW),
-        code="application_not_reviewable",
-        action="review this application",
-    )
+    require(application, "review")
     clean = _clean_scores(program.rubric, scores)
     review, _ = Review.objects.update_or_create(
         application=application,
@@ -101,16 +95,11 @@ def review_submit(
             "score": weighted_score(program.rubric, clean),
         },
     )
-    before = application.state
-    application.state = S.UNDER_REVIEW
     _refresh_score(application)
-    application.save(update_fields=["state", "score", "updated_at"])
-    audit_record(
-        subject=application,
-        action="review_submitted",
+    transition(
+        application,
+        "review",
         actor=reviewer,
-        from_state=before,
-        to_state=S.UNDER_REVIEW,
         data={"review": review.pk, "score": str(review.score)},
     )
     return review
@@ -133,15 +122,10 @@ def application_decide(
     committed + amount ≤ budget, or ``budget_exceeded``.
     """
     require_steward(actor)
-    application = locked(Application, application_id, "application_not_found", "application")
-    require_state(
-        application,
-        (S.SUBMITTED, S.UNDER_REVIEW),
-        code="application_already_decided",
-        action="decide on this application",
+    application = locked(
+        Application, application_id, code="application_not_found", what="application"
     )
-    from grants.services.milestones import require_not_conflicted
-
+    require(application, "decide")
     require_not_conflicted(actor, application, "decide on it")
     needed = current_value("grants.min_reviews")
     have = application.reviews.count()
@@ -162,22 +146,17 @@ def application_decide(
             code="reason_required",
             field="reason",
         )
-    before = application.state
     if approve:
         _commit_budget(application)
-    application.state = S.APPROVED if approve else S.REJECTED
-    application.decided_by, application.decided_at = actor, now or timezone.now()
-    application.decision_reason = reason
-    application.save(
-        update_fields=["state", "decided_by", "decided_at", "decision_reason", "updated_at"]
-    )
-    audit_record(
-        subject=application,
-        action="application_decided",
+    transition(
+        application,
+        "decide",
+        to=S.APPROVED if approve else S.REJECTED,
         actor=actor,
-        from_state=before,
-        to_state=application.state,
         data={"reason": reason, "amount": str(application.requested_amount)},
+        decided_by=actor,
+        decided_at=now or timezone.now(),
+        decision_reason=reason,
     )
     emit("grants.application_decided", subject=application, audience=[application.applicant])
     return application

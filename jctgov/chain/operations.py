@@ -97,7 +97,7 @@ def _lease() -> timedelta:
 def _enqueue_relay(operation_id: int) -> None:
     from jctgov.chain.tasks import relay_operation
 
-    transaction.on_commit(lambda: relay_operation.delay(operation_id))
+    relay_operation.delay(operation_id)  # sent once the caller commits (the task base)
 
 
 # --- open ---------------------------------------------------------------------------------

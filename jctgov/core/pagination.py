@@ -4,12 +4,24 @@ Without one, ``?limit=10**30`` reaches the database as a LIMIT no integer column
 (PostgreSQL: "bigint out of range"; SQLite: "datatype mismatch"): a 500 from a query string.
 """
 
+from typing import Any
+
 from django.http import QueryDict
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
 
 
 class Pagination(LimitOffsetPagination):
     max_limit = 500
+
+
+def paginated(view: Any, request: Any, rows: Any, serializer: type, **context: Any) -> Response:
+    """One page of ``rows`` (``?limit=&offset=``, at most 500) through ``serializer``, with the
+    signed-in user and ``context`` in its context: the API's paginated lists."""
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    data = serializer(page, many=True, context={"user": request.user, **context}).data
+    return paginator.get_paginated_response(data)
 
 
 PAGE_SIZE = 50

@@ -10,11 +10,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jctgov.core.markdown import render_markdown
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 from jctgov.delegates import selectors, services
 from jctgov.delegates.models import MAX_STATEMENT
-from proposals.rendering import render_markdown
 
 TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
 

@@ -19,16 +19,16 @@ from typing import Any
 from django.utils import timezone
 
 from jctgov.chain.models import Delegation, PowerSnapshot, PowerSnapshotEntry, VeLock
+from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError
+from jctgov.core.markdown import render_markdown
 from jctgov.delegates.models import DelegateStatement
 from proposals.models import Proposal, ProposalState, Vote
-from proposals.rendering import render_markdown
 
 ORDERINGS = ("power", "participation")
 NOT_OPENED = (ProposalState.DRAFT, ProposalState.PENDING, ProposalState.CANCELLED)
 HISTORY_LIMIT = 100
 _HEX_SEARCH = re.compile(r"^(0x)?[0-9a-fA-F]{0,40}\Z")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")
 
 
 @dataclass
@@ -66,12 +66,9 @@ def chain_now() -> int:
 
 
 def checked_address(value: Any, *, field_name: str = "address") -> str:
-    """A 0x address in any case, checksummed; else 400 ``invalid_address``."""
-    from eth_utils import to_checksum_address
-
-    if not isinstance(value, str) or not _ADDRESS.match(value):
-        raise ApplicationError("Not an Ethereum address.", code="invalid_address", field=field_name)
-    return to_checksum_address(value)
+    """A 0x address in any case (a search: a wrong checksum still names the account),
+    checksummed; else 400 ``invalid_address``."""
+    return checksummed_address(value, field_name, typo=None)
 
 
 def _current_delegations() -> dict[str, list[str]]:

@@ -13,24 +13,20 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from jctgov.core.errors import ApplicationError, Conflict, NotFound
+from jctgov.core.db import locked
+from jctgov.core.errors import ApplicationError, Conflict
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.core.transitions import require
 from jctgov.market.models import Lease
-from jctgov.market.services import LEASE_NOT_FOUND
 from jctgov.wallets.models import User
 
 
 def _owned_lease_for_update(lease_id: int, user: User) -> Lease:
-    """The lease of one of ``user``'s jobs, row-locked; 404 for anyone else's."""
-    lease = Lease.objects.select_for_update().filter(pk=lease_id, job__submitter=user).first()
-    if lease is None:
-        raise NotFound(LEASE_NOT_FOUND, code="lease_not_found")
-    if lease.state != Lease.State.COMPLETED:
-        raise Conflict(
-            f"The lease is {lease.state}; only a completed lease can be confirmed or disputed.",
-            code="lease_not_completed",
-        )
+    """The completed lease of one of ``user``'s jobs, row-locked; 404 for anyone else's."""
+    owned = Lease.objects.filter(job__submitter=user)
+    lease = locked(owned, lease_id, code="lease_not_found", what="lease")
+    require(lease, "confirm")
     return lease
 
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from jctgov.core.fields import Uint256Field
+from jctgov.core.states import Transition
 
 
 class GpuModel(models.TextChoices):
@@ -169,6 +170,12 @@ class Job(models.Model):
         CANCELLED = "cancelled"
         EXPIRED = "expired"
 
+    # Matching and expiry move pending jobs in bulk (conditional updates of pending rows).
+    STATE_REFUSAL = ("job_not_pending", "The job is {state}; only pending jobs can be cancelled.")
+    TRANSITIONS = {
+        "cancel": Transition((State.PENDING,), State.CANCELLED, audit="job_cancelled"),
+    }
+
     submitter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="market_jobs"
     )
@@ -250,6 +257,18 @@ class Lease(models.Model):
         FAILED = "failed"
 
     OPEN_STATES = (State.PENDING, State.RUNNING)
+    STATE_REFUSAL = ("lease_bad_state", "The lease is {state}; it cannot become {target}.")
+    TRANSITIONS = {
+        "start": Transition((State.PENDING,), State.RUNNING, audit="lease_running"),
+        "complete": Transition((State.RUNNING,), State.COMPLETED, audit="lease_completed"),
+        "fail": Transition(OPEN_STATES, State.FAILED, audit="lease_failed"),
+        # The job owner's word on a completion (no state change: confirmed_at / disputed_at).
+        "confirm": Transition(
+            (State.COMPLETED,),
+            code="lease_not_completed",
+            message="The lease is {state}; only a completed lease can be confirmed or disputed.",
+        ),
+    }
 
     job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="lease")
     node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="leases")

@@ -91,7 +91,7 @@ def replay_request(
             },
         )
         if created:
-            transaction.on_commit(lambda: run_replay.delay(run.pk))
+            run_replay.delay(run.pk)  # sent once this commits (the task base)
     return run
 
 

@@ -7,12 +7,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import BigIntegerField, Count, F, Func, Max, Min, Q, Sum, Value
+from django.db.models import BigIntegerField, Count, F, Func, Max, Min, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from jctgov.core.errors import NotFound
 from jctgov.core.parameters import current_value
-from jctgov.market.models import GpuModel, Heartbeat, Job, Lease, Node, Provider, UptimeInterval
+from jctgov.market.models import (
+    GpuModel,
+    Heartbeat,
+    Job,
+    Lease,
+    Node,
+    Provider,
+    ReplayRun,
+    UnmatchedReason,
+    UptimeInterval,
+)
 
 UPTIME_WINDOW = timedelta(days=7)
 BPS = 10_000
@@ -313,4 +325,51 @@ def provider_status(provider: Provider, *, now: datetime | None = None) -> dict:
             }
             for node in nodes
         ],
+    }
+
+
+def jobs_of(user: Any) -> QuerySet[Job]:
+    """The user's jobs, newest first, with their leases' nodes."""
+    return Job.objects.filter(submitter=user).select_related("lease__node")
+
+
+def job_of(user: Any, job_id: int) -> Job:
+    """One of the user's jobs, or NotFound (job_not_found): another's job is not found either."""
+    job = jobs_of(user).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("No such job.", code="job_not_found")
+    return job
+
+
+def leases_of(user: Any, role: str | None = None) -> QuerySet[Lease]:
+    """Leases on the user's nodes (role "provider"), of the user's jobs ("submitter"), or both."""
+    leases = Lease.objects.select_related("node")
+    if role == "provider":
+        return leases.filter(node__provider__user=user)
+    if role == "submitter":
+        return leases.filter(job__submitter=user)
+    return leases.filter(Q(node__provider__user=user) | Q(job__submitter=user))
+
+
+def replay_run_get(key: str) -> ReplayRun:
+    """A replay preview run by its key, or NotFound (replay_not_found)."""
+    run = ReplayRun.objects.filter(key=key).first()
+    if run is None:
+        raise NotFound("No such replay.", code="replay_not_found")
+    return run
+
+
+def unmatched_of(job: Job) -> dict | None:
+    """Why a pending (or expired) job has no lease: the last round's reason, or that no round
+    has considered it yet."""
+    if job.state not in (Job.State.PENDING, Job.State.EXPIRED):
+        return None
+    code = job.unmatched_reason or UnmatchedReason.QUEUED
+    if job.state == Job.State.EXPIRED:
+        code = UnmatchedReason.EXPIRED
+    return {
+        "code": code,
+        "message": UnmatchedReason(code).label,
+        "detail": job.unmatched_detail,
+        "considered_at": job.considered_at,
     }

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jctgov.core.db import locked
 from jctgov.core.errors import (
     ApplicationError,
     Conflict,
@@ -23,6 +24,7 @@ from jctgov.core.errors import (
 )
 from jctgov.core.parameters import current_value
 from jctgov.core.services import audit_record
+from jctgov.core.transitions import transition
 from jctgov.market.models import GPU_VRAM_GB, Heartbeat, Job, Lease, Node, Provider, UnmatchedReason
 from jctgov.market.selectors import OFFLINE_AFTER_INTERVALS, heartbeat_interval
 from jctgov.wallets.models import User
@@ -233,24 +235,8 @@ def job_submit(
 def job_cancel(*, job_id: int, user: User) -> Job:
     """Cancel a still-pending job of the caller's. 409 once it is matched."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id, submitter=user).first()
-        if job is None:
-            raise NotFound("No such job.", code="job_not_found")
-        if job.state != Job.State.PENDING:
-            raise Conflict(
-                f"The job is {job.state}; only pending jobs can be cancelled.",
-                code="job_not_pending",
-            )
-        job.state = Job.State.CANCELLED
-        job.save(update_fields=["state"])
-        audit_record(
-            subject=job,
-            action="job_cancelled",
-            actor=user,
-            from_state="pending",
-            to_state=job.state,
-        )
-    return job
+        job = locked(Job.objects.filter(submitter=user), job_id, code="job_not_found", what="job")
+        return transition(job, "cancel", actor=user)
 
 
 def jobs_expire(*, now: datetime | None = None) -> int:
@@ -283,19 +269,13 @@ def jobs_expire(*, now: datetime | None = None) -> int:
 LEASE_NOT_FOUND = "No such lease."
 
 
-def _lease_for_update(lease_id: int, user: User | None) -> Lease:
+def _lease_for_provider(lease_id: int, user: User | None) -> Lease:
     """The lease, row-locked, for its node's provider (``user`` None: the system).
 
     Whoever may not see the lease gets 404 ``lease_not_found``, never 403 (which would tell
     them it exists); only the job's submitter, who sees it, is told it is the provider's."""
-    lease = (
-        Lease.objects.select_for_update()
-        .select_related("node__provider")
-        .filter(pk=lease_id)
-        .first()
-    )
-    if lease is None:
-        raise NotFound(LEASE_NOT_FOUND, code="lease_not_found")
+    leases = Lease.objects.select_related("node__provider")
+    lease = locked(leases, lease_id, code="lease_not_found", what="lease")
     if user is not None and lease.node.provider.user_id != user.pk:
         if Job.objects.filter(pk=lease.job_id, submitter=user).exists():
             raise Forbidden(
@@ -305,56 +285,20 @@ def _lease_for_update(lease_id: int, user: User | None) -> Lease:
     return lease
 
 
-def _move(lease: Lease, to: str, *, allowed: tuple[str, ...], actor, now, **fields) -> Lease:
-    if lease.state not in allowed:
-        raise Conflict(
-            f"The lease is {lease.state}; it cannot become {to}.", code="lease_bad_state"
-        )
-    before = lease.state
-    lease.state = to
-    for name, value in fields.items():
-        setattr(lease, name, value)
-    lease.full_clean()
-    lease.save()
-    audit_record(
-        subject=lease,
-        action=f"lease_{to}",
-        actor=actor,
-        from_state=before,
-        to_state=to,
-        data={"reason": fields.get("failure_reason", "")} if to == "failed" else None,
-    )
-    return lease
-
-
 def lease_start(*, lease_id: int, user: User, now: datetime | None = None) -> Lease:
     """The provider reports the job running: pending → running."""
     now = now or timezone.now()
     with transaction.atomic():
-        lease = _lease_for_update(lease_id, user)
-        return _move(
-            lease,
-            Lease.State.RUNNING,
-            allowed=(Lease.State.PENDING,),
-            actor=user,
-            now=now,
-            started_at=now,
-        )
+        lease = _lease_for_provider(lease_id, user)
+        return transition(lease, "start", actor=user, clean=True, started_at=now)
 
 
 def lease_complete(*, lease_id: int, user: User, now: datetime | None = None) -> Lease:
     """The provider reports the job done: running → completed (counts for reliability)."""
     now = now or timezone.now()
     with transaction.atomic():
-        lease = _lease_for_update(lease_id, user)
-        return _move(
-            lease,
-            Lease.State.COMPLETED,
-            allowed=(Lease.State.RUNNING,),
-            actor=user,
-            now=now,
-            ended_at=now,
-        )
+        lease = _lease_for_provider(lease_id, user)
+        return transition(lease, "complete", actor=user, clean=True, ended_at=now)
 
 
 def lease_fail(
@@ -366,16 +310,20 @@ def lease_fail(
     if not reason.strip():
         raise ApplicationError("Say why the lease failed.", code="reason_required", field="reason")
     with transaction.atomic():
-        lease = _lease_for_update(lease_id, user)
-        return _move(
-            lease,
-            Lease.State.FAILED,
-            allowed=Lease.OPEN_STATES,
-            actor=user,
-            now=now,
-            ended_at=now,
-            failure_reason=reason.strip()[:200],
-        )
+        lease = _lease_for_provider(lease_id, user)
+        return _fail(lease, reason.strip()[:200], actor=user, now=now)
+
+
+def _fail(lease: Lease, reason: str, *, actor: User | None, now: datetime) -> Lease:
+    return transition(
+        lease,
+        "fail",
+        actor=actor,
+        clean=True,
+        data={"reason": reason},
+        ended_at=now,
+        failure_reason=reason,
+    )
 
 
 def leases_fail_stale(*, now: datetime | None = None) -> list[int]:
@@ -400,15 +348,7 @@ def leases_fail_stale(*, now: datetime | None = None) -> list[int]:
             last = lease.node.last_heartbeat_at if lease else None
             if lease is None or (last is not None and last >= cutoff):
                 continue
-            _move(
-                lease,
-                Lease.State.FAILED,
-                allowed=Lease.OPEN_STATES,
-                actor=None,
-                now=now,
-                ended_at=now,
-                failure_reason="node missed heartbeats",
-            )
+            _fail(lease, "node missed heartbeats", actor=None, now=now)
         failed.append(lease_id)
     if failed:
         logger.info("failed %d stale leases", len(failed))

@@ -7,7 +7,6 @@ from django.shortcuts import render
 
 from jctgov.core.parameters import current_values
 from jctgov.market import selectors
-from jctgov.market.api.jobs import unmatched_of
 from jctgov.market.models import GPU_VRAM_GB, GpuModel, Job, PaymentToken, Provider
 
 
@@ -49,7 +48,7 @@ def job_detail(request, job_id: int):
     window = timedelta(seconds=values["market.confirmation_window_s"])
     context = {
         "job": job,
-        "unmatched": unmatched_of(job),
+        "unmatched": selectors.unmatched_of(job),
         "expires_at": job.submitted_at + timedelta(seconds=values["market.job_expiry_s"]),
         "lease": lease,
         "window_closes_at": lease.ended_at + window if lease and lease.ended_at else None,

@@ -194,8 +194,7 @@ def email_set(*, user: Any, address: str, events_: list[str] | None = None) -> C
         channel.active, channel.disabled_at, channel.disabled_reason = True, None, ""
         channel.save()
         if changed:
-            pk = channel.pk
-            transaction.on_commit(lambda: _enqueue_verification(pk))
+            _enqueue_verification(channel.pk)  # sent once this commits (the task base)
     return channel
 
 

@@ -9,10 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jctgov.core.addresses import address_any_case
+from jctgov.core.markdown import render_markdown
 from jctgov.core.schema import error_responses
 from jctgov.delegates.models import MAX_STATEMENT
 from jctgov.power import selectors
-from proposals.rendering import render_markdown
 
 
 class _LockOut(serializers.Serializer):

@@ -1,7 +1,7 @@
 """Writes of the proposals app: the lifecycle, vote casting, and execution through the timelock.
 
-Split in modules (lifecycle, votes, execution, timelock_steps) to keep each readable; import
-from here.
+Split in modules to keep each readable (lifecycle, voting_period, votes, execution,
+timelock_steps, timelock_handlers; rows for the proposal row); import from here.
 """
 
 from proposals.services.execution import (
@@ -10,16 +10,14 @@ from proposals.services.execution import (
     proposals_execution_due,
 )
 from proposals.services.lifecycle import (
-    proposal_activate,
     proposal_cancel,
-    proposal_close,
     proposal_create_draft,
     proposal_publish,
     proposal_update_draft,
-    proposals_advance,
 )
 from proposals.services.timelock_steps import proposal_execute, proposal_schedule
 from proposals.services.votes import vote_cast, vote_typed_data
+from proposals.services.voting_period import proposal_activate, proposal_close, proposals_advance
 
 __all__ = [
     "proposal_activate",

@@ -24,18 +24,16 @@ from jctgov.chain import client, timelock
 from jctgov.chain import operations as ops
 from jctgov.chain.models import ChainOperation, OperationKind
 from jctgov.chain.timelock import OperationState
-from jctgov.core.errors import Conflict, Forbidden
+from jctgov.core.actors import require_steward
+from jctgov.core.errors import Conflict
 from jctgov.core.parameters import current_value
+from jctgov.core.states import can
+from jctgov.core.transitions import require
 from jctgov.wallets.models import User
-from proposals.models import Proposal, ProposalState
-from proposals.services.lifecycle import _get, _locked, _require_state
-from proposals.services.timelock_steps import (
-    _enqueue,
-    cancel_operation_open,
-    execution_transition,
-    proposal_operation,
-    schedule_operation_open,
-)
+from proposals.models import Proposal, ProposalState, execution_lease
+from proposals.services.rows import proposal_get, proposal_locked
+from proposals.services.timelock_handlers import execution_transition, proposal_operation
+from proposals.services.timelock_steps import cancel_operation_open, schedule_operation_open
 
 S = ProposalState
 OP = OperationState
@@ -54,12 +52,14 @@ def executor_configured() -> bool:
     return bool(settings.JCTGOV_EXECUTOR_KEY or settings.JCTGOV_EXECUTOR_KEYSTORE)
 
 
+def _enqueue(proposal_id: int) -> None:
+    """The execute task, sent once the caller's transaction commits (the task base's rule)."""
+    from proposals.tasks import execute_proposal
+
+    execute_proposal.delay(proposal_id)
+
+
 # --- steward actions ----------------------------------------------------------------------
-
-
-def _require_steward(actor: User, what: str) -> None:
-    if not getattr(actor, "is_steward", False):
-        raise Forbidden(f"Only stewards {what}.", code="not_steward")
 
 
 def proposal_approval_open(*, proposal_id: int, now: datetime | None = None) -> ChainOperation:
@@ -68,11 +68,11 @@ def proposal_approval_open(*, proposal_id: int, now: datetime | None = None) -> 
     Idempotent (one live operation per proposal). Anyone may ask for it (it is public data);
     only the Safe's owners' signatures count. At the threshold a worker relays it."""
     now = now or timezone.now()
-    proposal = _get(proposal_id)
+    proposal = proposal_get(proposal_id)
     existing = proposal_operation(proposal_id, K.SCHEDULE)
     if existing is not None:
         return existing
-    _require_state(proposal, S.SUCCEEDED, action="approve")
+    require(proposal, "approve")
     if now > grace_deadline(proposal):
         raise Conflict(
             "The execution grace period of this proposal has passed.",
@@ -87,14 +87,14 @@ def proposal_retry_execution(*, proposal_id: int, actor: User) -> Proposal:
     Back to ``queued`` when the operation is on the timelock (the execute task runs again),
     else back to ``succeeded`` + approved and the signed schedule SafeTx is relayed again (its
     signatures stay valid: nothing used its Safe nonce)."""
-    _require_steward(actor, "retry execution")
-    proposal = _get(proposal_id)
-    _require_state(proposal, S.FAILED, action="retry")
+    require_steward(actor, "retry execution")
+    proposal = proposal_get(proposal_id)
+    require(proposal, "retry")
     op_id = proposal.operation_id or _batch_operation_id(proposal)
     on_chain = timelock.operation_state(op_id) if op_id else OP.UNSET
     with transaction.atomic():
-        proposal = _locked(proposal_id)
-        _require_state(proposal, S.FAILED, action="retry")
+        proposal = proposal_locked(proposal_id)
+        require(proposal, "retry")
         if on_chain == OP.UNSET and timezone.now() > grace_deadline(proposal):
             raise Conflict(
                 "The execution grace period of this proposal has passed.",
@@ -103,11 +103,9 @@ def proposal_retry_execution(*, proposal_id: int, actor: User) -> Proposal:
         queued = on_chain != OP.UNSET
         if queued and not proposal.operation_id:
             proposal.operation_id = op_id
-        execution_transition(
-            proposal, S.QUEUED if queued else S.SUCCEEDED, action="execution_retried", actor=actor
-        )
+        execution_transition(proposal, "retry", to=S.QUEUED if queued else S.SUCCEEDED, actor=actor)
         if queued:
-            transaction.on_commit(lambda: _enqueue("execute_proposal", proposal.pk))
+            _enqueue(proposal.pk)
         elif (op := proposal_operation(proposal_id, K.SCHEDULE)) is not None:
             ops.operation_retry(operation_id=op.pk)
     return proposal
@@ -129,27 +127,27 @@ def proposal_cancel_operation(
     An operation that already executed answers ``already_executed`` (and the execution is
     recorded); one no longer on the timelock cancels the proposal here at once."""
     now = now or timezone.now()
-    proposal = _get(proposal_id)
-    _require_state(proposal, S.QUEUED, S.FAILED, action="cancel")
+    proposal = proposal_get(proposal_id)
+    require(proposal, "cancel_operation")
     on_chain = (
         timelock.operation_state(proposal.operation_id) if proposal.operation_id else OP.UNSET
     )
     if on_chain == OP.DONE:
         if proposal.state == S.QUEUED:
-            transaction.on_commit(lambda: _enqueue("execute_proposal", proposal_id))
+            _enqueue(proposal_id)
         raise Conflict("The timelock operation has already executed.", code="already_executed")
     if on_chain in (OP.WAITING, OP.READY):
         cancel_operation_open(proposal, reason)
-        return _get(proposal_id)
+        return proposal_get(proposal_id)
     with transaction.atomic():
-        proposal = _locked(proposal_id)
+        proposal = proposal_locked(proposal_id)
         schedule = proposal_operation(proposal_id, K.SCHEDULE)
         if schedule is not None and schedule.state != "done":
             ops.operation_abandon(operation_id=schedule.pk, reason="The proposal was cancelled.")
         return execution_transition(
             proposal,
-            S.CANCELLED,
-            action="cancelled",
+            "cancel_operation",
+            audit="cancelled",
             actor=actor,
             data={"reason": reason, "cancel_tx": ""},
             cancel_reason=reason,
@@ -177,7 +175,7 @@ def proposals_execution_due(*, now: datetime | None = None) -> dict[str, int]:
             chain_now = datetime.fromtimestamp(client.head_timestamp(), tz=UTC)
             ready = queued.filter(Q(ready_at__isnull=True) | Q(ready_at__lte=max(now, chain_now)))
             for pk in ready.values_list("pk", flat=True):
-                counts["execute"] += _enqueue_once("execute_proposal", pk)
+                counts["execute"] += _enqueue_once(pk)
     grace = timedelta(seconds=current_value("governance.execution_grace_s"))
     past_grace = Proposal.objects.filter(free, state=S.SUCCEEDED, closed_at__lt=now - grace)
     for pk in past_grace.values_list("pk", flat=True):
@@ -187,30 +185,28 @@ def proposals_execution_due(*, now: datetime | None = None) -> dict[str, int]:
 
 def _claim_free(now: datetime) -> Q:
     """Proposals no process holds a (legacy) execution claim on."""
-    from proposals.models import execution_lease
-
     return Q(execution_claimed_at__isnull=True) | Q(
         execution_claimed_at__lt=now - execution_lease()
     )
 
 
-def _enqueue_once(task_name: str, proposal_id: int) -> bool:
-    """At most one beat-enqueued step per proposal a minute (or per claim lease, if shorter):
-    during a chain outage the tasks' own retries back off, and the beat must not pile fresh
-    copies on top of them."""
+def _enqueue_once(proposal_id: int) -> bool:
+    """At most one beat-enqueued execute step per proposal a minute (or per claim lease, if
+    shorter): during a chain outage the tasks' own retries back off, and the beat must not pile
+    fresh copies on top of them."""
     every = min(BEAT_ENQUEUE_EVERY_S, settings.JCTGOV_CHAIN_LEASE_S)
-    if not cache.add(f"proposals:{task_name}:{proposal_id}", 1, every):
+    if not cache.add(f"proposals:execute_proposal:{proposal_id}", 1, every):
         return False
-    _enqueue(task_name, proposal_id)
+    _enqueue(proposal_id)
     return True
 
 
 def _expire(proposal_id: int, now: datetime) -> bool:
     with transaction.atomic():
-        proposal = _locked(proposal_id)
+        proposal = proposal_locked(proposal_id)
         schedule = proposal_operation(proposal_id, K.SCHEDULE)
         if (
-            proposal.state != S.SUCCEEDED
+            not can(proposal, "expire")
             or proposal.execution_claim_live(now)
             or now <= grace_deadline(proposal)
             or (schedule is not None and schedule.state in ("sending", "done"))
@@ -218,5 +214,5 @@ def _expire(proposal_id: int, now: datetime) -> bool:
             return False
         if schedule is not None:
             ops.operation_abandon(operation_id=schedule.pk, reason="The proposal expired.")
-        execution_transition(proposal, S.EXPIRED, action="expired")
+        execution_transition(proposal, "expire")
     return True

@@ -5,13 +5,13 @@ The rules live here; the SQL of this hot path is in ``vote_store``.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.text import text_problem
 from jctgov.notify.services import delegate_voted
@@ -19,8 +19,8 @@ from proposals import contract_votes, eip712
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.services import vote_store
 
-_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}\Z")  # \Z: "$" would let a trailing "\n" in
 MAX_REASON = 1_000
+VOTER_TYPO = ("invalid_address", "The address's EIP-55 checksum is wrong.")
 MAX_CLOCK_AHEAD_S = 300  # a wallet's clock may run ahead of ours by at most five minutes
 
 _SIGNATURE_STATUS = {"bad_signature": 400, "malleable_signature": 400, "signature_mismatch": 401}
@@ -62,14 +62,7 @@ def vote_check_input(*, voter: Any, choice: Any, reason: Any, timestamp: Any) ->
             code="invalid_choice",
             field="choice",
         )
-    if not isinstance(voter, str) or not _HEX_ADDRESS.match(voter):
-        raise ApplicationError("Not an Ethereum address.", code="invalid_address", field="voter")
-    checksummed = eip712.checksum(voter)
-    if voter != checksummed and voter[2:] not in (voter[2:].lower(), voter[2:].upper()):
-        # Mixed case is an EIP-55 checksum, and this one is wrong: likely a typo.
-        raise ApplicationError(
-            "The address's EIP-55 checksum is wrong.", code="invalid_address", field="voter"
-        )
+    checksummed = checksummed_address(voter, "voter", typo=VOTER_TYPO)
     if type(timestamp) is not int or not (0 <= timestamp <= eip712.UINT64_MAX):
         raise ApplicationError(
             "Timestamp must be a uint64 (Unix seconds).",

@@ -10,9 +10,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from jctgov.core.errors import NotFound
 from jctgov.core.schema import error_responses
-from jctgov.market import replay, replay_runs
+from jctgov.market import replay, replay_runs, selectors
 from jctgov.market.api.providers import ERR_SIGNED_IN
 from jctgov.market.models import ReplayRun
 
@@ -98,7 +97,4 @@ class ReplayStatusApi(APIView):
         summary="Progress and, once done, the result of a replay preview",
     )
     def get(self, request, key: str):
-        run = ReplayRun.objects.filter(key=key).first()
-        if run is None:
-            raise NotFound("No such replay.", code="replay_not_found")
-        return Response(_status_body(request, run))
+        return Response(_status_body(request, selectors.replay_run_get(key)))

@@ -1,8 +1,8 @@
-"""Grants API: HTTP ↔ service translation only. Error codes are listed per operation."""
+"""Grants API: applications (drafts, submit, withdraw, the steward's decision) and their
+reviews. HTTP ↔ service translation only. Error codes are listed per operation."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -10,111 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grants import selectors, services
-from grants.models import Milestone
-from grants.serializers import (
-    TOKEN,
+from grants.api.serializers import (
     ApplicationDetailSerializer,
     ApplicationInputSerializer,
     ApplicationSerializer,
-    MilestoneSerializer,
-    ProgramSerializer,
     ReviewSerializer,
     application_data,
 )
-from jctgov.core.pagination import Pagination
+from jctgov.core.pagination import Pagination, paginated
 from jctgov.core.schema import error_responses
-
-# --- programs ---------------------------------------------------------------------------
-
-
-def paginated(view: APIView, request, rows, serializer: type, **context) -> Response:
-    """One page of ``rows`` (``?limit=&offset=``, at most 500), serialized: the API's lists."""
-    paginator = view.pagination_class()  # type: ignore[attr-defined]
-    page = paginator.paginate_queryset(rows, request, view=view)
-    data = serializer(page, many=True, context={"user": request.user, **context}).data
-    return paginator.get_paginated_response(data)
-
-
-class ProgramListApi(APIView):
-    pagination_class = Pagination  # also tells the schema the list is paginated
-
-    @extend_schema(responses=ProgramSerializer(many=True), summary="Grant programs")
-    def get(self, request):
-        # Reviewers are listed per program: one prefetch query, not one per program.
-        programs = selectors.program_list().prefetch_related("reviewers")
-        return paginated(self, request, programs, ProgramSerializer)
-
-
-class ProgramDetailApi(APIView):
-    """GET: a program with budget, committed, paid, remaining. PATCH: configure (steward)."""
-
-    class UpdateInputSerializer(serializers.Serializer):
-        reviewers = serializers.ListField(
-            child=serializers.CharField(max_length=42), required=False
-        )
-        rubric = serializers.JSONField(required=False)
-        opens_at = serializers.DateTimeField(required=False, allow_null=True)
-        closes_at = serializers.DateTimeField(required=False, allow_null=True)
-        max_request = TOKEN(max_length=80, required=False)
-        description = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
-
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "PATCH" else []
-
-    @extend_schema(
-        responses={200: ProgramSerializer, **error_responses({404: ["program_not_found"]})},
-        summary="A grant program",
-    )
-    def get(self, request, program_id: int):
-        return Response(ProgramSerializer(selectors.program_get(program_id)).data)
-
-    @extend_schema(
-        request=UpdateInputSerializer,
-        responses={
-            200: ProgramSerializer,
-            **error_responses(
-                {
-                    400: [
-                        "invalid_rubric",
-                        "invalid_window",
-                        "max_request_exceeds_budget",
-                        "invalid_address",
-                        "address_not_checksummed",
-                        "too_many_reviewers",
-                        "invalid_amount",
-                    ],
-                    403: ["not_steward"],
-                    404: ["program_not_found"],
-                    409: ["rubric_locked"],
-                }
-            ),
-        },
-        summary="Configure a program (steward): reviewers, rubric, window, max request",
-    )
-    def patch(self, request, program_id: int):
-        data = self.UpdateInputSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        program = services.program_update(
-            program_id=program_id, actor=request.user, **data.validated_data
-        )
-        return Response(ProgramSerializer(program).data)
-
-
-class ProgramExportApi(APIView):
-    @extend_schema(
-        responses={(200, "text/csv"): str, **error_responses({404: ["program_not_found"]})},
-        summary="CSV of a program's decided applications and payouts (stewards: every "
-        "submitted application)",
-    )
-    def get(self, request, program_id: int):
-        program = selectors.program_get(program_id)
-        csv_text = selectors.program_export_csv(program, request.user)
-        response = HttpResponse(csv_text, content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="grant-program-{program.pk}.csv"'
-        return response
-
-
-# --- applications -----------------------------------------------------------------------
 
 DRAFT_ERRORS = {
     400: [
@@ -392,106 +296,3 @@ class ReviewQueueApi(APIView):
     def get(self, request):
         rows = selectors.review_queue(request.user)
         return paginated(self, request, rows, ApplicationSerializer)
-
-
-# --- milestones -------------------------------------------------------------------------
-
-
-class MilestoneReportApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    class InputSerializer(serializers.Serializer):
-        evidence_url = serializers.URLField(
-            max_length=500, allow_blank=True, required=False, default=""
-        )
-        text = serializers.CharField(max_length=10_000)
-
-    @extend_schema(
-        request=InputSerializer,
-        responses={
-            200: MilestoneSerializer,
-            **error_responses(
-                {
-                    400: ["field_required", "text_too_long"],
-                    403: ["not_applicant"],
-                    404: ["milestone_not_found"],
-                    409: ["milestone_not_reportable"],
-                }
-            ),
-        },
-        summary="Report a milestone (applicant)",
-    )
-    def post(self, request, milestone_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        milestone = services.milestone_report(
-            milestone_id=milestone_id, actor=request.user, **data.validated_data
-        )
-        return Response(MilestoneSerializer(milestone).data)
-
-
-class MilestoneAcceptApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        request=None,
-        responses={
-            200: MilestoneSerializer,
-            **error_responses(
-                {
-                    403: ["not_steward", "steward_conflicted"],
-                    404: ["milestone_not_found"],
-                    409: ["milestone_not_acceptable"],
-                }
-            ),
-        },
-        summary="Accept a reported milestone (steward); stewards then sign its payout SafeTx",
-    )
-    def post(self, request, milestone_id: int):
-        milestone = services.milestone_accept(milestone_id=milestone_id, actor=request.user)
-        return Response(MilestoneSerializer(Milestone.objects.get(pk=milestone.pk)).data)
-
-
-class MilestoneRetryApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        request=None,
-        responses={
-            200: MilestoneSerializer,
-            **error_responses(
-                {
-                    403: ["not_steward"],
-                    404: ["milestone_not_found"],
-                    409: ["milestone_not_retryable"],
-                }
-            ),
-        },
-        summary="Retry a failed payout (steward). Failure codes on milestones: "
-        "escrow_insufficient, chain_reverted, executor_unavailable",
-    )
-    def post(self, request, milestone_id: int):
-        milestone = services.milestone_retry_payout(milestone_id=milestone_id, actor=request.user)
-        return Response(MilestoneSerializer(Milestone.objects.get(pk=milestone.pk)).data)
-
-
-# --- recognitions -----------------------------------------------------------------------
-
-
-class RecognitionListApi(APIView):
-    pagination_class = Pagination
-
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        proposal_id = serializers.IntegerField()
-        proposal_title = serializers.CharField(source="proposal.title")
-        recipient = serializers.CharField()
-        amount = TOKEN()
-        reason = serializers.CharField()
-        tx_hash = serializers.CharField()
-        block_number = serializers.IntegerField(allow_null=True)
-        created_at = serializers.DateTimeField()
-
-    @extend_schema(responses=OutputSerializer(many=True), summary="Contribution recognitions")
-    def get(self, request):
-        return paginated(self, request, selectors.recognition_list(), self.OutputSerializer)

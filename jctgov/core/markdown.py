@@ -1,4 +1,5 @@
-"""Markdown bodies rendered safely: markdown → HTML, then nh3 keeps only harmless tags.
+"""Markdown written by people (proposal bodies, grant descriptions, delegate statements),
+rendered safely: markdown → HTML, then nh3 keeps only harmless tags.
 
 nh3 (ammonia) drops <script>, event-handler attributes and javascript: URLs, so a proposal body
 can't inject code into the pages that show it.
@@ -41,6 +42,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}
 
 
 def render_markdown(text: str) -> str:
+    """``text`` (markdown) as HTML that is safe to put in a page unescaped."""
     html = markdown.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"])
     return nh3.clean(
         html,

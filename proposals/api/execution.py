@@ -19,7 +19,7 @@ from jctgov.chain.api import OperationSerializer
 from jctgov.chain.presenters import operation_data
 from jctgov.core.schema import error_responses
 from proposals import services
-from proposals.api_docs import ProposalDetailSerializer
+from proposals.api.serializers import ProposalDetailSerializer
 from proposals.presenters import proposal_detail_data
 
 _STEWARD_ERRORS = {401: ["not_authenticated"], 403: ["not_steward"], 404: ["proposal_not_found"]}

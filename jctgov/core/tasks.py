@@ -1,0 +1,41 @@
+"""The base of every Celery task of the app: enqueueing waits for the caller's commit.
+
+A service that starts follow-up work inside ``transaction.atomic`` just calls
+``task.delay(...)``: the message is sent from ``transaction.on_commit``, so a worker never
+picks up a row that isn't committed yet (or never will be, after a rollback). Outside a
+transaction it is sent at once. (pretix's ``TransactionAwareTask`` does the same.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+
+def in_transaction(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Is a transaction of the code's own open? A test case's wrapping transaction doesn't
+    count (it is never committed, so work deferred to it would silently never run); the
+    services' own ``atomic`` blocks inside it do."""
+    connection = connections[using]
+    return connection.in_atomic_block and any(
+        not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
+
+
+class TransactionAwareTask(Task):
+    """``apply_async`` (and so ``delay``) inside a transaction sends once it commits, and
+    never if it rolls back (and returns None then: there is no result to wait for yet)."""
+
+    abstract = True
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        if not in_transaction():
+            return super().apply_async(*args, **kwargs)
+
+        def send_after_commit() -> None:
+            super(TransactionAwareTask, self).apply_async(*args, **kwargs)
+
+        transaction.on_commit(send_after_commit)
+        return None
