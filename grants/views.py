@@ -14,6 +14,7 @@ from grants.models import ApplicationState, MilestoneState
 from jctgov.core.errors import NotFound
 from jctgov.core.markdown import render_markdown
 from jctgov.core.pagination import paginate
+from jctgov.core.states import can
 
 
 def _signed_in(request: HttpRequest) -> bool:
@@ -86,7 +87,7 @@ def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
         raise Http404 from None
     if application.applicant_id != request.user.pk:
         raise Http404
-    if application.state != ApplicationState.DRAFT:
+    if not can(application, "edit"):
         return redirect("grants:application", application_id=application.pk)
     program = application.program
     return render(
@@ -132,11 +133,9 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "breakdown": selectors.rubric_breakdown(rubric, reviews_for_means) if reviews else [],
             "is_applicant": is_applicant,
             "is_steward": signed_in and user.is_steward,  # type: ignore[union-attr]
-            "can_review": is_reviewer
-            and application.state in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW),
+            "can_review": is_reviewer and can(application, "review"),
             "my_review": next((r for r in reviews if signed_in and r.reviewer_id == user.pk), None),
-            "can_decide": application.state
-            in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW),
+            "can_decide": can(application, "decide"),
             "states": ApplicationState,
             "ms": MilestoneState,
         },

@@ -56,7 +56,7 @@ BEAT_SCHEDULE.update(
     }
 )
 
-# --- notifications (jctgov/notify/tasks.py) ------------------------------------------------
+# --- notifications (jctgov/notify/tasks.py; the scans: proposals/tasks.py, market/tasks.py) --
 BEAT_SCHEDULE.update(
     {
         "notify-sweep": {"task": "notify.sweep", "schedule": 15.0},

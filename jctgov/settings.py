@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "proposals",
     "grants",
     "jctgov.notify",
+    "jctgov.devstack",  # `up` and `seed_demo`: above every app
 ]
 
 MIDDLEWARE = [

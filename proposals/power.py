@@ -16,6 +16,7 @@ from django.conf import settings
 from eth_utils import to_checksum_address
 
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
+from jctgov.core.tasks import enqueue
 from proposals.tally import Holding
 
 
@@ -137,6 +138,4 @@ def delegators_ever(block: int) -> set[str]:
 
 def enqueue_snapshot(block: int) -> None:
     """Ask a worker to take the snapshot of ``block`` (idempotent on the chain side)."""
-    from jctgov.chain.tasks import take_snapshot
-
-    take_snapshot.delay(block)
+    enqueue("jctgov.chain.tasks.take_snapshot", block)

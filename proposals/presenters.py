@@ -7,11 +7,15 @@ from typing import Any
 from jctgov.core import parameters as registry
 from jctgov.core.markdown import render_markdown
 from proposals import caching, selectors
+from proposals.domain import (
+    executor_configured,
+    grace_deadline,
+    proposal_content_of,
+    vote_domain,
+    vote_message,
+)
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
-from proposals.services.execution import executor_configured, grace_deadline
-from proposals.services.lifecycle import proposal_content_of
-from proposals.services.votes import vote_domain, vote_message
 
 EXECUTION_STATES = (
     ProposalState.SUCCEEDED,

@@ -57,3 +57,11 @@ def execution_due() -> dict[str, int]:
     from proposals.services import proposals_execution_due
 
     return proposals_execution_due()
+
+
+@shared_task(name="notify.closing_soon", ignore_result=True)
+def closing_soon() -> int:
+    """Beat: "voting closes in 24 h" to holders who have not voted (once per proposal)."""
+    from proposals.notices import proposals_closing_soon
+
+    return proposals_closing_soon()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proposals import views
+from proposals import feeds, views
 
 app_name = "proposals"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("proposals/executions/", views.executions, name="executions"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="detail"),
     path("proposals/<int:proposal_id>/edit/", views.proposal_form, name="edit"),
+    path("feeds/proposals/", feeds.ProposalFeed(), name="feed-proposals"),
+    path("feeds/proposals/<slug:kind>/", feeds.ProposalFeed(), name="feed-proposals-kind"),
+    path("feeds/results/", feeds.ResultFeed(), name="feed-results"),
+    path("feeds/results/<slug:kind>/", feeds.ResultFeed(), name="feed-results-kind"),
 ]

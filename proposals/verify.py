@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from proposals import eip712, power, selectors
 from proposals.canonical import content_uid
 from proposals.contract_votes import verify_vote_signature
+from proposals.domain import proposal_content_of, vote_domain, vote_message
 from proposals.models import CLOSED_STATES, Proposal, Vote
-from proposals.services.lifecycle import proposal_content_of
-from proposals.services.votes import vote_domain, vote_message
 from proposals.tally import (
     Delegated,
     Holding,

@@ -15,12 +15,12 @@ from jctgov.core import parameters as registry
 from jctgov.core.errors import ApplicationError
 from jctgov.core.pagination import paginate
 from jctgov.core.states import can
-from jctgov.market.presenters import proposal_replay_preview
+from jctgov.market.previews import proposal_replay_preview
 from proposals import caching, selectors
+from proposals.domain import executor_configured
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
-from proposals.services.execution import executor_configured
 
 STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)
@@ -148,7 +148,7 @@ def proposal_form(request, proposal_id: int | None = None):
     proposal = None
     if proposal_id is not None:
         proposal = get_object_or_404(Proposal, pk=proposal_id)
-        if proposal.author_id != request.user.pk or proposal.state != ProposalState.DRAFT:
+        if proposal.author_id != request.user.pk or not can(proposal, "edit"):
             raise Http404("Only the author can edit a draft.")
     kind = proposal.kind if proposal else request.GET.get("kind", ProposalKind.PARAMETERS)
     if kind not in ProposalKind.values:

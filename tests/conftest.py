@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.rpc_proxy",
     "tests.fixtures.redis",
+    "tests.fixtures.api_errors",
 ]
 
 

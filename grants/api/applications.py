@@ -17,23 +17,22 @@ from grants.api.serializers import (
     ReviewSerializer,
     application_data,
 )
+from jctgov.core import error_codes as E
 from jctgov.core.pagination import Pagination, paginated
 from jctgov.core.schema import error_responses
 
-DRAFT_ERRORS = {
-    400: [
-        "field_required",
-        "invalid_amount",
-        "amount_not_positive",
-        "amount_too_large",
-        "invalid_address",
-        "address_not_checksummed",
-        "too_many_milestones",
-        "invalid_date",
-        "invalid_input",
-    ],
-    401: ["not_authenticated"],
-}
+DRAFT_ERRORS = (
+    E.FIELD_REQUIRED,
+    E.INVALID_AMOUNT,
+    E.AMOUNT_NOT_POSITIVE,
+    E.AMOUNT_TOO_LARGE,
+    E.INVALID_ADDRESS,
+    E.ADDRESS_NOT_CHECKSUMMED,
+    E.TOO_MANY_MILESTONES,
+    E.INVALID_DATE,
+    E.INVALID_INPUT,
+    E.NOT_AUTHENTICATED,
+)
 
 
 class ProgramApplicationsApi(APIView):
@@ -47,7 +46,7 @@ class ProgramApplicationsApi(APIView):
     @extend_schema(
         responses={
             200: ApplicationSerializer(many=True),
-            **error_responses({404: ["program_not_found"]}),
+            **error_responses(E.PROGRAM_NOT_FOUND),
         },
         summary="Applications to a program (decided ones are public)",
     )
@@ -61,11 +60,7 @@ class ProgramApplicationsApi(APIView):
         responses={
             201: ApplicationDetailSerializer,
             **error_responses(
-                {
-                    **DRAFT_ERRORS,
-                    404: ["program_not_found"],
-                    409: ["program_closed", "duplicate_open_application"],
-                }
+                DRAFT_ERRORS, E.PROGRAM_NOT_FOUND, E.PROGRAM_CLOSED, E.DUPLICATE_OPEN_APPLICATION
             ),
         },
         examples=[
@@ -114,7 +109,7 @@ class ApplicationDetailApi(APIView):
     @extend_schema(
         responses={
             200: ApplicationDetailSerializer,
-            **error_responses({404: ["application_not_found"]}),
+            **error_responses(E.APPLICATION_NOT_FOUND),
         },
         summary="An application",
     )
@@ -126,12 +121,7 @@ class ApplicationDetailApi(APIView):
         responses={
             200: ApplicationDetailSerializer,
             **error_responses(
-                {
-                    **DRAFT_ERRORS,
-                    403: ["not_applicant"],
-                    404: ["application_not_found"],
-                    409: ["application_not_editable"],
-                }
+                DRAFT_ERRORS, E.NOT_APPLICANT, E.APPLICATION_NOT_FOUND, E.APPLICATION_NOT_EDITABLE
             ),
         },
         summary="Edit a draft application (milestones, when sent, replace the old ones)",
@@ -153,20 +143,17 @@ class ApplicationSubmitApi(APIView):
         responses={
             200: ApplicationDetailSerializer,
             **error_responses(
-                {
-                    400: [
-                        "field_required",
-                        "amount_not_positive",
-                        "request_exceeds_max",
-                        "milestones_required",
-                        "milestones_sum_mismatch",
-                        "invalid_address",
-                        "address_not_checksummed",
-                    ],
-                    403: ["not_applicant"],
-                    404: ["application_not_found"],
-                    409: ["application_not_submittable", "program_closed"],
-                }
+                E.FIELD_REQUIRED,
+                E.AMOUNT_NOT_POSITIVE,
+                E.REQUEST_EXCEEDS_MAX,
+                E.MILESTONES_REQUIRED,
+                E.MILESTONES_SUM_MISMATCH,
+                E.INVALID_ADDRESS,
+                E.ADDRESS_NOT_CHECKSUMMED,
+                E.NOT_APPLICANT,
+                E.APPLICATION_NOT_FOUND,
+                E.APPLICATION_NOT_SUBMITTABLE,
+                E.PROGRAM_CLOSED,
             ),
         },
         summary="Submit a draft",
@@ -184,11 +171,7 @@ class ApplicationWithdrawApi(APIView):
         responses={
             200: ApplicationDetailSerializer,
             **error_responses(
-                {
-                    403: ["not_applicant"],
-                    404: ["application_not_found"],
-                    409: ["application_not_withdrawable"],
-                }
+                E.NOT_APPLICANT, E.APPLICATION_NOT_FOUND, E.APPLICATION_NOT_WITHDRAWABLE
             ),
         },
         summary="Withdraw before the decision",
@@ -216,12 +199,14 @@ class ApplicationDecideApi(APIView):
         responses={
             200: ApplicationDetailSerializer,
             **error_responses(
-                {
-                    400: ["reason_required", "text_too_long"],
-                    403: ["not_steward", "steward_conflicted"],
-                    404: ["application_not_found"],
-                    409: ["application_already_decided", "not_enough_reviews", "budget_exceeded"],
-                }
+                E.REASON_REQUIRED,
+                E.TEXT_TOO_LONG,
+                E.NOT_STEWARD,
+                E.STEWARD_CONFLICTED,
+                E.APPLICATION_NOT_FOUND,
+                E.APPLICATION_ALREADY_DECIDED,
+                E.NOT_ENOUGH_REVIEWS,
+                E.BUDGET_EXCEEDED,
             ),
         },
         summary="Approve (commits the amount against the budget) or reject, with a reason",
@@ -253,7 +238,7 @@ class ApplicationReviewsApi(APIView):
     @extend_schema(
         responses={
             200: ReviewSerializer(many=True),
-            **error_responses({404: ["application_not_found"]}),
+            **error_responses(E.APPLICATION_NOT_FOUND),
         },
         summary="Reviews of an application",
     )
@@ -267,12 +252,12 @@ class ApplicationReviewsApi(APIView):
         responses={
             201: ReviewSerializer,
             **error_responses(
-                {
-                    400: ["rubric_mismatch", "score_out_of_range"],
-                    403: ["not_assigned_reviewer", "own_application"],
-                    404: ["application_not_found"],
-                    409: ["application_not_reviewable"],
-                }
+                E.RUBRIC_MISMATCH,
+                E.SCORE_OUT_OF_RANGE,
+                E.NOT_ASSIGNED_REVIEWER,
+                E.OWN_APPLICATION,
+                E.APPLICATION_NOT_FOUND,
+                E.APPLICATION_NOT_REVIEWABLE,
             ),
         },
         summary="Score an application against the program's rubric (0–5 per criterion)",

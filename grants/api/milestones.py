@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from grants import selectors, services
 from grants.api.serializers import MilestoneSerializer
+from jctgov.core import error_codes as E
 from jctgov.core.schema import error_responses
 
 
@@ -28,12 +29,11 @@ class MilestoneReportApi(APIView):
         responses={
             200: MilestoneSerializer,
             **error_responses(
-                {
-                    400: ["field_required", "text_too_long"],
-                    403: ["not_applicant"],
-                    404: ["milestone_not_found"],
-                    409: ["milestone_not_reportable"],
-                }
+                E.FIELD_REQUIRED,
+                E.TEXT_TOO_LONG,
+                E.NOT_APPLICANT,
+                E.MILESTONE_NOT_FOUND,
+                E.MILESTONE_NOT_REPORTABLE,
             ),
         },
         summary="Report a milestone (applicant)",
@@ -55,11 +55,10 @@ class MilestoneAcceptApi(APIView):
         responses={
             200: MilestoneSerializer,
             **error_responses(
-                {
-                    403: ["not_steward", "steward_conflicted"],
-                    404: ["milestone_not_found"],
-                    409: ["milestone_not_acceptable"],
-                }
+                E.NOT_STEWARD,
+                E.STEWARD_CONFLICTED,
+                E.MILESTONE_NOT_FOUND,
+                E.MILESTONE_NOT_ACCEPTABLE,
             ),
         },
         summary="Accept a reported milestone (steward); stewards then sign its payout SafeTx",
@@ -76,13 +75,7 @@ class MilestoneRetryApi(APIView):
         request=None,
         responses={
             200: MilestoneSerializer,
-            **error_responses(
-                {
-                    403: ["not_steward"],
-                    404: ["milestone_not_found"],
-                    409: ["milestone_not_retryable"],
-                }
-            ),
+            **error_responses(E.NOT_STEWARD, E.MILESTONE_NOT_FOUND, E.MILESTONE_NOT_RETRYABLE),
         },
         summary="Retry a failed payout (steward). Failure codes on milestones: "
         "escrow_insufficient, chain_reverted, executor_unavailable",

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from grants import selectors, services
 from grants.api.serializers import TOKEN, ProgramSerializer
+from jctgov.core import error_codes as E
 from jctgov.core.pagination import Pagination, paginated
 from jctgov.core.schema import error_responses
 
@@ -43,7 +44,7 @@ class ProgramDetailApi(APIView):
         return [IsAuthenticated()] if self.request.method == "PATCH" else []
 
     @extend_schema(
-        responses={200: ProgramSerializer, **error_responses({404: ["program_not_found"]})},
+        responses={200: ProgramSerializer, **error_responses(E.PROGRAM_NOT_FOUND)},
         summary="A grant program",
     )
     def get(self, request, program_id: int):
@@ -54,20 +55,16 @@ class ProgramDetailApi(APIView):
         responses={
             200: ProgramSerializer,
             **error_responses(
-                {
-                    400: [
-                        "invalid_rubric",
-                        "invalid_window",
-                        "max_request_exceeds_budget",
-                        "invalid_address",
-                        "address_not_checksummed",
-                        "too_many_reviewers",
-                        "invalid_amount",
-                    ],
-                    403: ["not_steward"],
-                    404: ["program_not_found"],
-                    409: ["rubric_locked"],
-                }
+                E.INVALID_RUBRIC,
+                E.INVALID_WINDOW,
+                E.MAX_REQUEST_EXCEEDS_BUDGET,
+                E.INVALID_ADDRESS,
+                E.ADDRESS_NOT_CHECKSUMMED,
+                E.TOO_MANY_REVIEWERS,
+                E.INVALID_AMOUNT,
+                E.NOT_STEWARD,
+                E.PROGRAM_NOT_FOUND,
+                E.RUBRIC_LOCKED,
             ),
         },
         summary="Configure a program (steward): reviewers, rubric, window, max request",
@@ -83,7 +80,7 @@ class ProgramDetailApi(APIView):
 
 class ProgramExportApi(APIView):
     @extend_schema(
-        responses={(200, "text/csv"): str, **error_responses({404: ["program_not_found"]})},
+        responses={(200, "text/csv"): str, **error_responses(E.PROGRAM_NOT_FOUND)},
         summary="CSV of a program's decided applications and payouts (stewards: every "
         "submitted application)",
     )

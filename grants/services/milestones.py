@@ -35,6 +35,7 @@ from jctgov.core.actors import require_signed_in, require_steward
 from jctgov.core.db import locked
 from jctgov.core.errors import ApplicationError, Forbidden
 from jctgov.core.states import can
+from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import require, transition
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
@@ -46,9 +47,7 @@ SUBJECT = "grants.milestone"
 
 def _enqueue_payout(milestone_id: int) -> None:
     """The payout task, sent once the caller's transaction commits (the task base's rule)."""
-    from grants.tasks import pay_milestone
-
-    pay_milestone.delay(milestone_id)
+    enqueue("grants.pay_milestone", milestone_id)
 
 
 def _locked(milestone_id: int) -> Milestone:

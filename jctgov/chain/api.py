@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from jctgov.chain import operations as ops
 from jctgov.chain.presenters import operation_data
+from jctgov.core import error_codes as E
 from jctgov.core.errors import ApplicationError
 from jctgov.core.schema import error_responses
 
@@ -42,26 +43,26 @@ OperationSerializer = inline_serializer(
     },
 )
 
-SIGN_ERRORS = {
-    400: [
-        "field_required",
-        "safe_tx_hash_mismatch",
-        "signature_malformed",
-        "signature_invalid",
-        "signature_mismatch",
-    ],
-    403: ["not_safe_owner", "steward_conflicted"],
-    404: ["operation_not_found"],
-    409: ["operation_not_signable", "safe_tx_rebuilt"],
-    503: ["chain_unavailable"],
-}
+SIGN_ERRORS = (
+    E.FIELD_REQUIRED,
+    E.SAFE_TX_HASH_MISMATCH,
+    E.SIGNATURE_MALFORMED,
+    E.SIGNATURE_INVALID,
+    E.SIGNATURE_MISMATCH.at(400),
+    E.NOT_SAFE_OWNER,
+    E.STEWARD_CONFLICTED,
+    E.OPERATION_NOT_FOUND,
+    E.OPERATION_NOT_SIGNABLE,
+    E.SAFE_TX_REBUILT,
+    E.CHAIN_UNAVAILABLE,
+)
 
 
 class OperationApi(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        responses={200: OperationSerializer, **error_responses({404: ["operation_not_found"]})},
+        responses={200: OperationSerializer, **error_responses(E.OPERATION_NOT_FOUND)},
         summary="A chain operation: decoded action, k of M signatures, SafeTx typed data",
     )
     def get(self, request, operation_id: int):

@@ -16,7 +16,8 @@ from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from jctgov.chain import client
-from jctgov.chain.client import _rpc  # the chain package's error translation (as tx.py)
+from jctgov.chain.client import rpc_errors
+from jctgov.chain.models import Delegation, PowerSnapshot, PowerSnapshotEntry
 
 NAME = "VoteDelegation"
 ZERO = "0x" + "00" * 20
@@ -46,7 +47,7 @@ def delegate_of(holder: str) -> str:
     """``holder``'s current delegate ("" = none)."""
     if deployed() is None:
         return ""
-    with _rpc("delegate"):
+    with rpc_errors("delegate"):
         value = client.contract(NAME).functions.delegateOf(to_checksum_address(holder)).call()
     return "" if value == ZERO else to_checksum_address(value)
 
@@ -55,7 +56,7 @@ def delegate_of_at(holder: str, block: int) -> str:
     """``holder``'s delegate at the end of ``block`` ("" = none); exact for any past block."""
     if deployed() is None:
         return ""
-    with _rpc("delegate at block"):
+    with rpc_errors("delegate at block"):
         fn = client.contract(NAME).functions.delegateOfAt
         value = fn(to_checksum_address(holder), int(block)).call()
     return "" if value == ZERO else to_checksum_address(value)
@@ -112,7 +113,25 @@ def delegators_ever(to_block: int) -> set[str]:
     found: set[str] = set()
     for first in range(start, int(to_block) + 1, LOG_CHUNK_BLOCKS):
         last = min(first + LOG_CHUNK_BLOCKS - 1, int(to_block))
-        with _rpc("delegation logs"):
+        with rpc_errors("delegation logs"):
             logs: list[Any] = event.get_logs(from_block=first, to_block=last)
         found.update(to_checksum_address(log["args"]["delegator"]) for log in logs)
     return found
+
+
+def delegators_at(delegate: str, block: int) -> list[str]:
+    """Who had delegated to ``delegate`` at ``block`` (for "your delegate voted" notices).
+
+    From the stored snapshot of ``block`` when there is one (a proposal's snapshot block:
+    the delegators with veJCT there, whose power the delegate's vote carries); otherwise
+    read from the chain (``delegateOfAt`` of every address that ever delegated, batched)."""
+    snapshot = PowerSnapshot.objects.filter(block_number=block).first()
+    if snapshot is not None:
+        return list(
+            PowerSnapshotEntry.objects.filter(snapshot=snapshot, delegate=delegate)
+            .order_by("address")
+            .values_list("address", flat=True)
+        )
+    everyone = Delegation.objects.values_list("delegator", flat=True)  # ever delegated (indexed)
+    at_block = delegations_at(list(everyone), block)
+    return sorted(a for a, d in at_block.items() if d == delegate)

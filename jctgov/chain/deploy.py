@@ -24,6 +24,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils import is_address, to_checksum_address
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -78,6 +79,16 @@ class _Sender:
         contract = self.w3.eth.contract(address=address, abi=artifact(name)["abi"])  # type: ignore[call-overload]
         bound = contract.functions[fn]
         return self.send(bound(*args).build_transaction({"from": self.account.address}))
+
+
+def parse_safe_owners(text: str) -> list[str]:
+    """The stewards' Safe owners from a comma-separated list, checksummed (the ``--owners``
+    option of ``devchain`` and ``deploy_contracts``); ValueError when none or any is not an
+    address."""
+    owners = [o.strip() for o in text.split(",") if o.strip()]
+    if not owners or not all(is_address(o) for o in owners):
+        raise ValueError(f"comma-separated addresses expected, got {text!r}")
+    return [to_checksum_address(o) for o in owners]
 
 
 def deploy_contract(w3: Web3, deployer_key: Any, name: str, *args: Any) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from jctgov.chain.client import _rpc, contract, deployments, get_web3
+from jctgov.chain.connection import contract, deployments, get_web3
+from jctgov.chain.errors import rpc_errors
 
 # Events the indexer records, by emitting contract.
 INDEXED_EVENTS = {
@@ -47,7 +48,7 @@ def contract_events(
             decoders[(c.address, topic)] = (name, event_abi)
     if not decoders:
         return []
-    with _rpc("logs"):
+    with rpc_errors("logs"):
         logs = get_web3().eth.get_logs(
             {
                 "fromBlock": int(from_block),
@@ -82,6 +83,6 @@ def contract_events(
 
 def transaction_call(tx_hash: str) -> tuple[str, bytes]:
     """(to, input) of transaction ``tx_hash``: what its sender asked the chain to run."""
-    with _rpc("transaction"):
+    with rpc_errors("transaction"):
         tx = get_web3().eth.get_transaction(tx_hash)  # type: ignore[arg-type]
     return to_checksum_address(tx["to"]) if tx.get("to") else "", bytes(tx["input"])

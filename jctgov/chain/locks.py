@@ -44,12 +44,12 @@ def delegation_deployed() -> bool:
 def holder_state(address: str) -> HolderState:
     """Read everything the lock page shows for ``address``, all at the head block."""
     holder = to_checksum_address(address)
-    with client._rpc("head block"):
+    with client.rpc_errors("head block"):
         head = client.get_web3().eth.get_block("latest")
     block = int(head["number"])
     escrow = client.contract("VotingEscrow")
     jct = client.contract("JCT")
-    with client._rpc("holder state"):
+    with client.rpc_errors("holder state"):
         balance = jct.functions.balanceOf(holder).call(block_identifier=block)
         allowance = jct.functions.allowance(holder, escrow.address).call(block_identifier=block)
         amount, end = escrow.functions.locked(holder).call(block_identifier=block)

@@ -25,163 +25,62 @@ tell the subject, so a steward's retry reuses them.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from jctgov.chain import client, safe
+from jctgov.chain import safe
 from jctgov.chain.client import ChainError, ChainUnavailable
+from jctgov.chain.domain import SAFE_KINDS, safe_tx_of, typed_data
+from jctgov.chain.handlers import HANDLERS, Handler, handler_for, register, touch_subject
 from jctgov.chain.models import (
     LIVE_OPERATION_STATES,
     ChainOperation,
-    OperationKind,
     OperationSignature,
     OperationState,
 )
-from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from jctgov.chain.opening import (
+    current_rebuild,
+    get_operation,
+    live_operation,
+    operation_open,
+    operations_rebuild_stale,
+    valid_signature_count,
+)
+from jctgov.chain.relay import lapsed_claim, operation_relay, relay_operation
+from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 
-logger = logging.getLogger(__name__)
 ST = OperationState
 LIVE_STATES = LIVE_OPERATION_STATES
-SAFE_KINDS = (OperationKind.SCHEDULE, OperationKind.CANCEL, OperationKind.PAYOUT)
 
-
-@dataclass
-class Handler:
-    """What a subject (a proposal, a milestone) does around one kind of operation.
-
-    ``check(op)`` runs before sending: raise ApplicationError to refuse, return a step
-    ({"tx_hash", "block_number"}) when the effect is already on chain, None to send.
-    ``on_done(op, step, reconciled)`` and ``on_failed(op, code, reason)`` run inside the
-    recording transaction. ``on_ready(op)`` runs inside the transaction that reached the
-    threshold. ``conflicted(op)`` lists addresses that must not sign (conflicts of interest).
-    """
-
-    check: Callable[[ChainOperation], dict[str, Any] | None]
-    on_done: Callable[[ChainOperation, dict[str, Any], bool], None]
-    on_failed: Callable[[ChainOperation, str, str], None] = lambda op, code, reason: None
-    on_ready: Callable[[ChainOperation], None] = lambda op: None
-    conflicted: Callable[[ChainOperation], set[str]] = field(default=lambda op: set())
-    touch: Callable[[ChainOperation], None] = lambda op: None  # the subject's page changed
-
-
-HANDLERS: dict[tuple[str, str], Handler] = {}
-
-
-def register(subject_type: str, kind: str, handler: Handler) -> None:
-    HANDLERS[(subject_type, str(kind))] = handler
-
-
-def _handler(op: ChainOperation) -> Handler:
-    return HANDLERS[(op.subject_type, op.kind)]
-
-
-def _touch(op: ChainOperation) -> None:
-    """Tell the subject its operation changed (pages cached by the subject's version)."""
-    handler = HANDLERS.get((op.subject_type, op.kind))
-    if handler is not None:
-        handler.touch(op)
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.JCTGOV_CHAIN_LEASE_S)
+__all__ = [
+    "HANDLERS",
+    "LIVE_STATES",
+    "SAFE_KINDS",
+    "ChainError",
+    "ChainUnavailable",
+    "Handler",
+    "get_operation",
+    "live_operation",
+    "operation_abandon",
+    "operation_clear_failure",
+    "operation_open",
+    "operation_relay",
+    "operation_retry",
+    "operation_sign",
+    "operations_due",
+    "operations_rebuild_stale",
+    "register",
+    "safe_tx_of",
+    "typed_data",
+]
 
 
 def _enqueue_relay(operation_id: int) -> None:
-    from jctgov.chain.tasks import relay_operation
-
     relay_operation.delay(operation_id)  # sent once the caller commits (the task base)
-
-
-# --- open ---------------------------------------------------------------------------------
-
-
-def live_operation(subject_type: str, subject_id: int, kind: str) -> ChainOperation | None:
-    return ChainOperation.objects.filter(
-        subject_type=subject_type, subject_id=subject_id, kind=kind, state__in=LIVE_OPERATION_STATES
-    ).first()
-
-
-def operation_open(
-    *,
-    kind: str,
-    subject_type: str,
-    subject_id: int,
-    to: str,
-    data: bytes,
-    description: str,
-    note: str = "",
-    rebuilt_from: ChainOperation | None = None,
-    rebuilt_reason: str = "",
-) -> ChainOperation:
-    """The live operation of (subject, kind), created if there is none. Idempotent (a DB
-    constraint keeps one live row per subject and kind).
-
-    Safe kinds get a SafeTx at the Safe's current nonce and wait for signatures; an execute is
-    ready at once. Reads the chain (Safe owners, threshold, nonce) before writing."""
-    existing = live_operation(subject_type, subject_id, kind)
-    if existing is not None:
-        return existing
-    fields: dict[str, Any] = {
-        "kind": kind,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "to": to,
-        "data": "0x" + bytes(data).hex(),
-        "description": description,
-        "note": note,
-        "chain_id": int(client.deployments()["chain_id"]),
-        "rebuilt_from": rebuilt_from,
-        "rebuilt_reason": rebuilt_reason,
-    }
-    if kind in SAFE_KINDS:
-        state = safe.safe_state()
-        safe_tx = safe.build_safe_tx(to=to, data=data, nonce=state.nonce)
-        fields.update(
-            safe=state.address,
-            safe_nonce=state.nonce,
-            safe_tx_hash=safe.safe_tx_hash(safe_tx),
-            threshold=state.threshold,
-            owners=list(state.owners),
-            state=ST.COLLECTING,
-        )
-    else:
-        fields["state"] = ST.READY
-    try:
-        with transaction.atomic():
-            op = ChainOperation.objects.create(**fields)
-            _touch(op)
-            return op
-    except IntegrityError:  # opened concurrently: the other one is the live row
-        existing = live_operation(subject_type, subject_id, kind)
-        if existing is None:
-            raise
-        return existing
-
-
-def get_operation(operation_id: int) -> ChainOperation:
-    try:
-        return ChainOperation.objects.get(pk=operation_id)
-    except (ChainOperation.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("No such chain operation.", code="operation_not_found") from exc
-
-
-def safe_tx_of(op: ChainOperation) -> Any:
-    return safe.build_safe_tx(to=op.to, data=op.data, nonce=int(op.safe_nonce or 0))
-
-
-def typed_data(op: ChainOperation) -> dict[str, Any]:
-    """The SafeTx typed data a steward signs with eth_signTypedData_v4."""
-    if not op.safe:
-        raise Conflict("This operation needs no signatures.", code="operation_not_signable")
-    return safe.typed_data(safe_tx_of(op))
 
 
 # --- sign ---------------------------------------------------------------------------------
@@ -201,7 +100,7 @@ def operation_sign(
     """
     op = get_operation(operation_id)
     if op.state == ST.SUPERSEDED:
-        current = _current_rebuild(op)
+        current = current_rebuild(op)
         raise Conflict(
             f"{op.rebuilt_reason or 'This SafeTx was rebuilt.'} Sign the rebuilt one"
             + (f" (operation {current.pk}, Safe nonce {current.safe_nonce})." if current else "."),
@@ -242,9 +141,11 @@ def operation_sign(
         raise Forbidden(
             f"{recovered} is not an owner of the stewards' Safe.", code="not_safe_owner"
         )
-    conflicted = {a.lower() for a in _handler(op).conflicted(op)}
+    conflicted = {a.lower() for a in handler_for(op).conflicted(op)}
     if recovered.lower() in conflicted:
-        others = max(state.threshold - _valid_count(op, state.owners, exclude=recovered), 0)
+        others = max(
+            state.threshold - valid_signature_count(op, state.owners, exclude=recovered), 0
+        )
         raise Forbidden(
             f"{recovered} is the applicant or the payout address of this grant and may not "
             f"sign it; {others} other steward(s) must sign.",
@@ -261,216 +162,13 @@ def operation_sign(
             operation=op, signer=recovered, defaults={"signature": str(signature)}
         )
         op.threshold, op.owners = state.threshold, list(state.owners)
-        if op.state == ST.COLLECTING and _valid_count(op, state.owners) >= state.threshold:
+        if op.state == ST.COLLECTING and valid_signature_count(op, state.owners) >= state.threshold:
             op.state = ST.READY
-            _handler(op).on_ready(op)
+            handler_for(op).on_ready(op)
             _enqueue_relay(op.pk)
         op.save(update_fields=["threshold", "owners", "state", "updated_at"])
-        _touch(op)
+        touch_subject(op)
     return op
-
-
-def _valid_count(op: ChainOperation, owners: tuple[str, ...] | list[str], exclude: str = "") -> int:
-    return (
-        op.signatures.filter(signer__in=list(owners)).exclude(signer=exclude).count()
-        if exclude
-        else op.signatures.filter(signer__in=list(owners)).count()
-    )
-
-
-def _current_rebuild(op: ChainOperation) -> ChainOperation | None:
-    return live_operation(op.subject_type, op.subject_id, op.kind)
-
-
-# --- rebuild ------------------------------------------------------------------------------
-
-
-def operations_rebuild_stale(*, state: safe.SafeState | None = None) -> dict[int, ChainOperation]:
-    """Pending Safe operations whose nonce another SafeTx used: mark them superseded and open
-    the same call at the Safe's current nonce (signatures must be given again; the new row
-    says why). Returns {old id: new operation}. Idempotent."""
-    state = state or safe.safe_state()
-    stale = ChainOperation.objects.filter(
-        state__in=(ST.COLLECTING, ST.READY), safe_nonce__lt=state.nonce
-    ).exclude(safe="")
-    rebuilt: dict[int, ChainOperation] = {}
-    for old in stale:
-        if safe.find_execution(old.safe_tx_hash) is not None:  # type: ignore[arg-type]
-            continue  # it did run: the relay records it
-        with transaction.atomic():
-            locked = ChainOperation.objects.select_for_update().get(pk=old.pk)
-            if locked.state not in (ST.COLLECTING, ST.READY):
-                continue
-            reason = (
-                f"Safe nonce {locked.safe_nonce} was used by another Safe transaction before "
-                "this one reached its signatures; it was rebuilt at the next nonce."
-            )
-            locked.state, locked.rebuilt_reason = ST.SUPERSEDED, reason
-            locked.save(update_fields=["state", "rebuilt_reason", "updated_at"])
-        rebuilt[old.pk] = operation_open(
-            kind=old.kind,
-            subject_type=old.subject_type,
-            subject_id=old.subject_id,
-            to=old.to,
-            data=bytes.fromhex(old.data[2:]),
-            description=old.description,
-            note=old.note,
-            rebuilt_from=old,
-            rebuilt_reason=reason,
-        )
-    return rebuilt
-
-
-# --- relay --------------------------------------------------------------------------------
-
-
-def _claim(operation_id: int, now: datetime) -> bool:
-    fresh = Q(state=ST.READY, failure_code="")
-    lapsed = Q(state=ST.SENDING) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _lease()))
-    rows = ChainOperation.objects.filter(fresh | lapsed, pk=operation_id)
-    return rows.update(state=ST.SENDING, claimed_at=now, attempts=F("attempts") + 1) == 1
-
-
-def _release(operation_id: int, *, to_state: str = ST.READY, **fields: Any) -> None:
-    ChainOperation.objects.filter(pk=operation_id, state=ST.SENDING).update(
-        state=to_state, claimed_at=None, updated_at=timezone.now(), **fields
-    )
-    _touch(ChainOperation.objects.get(pk=operation_id))
-
-
-def operation_relay(*, operation_id: int, now: datetime | None = None) -> ChainOperation:
-    """Task body: relay an operation at most once (module docstring). Idempotent, crash-safe.
-
-    Raises ChainUnavailable (claim released) so the task retries; everything else is recorded.
-    """
-    now = now or timezone.now()
-    if not _claim(operation_id, now):
-        return get_operation(operation_id)
-    op = get_operation(operation_id)
-    try:
-        step = None
-        if op.safe:
-            step = _safe_precheck(op)
-            if step is False:
-                return get_operation(operation_id)
-        if step is None:
-            step = _handler(op).check(op)
-        reconciled = step is not None
-        if step is None:
-            step = _send(op)
-        return _record_done(op.pk, step, reconciled=reconciled)  # type: ignore[arg-type]
-    except ChainUnavailable:
-        _release(operation_id)
-        raise
-    except ApplicationError as exc:
-        return _record_failed(op.pk, exc.code, exc.message)
-    finally:
-        if op.safe:
-            _rebuild_quietly()
-
-
-def _safe_precheck(op: ChainOperation) -> dict[str, Any] | None | bool:
-    """Already relayed → its step; nonce taken → rebuilt (False); below threshold → back to
-    collecting (False); else None (go on)."""
-    state = safe.safe_state()
-    # A SafeTx that ran used its nonce: only when the Safe's nonce moved past ours can it have
-    # run already (a crash after relaying), so only then are the Safe's logs read.
-    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None  # type: ignore[arg-type]
-    if done is not None:
-        if not done["success"]:
-            raise ApplicationError("The Safe transaction failed on chain.", code="safe_tx_failed")
-        return done
-    if state.nonce > int(op.safe_nonce or 0):
-        _release(op.pk)
-        operations_rebuild_stale(state=state)
-        return False
-    if _valid_count(op, state.owners) < state.threshold:
-        _release(
-            op.pk, to_state=ST.COLLECTING, threshold=state.threshold, owners=list(state.owners)
-        )
-        return False
-    return None
-
-
-def _send(op: ChainOperation) -> dict[str, Any]:
-    key = client.executor_account()
-    if key is None:
-        raise ChainError(
-            "No relayer key is configured (JCTGOV_EXECUTOR_KEY): the operation waits for one.",
-            code="executor_unavailable",
-        )
-    try:
-        if op.safe:
-            signatures = list(
-                op.signatures.filter(signer__in=list(safe.safe_state().owners)).values_list(
-                    "signature", flat=True
-                )
-            )
-            return safe.exec_transaction(safe_tx_of(op), signatures, private_key=key)
-        fn = _direct_call(op)
-        return client.send_transaction(fn, private_key=key, serialize=True)
-    except ChainError as exc:
-        if op.safe and (landed := safe.find_execution(op.safe_tx_hash)) is not None:  # type: ignore[arg-type]
-            return landed  # an earlier send of ours landed in between
-        if op.safe and exc.revert == "GS013":  # the inner call reverted: say why
-            raise _inner_revert(op, exc) from exc
-        raise
-
-
-def _inner_revert(op: ChainOperation, exc: ChainError) -> ChainError:
-    """The Safe hides its inner call's revert behind GS013: replay the call from the Safe's
-    address to name it (e.g. "TimelockUnexpectedOperationState", "ExceedsRemaining")."""
-    try:
-        with client._rpc(f"{op.kind} from the Safe"):
-            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": op.data})  # type: ignore[typeddict-item]
-    except ChainError as inner:
-        return inner
-    return exc
-
-
-def _direct_call(op: ChainOperation) -> Any:
-    """The bound TimelockController function of an execute's calldata (the only direct kind)."""
-    timelock = client.contract("TimelockController")
-    fn, args = timelock.decode_function_input(op.data)
-    return timelock.functions[fn.fn_name](**args)
-
-
-@transaction.atomic
-def _record_done(operation_id: int, step: dict[str, Any], *, reconciled: bool) -> ChainOperation:
-    op = ChainOperation.objects.select_for_update().get(pk=operation_id)
-    if op.state == ST.DONE:
-        return op
-    op.state, op.tx_hash, op.block_number = ST.DONE, step["tx_hash"], step["block_number"]
-    op.reconciled, op.done_at, op.claimed_at = reconciled, timezone.now(), None
-    op.failure_code = op.failure_reason = ""
-    op.save()
-    _handler(op).on_done(op, step, reconciled)
-    return op
-
-
-@transaction.atomic
-def _record_failed(operation_id: int, code: str, reason: str) -> ChainOperation:
-    """Back to ``ready`` with the failure (nothing used the Safe nonce: the signatures stay
-    valid for a retry); the subject records the failure too."""
-    op = ChainOperation.objects.select_for_update().get(pk=operation_id)
-    if op.state != ST.SENDING:
-        return op
-    if code == "executor_unavailable":  # waiting, not failed: the beat relays once a key is set
-        op.state, op.claimed_at = ST.READY, None
-        op.save(update_fields=["state", "claimed_at", "updated_at"])
-        return op
-    op.state, op.claimed_at, op.failure_code, op.failure_reason = ST.READY, None, code, reason
-    op.save(update_fields=["state", "claimed_at", "failure_code", "failure_reason", "updated_at"])
-    _handler(op).on_failed(op, code, reason)
-    logger.warning("chain operation %s failed (%s): %s", op.pk, code, reason)
-    return op
-
-
-def _rebuild_quietly() -> None:
-    try:
-        operations_rebuild_stale()
-    except (ChainError, ChainUnavailable) as exc:  # the beat tries again
-        logger.warning("rebuilding stale Safe transactions skipped: %s", exc)
 
 
 # --- steward actions and the beat ------------------------------------------------------------
@@ -506,11 +204,10 @@ def operations_due(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     if not (settings.JCTGOV_EXECUTOR_KEY or settings.JCTGOV_EXECUTOR_KEYSTORE):
         return []  # no relayer: signed operations wait (pages say so)
-    lapsed = Q(state=ST.SENDING) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _lease()))
     ready = Q(state=ST.READY, failure_code="", updated_at__lt=now - timedelta(seconds=30))
-    ids = list(ChainOperation.objects.filter(lapsed | ready).values_list("pk", flat=True)[:100])
-    from jctgov.chain.tasks import relay_operation
-
+    ids = list(
+        ChainOperation.objects.filter(lapsed_claim(now) | ready).values_list("pk", flat=True)[:100]
+    )
     for pk in ids:
         relay_operation.delay(pk)
     return ids

@@ -3,6 +3,8 @@ read through the ParameterStore mirror): one source of truth with the proposals 
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth_utils import keccak
 
 
@@ -17,3 +19,14 @@ def confirmations() -> int:
     from jctgov.core.parameters import current_value
 
     return int(current_value("governance.snapshot_confirmations"))
+
+
+def mirror_rows(chain_keys: list[str]) -> list[tuple[str, Any, Any, int, str]]:
+    """(key_hash, value, out_of_range_value, block_number, tx_hash) of the ParameterStore
+    mirror for ``chain_keys``: what ``jctgov.core.parameters`` reads values in force from."""
+    from jctgov.chain.models import ParameterMirror
+
+    rows = ParameterMirror.objects.filter(key_hash__in=chain_keys).values_list(
+        "key_hash", "value", "out_of_range_value", "block_number", "tx_hash"
+    )
+    return list(rows)

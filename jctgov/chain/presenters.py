@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jctgov.chain.domain import typed_data
 from jctgov.chain.models import ChainOperation
 
 
@@ -41,7 +42,5 @@ def operation_data(op: ChainOperation, *, typed: bool = False) -> dict[str, Any]
         "typed_data": None,
     }
     if typed and data["signable"]:
-        from jctgov.chain.operations import typed_data
-
         data["typed_data"] = typed_data(op)
     return data

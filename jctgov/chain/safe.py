@@ -18,7 +18,7 @@ from safe_eth.safe.safe_signature import SafeSignature, SafeSignatureEOA, SafeSi
 from safe_eth.safe.safe_tx import SafeTx
 
 from jctgov.chain import client
-from jctgov.chain.client import ChainError, _rpc
+from jctgov.chain.client import ChainError, rpc_errors
 
 SAFE_VERSION = "1.4.1"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -179,7 +179,7 @@ def find_execution(
     wanted = bytes(HexBytes(safe_tx_hash_hex))
     for event_name, success in (("ExecutionSuccess", True), ("ExecutionFailure", False)):
         event = getattr(safe.events, event_name)
-        with _rpc(f"Safe {event_name} logs"):
+        with rpc_errors(f"Safe {event_name} logs"):
             logs = event.get_logs(from_block=start)
         for log in logs:
             if bytes(log["args"]["txHash"]) == wanted:

@@ -7,8 +7,15 @@ import logging
 from celery import shared_task
 
 from jctgov.chain.client import ChainError, ChainUnavailable
+from jctgov.chain.errors import RETRY_TRANSIENT
+
+# Defined beside the relay it runs, so the operations kit enqueues it without importing this
+# module (which imports the kit): no import cycle.
+from jctgov.chain.relay import relay_operation
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["index_chain", "operations_due", "relay_operation", "take_snapshot"]
 
 
 @shared_task(ignore_result=True)
@@ -23,37 +30,13 @@ def index_chain() -> int:
         return 0
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(ChainUnavailable,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(**RETRY_TRANSIENT)
 def take_snapshot(block: int) -> int:
     """Snapshot veJCT at ``block``; returns the PowerSnapshot id. Safe to run twice (idempotent),
     retried with backoff only on transient chain errors."""
     from jctgov.chain.snapshot import snapshot_voting_power
 
     return snapshot_voting_power(int(block)).pk
-
-
-@shared_task(
-    name="jctgov.chain.tasks.relay_operation",
-    acks_late=True,
-    autoretry_for=(ChainUnavailable,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=8,
-)
-def relay_operation(operation_id: int) -> str:
-    """Relay one chain operation once its signatures are in. Idempotent and crash-safe (the
-    operation is claimed, the chain checked before sending); retried on transient errors."""
-    from jctgov.chain.operations import operation_relay
-
-    return operation_relay(operation_id=int(operation_id)).state
 
 
 @shared_task(name="jctgov.chain.tasks.operations_due", ignore_result=True)

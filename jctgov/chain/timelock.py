@@ -20,7 +20,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from jctgov.chain import client
-from jctgov.chain.client import _rpc
+from jctgov.chain.client import rpc_errors
 
 ZERO_BYTES32 = b"\x00" * 32
 
@@ -142,20 +142,20 @@ def recognition_calls(recipients: Sequence[tuple[str, int]]) -> list[Call]:
 
 
 def operation_state(operation_id: str) -> OperationState:
-    with _rpc("timelock operation state"):
+    with rpc_errors("timelock operation state"):
         fn = client.contract("TimelockController").functions.getOperationState
         return OperationState(int(fn(bytes.fromhex(operation_id[2:])).call()))
 
 
 def operation_ready_at(operation_id: str) -> int:
     """Unix time at which the operation becomes executable (0 unset, 1 done)."""
-    with _rpc("timelock operation timestamp"):
+    with rpc_errors("timelock operation timestamp"):
         fn = client.contract("TimelockController").functions.getTimestamp
         return int(fn(bytes.fromhex(operation_id[2:])).call())
 
 
 def min_delay() -> int:
-    with _rpc("timelock delay"):
+    with rpc_errors("timelock delay"):
         return int(client.contract("TimelockController").functions.getMinDelay().call())
 
 
@@ -203,7 +203,7 @@ def find_event(event_name: str, operation_id: str) -> dict[str, Any] | None:
     """
     timelock = client.contract("TimelockController")
     event = getattr(timelock.events, event_name)
-    with _rpc(f"timelock {event_name} logs"):
+    with rpc_errors(f"timelock {event_name} logs"):
         logs = event.get_logs(
             from_block=int(client.deployments().get("deploy_block", 0)),
             argument_filters={"id": bytes.fromhex(operation_id[2:])},

@@ -18,7 +18,8 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import exceptions as w3x
 
-from jctgov.chain.client import ChainError, ChainUnavailable, _rpc, get_web3, revert_reason
+from jctgov.chain.connection import get_web3
+from jctgov.chain.errors import ChainError, ChainUnavailable, revert_reason, rpc_errors
 
 logger = logging.getLogger("jctgov.chain.client")
 
@@ -87,7 +88,7 @@ def send_transaction(
     )
     what = getattr(fn_call, "fn_name", "transaction")
     slot = serialized_sender(account.address) if serialize else nullcontext()
-    with _rpc(what):
+    with rpc_errors(what):
         with slot:
             params: dict[str, Any] = {
                 "from": account.address,
@@ -146,7 +147,7 @@ def _replay_reason(tx: dict[str, Any], receipt: Any) -> str:
 
 
 def _dev_rpc(method: str, params: list[Any]) -> Any:
-    with _rpc(method):
+    with rpc_errors(method):
         answer = get_web3().provider.make_request(method, params)  # type: ignore[arg-type]
     if "error" in answer:
         raise ChainError(f"{method} failed: {answer['error']}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
@@ -34,3 +35,9 @@ def locked(model_or_queryset: type[M] | models.QuerySet[M], pk: Any, *, code: st
     The lock is what makes a state check and the change that follows one step: a second
     request for the same row waits here, then sees the first one's result."""
     return fetch(_queryset(model_or_queryset).select_for_update(), pk, code=code, what=what)
+
+
+def lock_wallet(user: Any) -> None:
+    """Serialise one wallet's writes: lock its user row (inside ``transaction.atomic``) before
+    counting against a per-wallet cap, so concurrent requests can't both slip under it."""
+    get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()

@@ -12,6 +12,7 @@ Governance reads its own rules (voting period, quorum, threshold, ...) from here
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -260,13 +261,23 @@ class ChainState:
     tx_hash: str
 
 
+# (key_hash, value, out_of_range_value, block_number, tx_hash) rows of the mirror for some keys.
+MirrorReader = Callable[[list[str]], Iterable[tuple[str, Any, Any, int, str]]]
+_mirror_reader: MirrorReader | None = None
+
+
+def set_mirror_reader(reader: MirrorReader) -> None:
+    """Plug in the reader of the ParameterStore mirror. The chain app owns the mirror and calls
+    this when it is ready (``jctgov.chain.apps``), so the registry imports no app."""
+    global _mirror_reader
+    _mirror_reader = reader
+
+
 def _mirror(chain_keys: list[str]) -> dict[str, ChainState]:
     """The mirror's state per chain key (0x + lower-case hex), for keys set on chain."""
-    from jctgov.chain.models import ParameterMirror  # the chain app owns the mirror
-
-    rows = ParameterMirror.objects.filter(key_hash__in=chain_keys).values_list(
-        "key_hash", "value", "out_of_range_value", "block_number", "tx_hash"
-    )
+    if _mirror_reader is None:
+        raise RuntimeError("No ParameterStore mirror reader: is jctgov.chain installed?")
+    rows = _mirror_reader(chain_keys)
     out = {}
     for key_hash, value, out_of_range, block, tx_hash in rows:
         param = BY_CHAIN_KEY.get(key_hash)

@@ -17,13 +17,17 @@ from jctgov.core.states import Transition, rule
 M = TypeVar("M", bound=models.Model)
 
 
-def require(obj: models.Model, action: str) -> Transition:
-    """The transition, or 409 with the model's refusal when the current state doesn't allow it."""
+def require(obj: Any, action: str) -> Transition:
+    """The transition, or 409 with the model's refusal when the current state doesn't allow it.
+
+    ``obj``: a model instance with a ``state`` choices field, ``TRANSITIONS`` and
+    ``STATE_REFUSAL``."""
     declared = rule(obj, action)
-    state = obj.state  # type: ignore[attr-defined]
+    state = obj.state
     if state not in declared.sources:
-        code, message = type(obj).STATE_REFUSAL  # type: ignore[attr-defined]
-        label = obj.get_state_display().lower()  # type: ignore[attr-defined]
+        refusal: tuple[str, str] = type(obj).STATE_REFUSAL
+        code, message = refusal
+        label = obj.get_state_display().lower()
         raise Conflict(
             (declared.message or message).format(
                 verb=declared.verb or action, state=label, target=declared.target

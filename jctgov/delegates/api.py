@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.markdown import render_markdown
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
@@ -110,7 +111,7 @@ class DelegatesApi(APIView):
         ],
         responses={
             200: DelegateSummarySerializer(many=True),
-            **error_responses({400: ["invalid_ordering", "invalid_search"]}),
+            **error_responses(E.INVALID_ORDERING, E.INVALID_SEARCH),
         },
         summary="The delegates directory",
     )
@@ -126,7 +127,7 @@ class DelegatesApi(APIView):
 
 class DelegateDetailApi(APIView):
     @extend_schema(
-        responses={200: DelegateProfileSerializer, **error_responses({400: ["invalid_address"]})},
+        responses={200: DelegateProfileSerializer, **error_responses(E.INVALID_ADDRESS)},
         summary="A delegate's profile: statement, delegated veJCT, participation, votes",
     )
     def get(self, request, address: str):
@@ -151,10 +152,7 @@ class StatementApi(APIView):
         responses={
             200: OutputSerializer,
             **error_responses(
-                {
-                    400: ["text_too_long", "invalid_text", "invalid_input"],
-                    401: ["not_authenticated"],
-                }
+                E.TEXT_TOO_LONG, E.INVALID_TEXT, E.INVALID_INPUT, E.NOT_AUTHENTICATED
             ),
         },
         summary="Set the signed-in wallet's delegate statement (empty text clears it)",

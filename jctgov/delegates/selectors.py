@@ -1,4 +1,4 @@
-"""Reads of the delegates app: the directory, a delegate's profile, delegators at a block.
+"""Reads of the delegates app: the directory, a delegate's profile.
 
 Sources: the chain app's mirror of VoteDelegation (current delegators), VeLock (veJCT now,
 computed as VotingEscrow does), the stored snapshots (who had delegated to whom at each
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from jctgov.chain.models import Delegation, PowerSnapshot, PowerSnapshotEntry, VeLock
+from jctgov.chain.models import Delegation, PowerSnapshotEntry, VeLock
 from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError
 from jctgov.core.markdown import render_markdown
@@ -207,23 +207,3 @@ def voting_history(address: str) -> list[dict[str, Any]]:
         }
         for v in votes
     ]
-
-
-def delegators_at(delegate: str, block: int) -> list[str]:
-    """Who had delegated to ``delegate`` at ``block`` (for "your delegate voted" notices).
-
-    From the stored snapshot of ``block`` when there is one (a proposal's snapshot block:
-    the delegators with veJCT there, whose power the delegate's vote carries); otherwise
-    read from the chain (``delegateOfAt`` of every address that ever delegated, batched)."""
-    snapshot = PowerSnapshot.objects.filter(block_number=block).first()
-    if snapshot is not None:
-        return list(
-            PowerSnapshotEntry.objects.filter(snapshot=snapshot, delegate=delegate)
-            .order_by("address")
-            .values_list("address", flat=True)
-        )
-    from jctgov.chain import delegation
-
-    everyone = Delegation.objects.values_list("delegator", flat=True)  # ever delegated (indexed)
-    at_block = delegation.delegations_at(list(everyone), block)
-    return sorted(a for a, d in at_block.items() if d == delegate)

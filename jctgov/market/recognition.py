@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError
 from jctgov.market.models import Lease
 from jctgov.market.selectors import BPS, uptimes_bps
-from jctgov.wallets.models import User
 
 WEI = 10**18
 MAX_RECIPIENTS = 200  # proposals.payloads.MAX_RECIPIENTS
@@ -95,12 +95,14 @@ def recognition_shares(
     return [s for s in shares if s.amount_wei > 0]
 
 
-def recognition_draft(
-    *, author: User, amount_tokens: int, epoch_days: int = 30, now: datetime | None = None
-):
-    """Create a draft recognition proposal (proposals service) splitting ``amount_tokens`` JCT."""
-    from proposals.services import proposal_create_draft
+def recognition_draft_content(
+    *, amount_tokens: int, epoch_days: int = 30, now: datetime | None = None
+) -> tuple[dict[str, Any], list[Share]]:
+    """The title, body and payload of a recognition proposal splitting ``amount_tokens`` JCT
+    (keyword arguments of ``proposal_create_draft``), and the shares they list.
 
+    The market computes the split; drafting the proposal is the proposals app's (its
+    ``draft_recognition`` command), so the market never imports the app that governs it."""
     now = now or timezone.now()
     shares = recognition_shares(amount_wei=amount_tokens * WEI, epoch_days=epoch_days, now=now)
     payload = {
@@ -115,6 +117,4 @@ def recognition_draft(
         f"GPU-hours each served on completed leases in the epoch, weighted by each node's uptime "
         f"over the epoch. Drafted by `manage.py draft_recognition`."
     )
-    return proposal_create_draft(
-        author=author, kind="recognition", title=title, body=body, payload=payload
-    ), shares
+    return {"kind": "recognition", "title": title, "body": body, "payload": payload}, shares

@@ -3,7 +3,7 @@
 A request (``POST /api/v1/market/replay`` or a parameter proposal's page) becomes a
 :class:`~jctgov.market.models.ReplayRun` keyed by everything its result depends on: the
 parameter values in force, the proposed ones, the window (its end rounded down to
-``presenters.WINDOW_STEP``, so requests within those minutes share it) and the round cap. The
+``domain.WINDOW_STEP``, so requests within those minutes share it) and the round cap. The
 first request for a key creates the row and enqueues ``run_replay`` on commit; every later one
 reads the row (progress while it runs, the result once done). The API refuses a window with
 more than ``MAX_REPLAY_ROUNDS`` recorded rounds (400 ``replay_too_many_rounds``); pages
@@ -24,11 +24,14 @@ from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import current_values
+from jctgov.core.tasks import enqueue
 from jctgov.market import replay
+from jctgov.market.domain import present, window_end
 from jctgov.market.models import ReplayRun
 from jctgov.wallets.models import User
 
 logger = logging.getLogger(__name__)
+RUN_REPLAY = "jctgov.market.tasks.run_replay"
 MAX_REPLAY_ROUNDS = 20_000  # ~4 ms a round on the benchmark's sizes: at most ~80 s of a worker
 # A run whose worker shows no progress for this long was lost (crash): the next delivery or
 # the beat's retry takes it over.
@@ -59,8 +62,6 @@ def replay_request(
     ``parameter_out_of_bounds`` / ``invalid_integer``). Without ``page_cap``, a window of more
     than MAX_REPLAY_ROUNDS recorded rounds is refused (400 ``replay_too_many_rounds``); with
     it, only the newest ``page_cap`` rounds are replayed. Idempotent: one row per key (unique)."""
-    from jctgov.market.presenters import window_end
-    from jctgov.market.tasks import run_replay
 
     proposed = replay.validate_overrides(changes)
     current = current_values()
@@ -91,7 +92,7 @@ def replay_request(
             },
         )
         if created:
-            run_replay.delay(run.pk)  # sent once this commits (the task base)
+            enqueue(RUN_REPLAY, run.pk)  # sent once this commits (the task base)
     return run
 
 
@@ -101,8 +102,6 @@ def replay_run_execute(*, run_id: int, now: datetime | None = None) -> ReplayRun
     Claims the run with a conditional update (queued, or running without progress for
     STALE_AFTER), so two deliveries never replay it at once and a crashed worker's run is taken
     over; a done or failed run is left alone. Returns the run, or None when not claimed."""
-    from jctgov.market.presenters import present
-
     now = now or timezone.now()
     claimable = Q(state=ReplayRun.State.QUEUED) | Q(
         state=ReplayRun.State.RUNNING, progress_at__lt=now - STALE_AFTER
@@ -149,8 +148,6 @@ def replay_run_execute(*, run_id: int, now: datetime | None = None) -> ReplayRun
 
 def replay_runs_retry_stale(*, now: datetime | None = None) -> int:
     """Re-enqueue runs that are queued or lost (no progress for STALE_AFTER). Idempotent."""
-    from jctgov.market.tasks import run_replay
-
     now = now or timezone.now()
     stale = ReplayRun.objects.filter(
         Q(state=ReplayRun.State.QUEUED, created_at__lt=now - STALE_AFTER)
@@ -158,7 +155,7 @@ def replay_runs_retry_stale(*, now: datetime | None = None) -> int:
     ).values_list("pk", flat=True)[:100]
     ids = list(stale)
     for run_id in ids:
-        run_replay.delay(run_id)
+        enqueue(RUN_REPLAY, run_id)
     return len(ids)
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jctgov.core.db import locked
+from jctgov.core.db import lock_wallet, locked
 from jctgov.core.errors import (
     ApplicationError,
     Conflict,
@@ -214,7 +214,7 @@ def job_submit(
     )
     job.full_clean()
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        lock_wallet(user)
         cap = current_value("market.max_pending_jobs_per_wallet")
         expiry_cutoff = now - timedelta(seconds=current_value("market.job_expiry_s"))
         pending = Job.objects.filter(

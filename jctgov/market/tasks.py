@@ -69,3 +69,11 @@ def simulate_demo_nodes() -> int:
     from jctgov.market.demo import demo_nodes_tick
 
     return demo_nodes_tick()
+
+
+@shared_task(name="notify.nodes_offline", ignore_result=True)
+def nodes_offline() -> int:
+    """Beat: tell providers when a node stopped sending heartbeats (once per outage)."""
+    from jctgov.market.notices import nodes_offline as scan
+
+    return scan()

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from jctgov.core.parameters import current_values
+from jctgov.core.states import can
 from jctgov.market import selectors
 from jctgov.market.models import GPU_VRAM_GB, GpuModel, Job, PaymentToken, Provider
 
@@ -54,7 +55,7 @@ def job_detail(request, job_id: int):
         "window_closes_at": lease.ended_at + window if lease and lease.ended_at else None,
         "can_answer": bool(
             lease
-            and lease.state == "completed"
+            and can(lease, "confirm")
             and lease.confirmed_at is None
             and lease.disputed_at is None
         ),

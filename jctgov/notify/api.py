@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.schema import error_responses
 from jctgov.notify import events, selectors, services
 from jctgov.notify.models import Channel
@@ -92,7 +93,7 @@ class EmailApi(APIView):
         request=InputSerializer,
         responses={
             200: ChannelSerializer,
-            **error_responses({400: ["invalid_email", "invalid_events", "unknown_event_type"]}),
+            **error_responses(E.INVALID_EMAIL, E.INVALID_EVENTS, E.UNKNOWN_EVENT_TYPE),
         },
         summary="Set my email address (a verification link is mailed)",
     )
@@ -120,13 +121,7 @@ class WebhookCreateApi(APIView):
         responses={
             201: NewWebhookSerializer,
             **error_responses(
-                {
-                    400: [
-                        "invalid_url", "webhook_url_not_allowed", "webhook_host_unresolvable",
-                        "invalid_format", "invalid_events", "unknown_event_type",
-                    ],
-                    409: ["too_many_webhooks"],
-                }
+                E.INVALID_URL, E.WEBHOOK_URL_NOT_ALLOWED, E.WEBHOOK_HOST_UNRESOLVABLE, E.INVALID_FORMAT, E.INVALID_EVENTS, E.UNKNOWN_EVENT_TYPE, E.TOO_MANY_WEBHOOKS
             ),
         },
         summary="Add a webhook; the answer carries its signing secret, shown only this once",
@@ -154,9 +149,7 @@ class ChannelDetailApi(APIView):
         request=InputSerializer,
         responses={
             200: ChannelSerializer,
-            **error_responses(
-                {400: ["invalid_events", "unknown_event_type"], 404: ["channel_not_found"]}
-            ),
+            **error_responses(E.INVALID_EVENTS, E.UNKNOWN_EVENT_TYPE, E.CHANNEL_NOT_FOUND),
         },
         summary="Choose a channel's events, pause or resume it",
     )
@@ -174,7 +167,7 @@ class ChannelDetailApi(APIView):
     @extend_schema(
         responses={
             204: None,
-            **error_responses({404: ["channel_not_found"], 409: ["inbox_not_removable"]}),
+            **error_responses(E.CHANNEL_NOT_FOUND, E.INBOX_NOT_REMOVABLE),
         },
         summary="Remove an email address or a webhook",
     )

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jctgov.core.errors import ApplicationError, Conflict, NotFound
+from jctgov.core.tasks import enqueue
 from jctgov.notify import events
 from jctgov.notify.messages import describe, subject_key
 from jctgov.notify.models import Channel, Delivery, Event
@@ -91,32 +92,8 @@ def emit(
     return event
 
 
-def delegate_voted(*, vote: Any) -> Event | None:
-    """ "Your delegate voted", to the wallets that had delegated to the voter at the proposal's
-    snapshot block. Call inside the vote's transaction, after a counted vote that carries
-    delegators is stored. Once per signed vote (its digest is the dedupe key)."""
-    from jctgov.delegates.selectors import delegators_at  # the delegation app (branch powerchain)
-    from proposals.models import Vote
-
-    delegators = delegators_at(vote.voter, vote.proposal.snapshot_block)
-    voted = set(
-        Vote.objects.filter(proposal_id=vote.proposal_id, voter__in=delegators).values_list(
-            "voter", flat=True
-        )
-    )
-    audience = [a for a in delegators if a not in voted]  # who voted themselves needs no notice
-    return emit(
-        "delegation.delegate_voted",
-        subject=vote,
-        audience=audience,
-        dedupe_key=f"delegation.delegate_voted:{vote.digest}",
-    )
-
-
 def _enqueue_fan_out(event_id: int) -> None:
-    from jctgov.notify.tasks import fan_out
-
-    fan_out.delay(event_id)
+    enqueue("notify.fan_out", event_id)
 
 
 # --- the subscriber's channels ------------------------------------------------------------
@@ -199,9 +176,7 @@ def email_set(*, user: Any, address: str, events_: list[str] | None = None) -> C
 
 
 def _enqueue_verification(channel_id: int) -> None:
-    from jctgov.notify.tasks import send_verification
-
-    send_verification.delay(channel_id)
+    enqueue("notify.send_verification", channel_id)
 
 
 def verification_token(channel: Channel) -> str:

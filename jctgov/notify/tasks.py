@@ -54,19 +54,3 @@ def sweep() -> dict:
     from jctgov.notify.delivery import deliveries_recover
 
     return deliveries_recover()
-
-
-@shared_task(name="notify.closing_soon", ignore_result=True)
-def closing_soon() -> int:
-    """Beat: "voting closes in 24 h" to holders who have not voted (once per proposal)."""
-    from jctgov.notify.scans import proposals_closing_soon
-
-    return proposals_closing_soon()
-
-
-@shared_task(name="notify.nodes_offline", ignore_result=True)
-def nodes_offline() -> int:
-    """Beat: tell providers when a node stopped sending heartbeats (once per outage)."""
-    from jctgov.notify.scans import nodes_offline as scan
-
-    return scan()

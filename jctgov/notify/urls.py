@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jctgov.notify import feeds, views
+from jctgov.notify import views
 
 app_name = "notify"
 
@@ -14,8 +14,4 @@ urlpatterns = [
     path("notifications/channels/<int:channel_id>", views.channel_action, name="channel"),
     path("notifications/verify/<str:token>/", views.verify_email, name="verify"),
     path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("feeds/proposals/", feeds.ProposalFeed(), name="feed-proposals"),
-    path("feeds/proposals/<slug:kind>/", feeds.ProposalFeed(), name="feed-proposals-kind"),
-    path("feeds/results/", feeds.ResultFeed(), name="feed-results"),
-    path("feeds/results/<slug:kind>/", feeds.ResultFeed(), name="feed-results-kind"),
 ]

@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.addresses import address_any_case
 from jctgov.core.markdown import render_markdown
 from jctgov.core.schema import error_responses
@@ -48,7 +49,7 @@ class HolderPowerApi(APIView):
     @extend_schema(
         responses={
             200: PowerOut,
-            **error_responses({400: ["invalid_address"], 503: ["chain_unavailable"]}),
+            **error_responses(E.INVALID_ADDRESS, E.CHAIN_UNAVAILABLE),
         },
         summary="A holder's JCT, veJCT lock, veJCT now and its decay, and current delegate",
     )
@@ -75,10 +76,7 @@ class MarkdownPreviewApi(APIView):
         responses={
             200: OutputSerializer,
             **error_responses(
-                {
-                    400: ["text_too_long", "invalid_text", "field_required"],
-                    401: ["not_authenticated"],
-                }
+                E.TEXT_TOO_LONG, E.INVALID_TEXT, E.FIELD_REQUIRED, E.NOT_AUTHENTICATED
             ),
         },
         summary="Preview Markdown as a delegate statement is rendered (nothing is saved)",

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.errors import ApplicationError
 from jctgov.core.schema import error_responses
 from jctgov.wallets import services
@@ -34,7 +35,7 @@ class NonceApi(APIView):
                     ),
                 },
             ),
-            **error_responses({400: ["invalid_address"], 429: ["rate_limited"]}),
+            **error_responses(E.INVALID_ADDRESS, E.RATE_LIMITED),
         },
         summary="Issue a single-use SIWE nonce bound to this session (10 minutes)",
     )
@@ -54,22 +55,22 @@ class NonceApi(APIView):
 
 
 # The EIP-4361 refusals of siwe_check and services.siwe_login, by status.
-LOGIN_ERRORS = {
-    400: ["malformed_message", "field_required", "invalid_input"],
-    401: [
-        "bad_signature",
-        "invalid_nonce",
-        "domain_mismatch",
-        "uri_mismatch",
-        "chain_mismatch",
-        "message_expired",
-        "message_not_yet_valid",
-        "issued_at_out_of_range",
-    ],
-    429: ["rate_limited"],
-    502: ["chain_error"],
-    503: ["chain_unavailable"],
-}
+LOGIN_ERRORS = (
+    E.MALFORMED_MESSAGE,
+    E.FIELD_REQUIRED,
+    E.INVALID_INPUT,
+    E.BAD_SIGNATURE.at(401),
+    E.INVALID_NONCE,
+    E.DOMAIN_MISMATCH,
+    E.URI_MISMATCH,
+    E.CHAIN_MISMATCH,
+    E.MESSAGE_EXPIRED,
+    E.MESSAGE_NOT_YET_VALID,
+    E.ISSUED_AT_OUT_OF_RANGE,
+    E.RATE_LIMITED,
+    E.CHAIN_ERROR,
+    E.CHAIN_UNAVAILABLE,
+)
 
 
 class LoginApi(APIView):

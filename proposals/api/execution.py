@@ -17,16 +17,17 @@ from rest_framework.views import APIView
 
 from jctgov.chain.api import OperationSerializer
 from jctgov.chain.presenters import operation_data
-from jctgov.core.schema import error_responses
+from jctgov.core import error_codes as E
+from jctgov.core.schema import ErrorCodes, error_responses
 from proposals import services
 from proposals.api.serializers import ProposalDetailSerializer
 from proposals.presenters import proposal_detail_data
 
-_STEWARD_ERRORS = {401: ["not_authenticated"], 403: ["not_steward"], 404: ["proposal_not_found"]}
+_STEWARD_ERRORS = (E.NOT_AUTHENTICATED, E.NOT_STEWARD, E.PROPOSAL_NOT_FOUND)
 
 
 def _steward_action(
-    service: Callable[..., Any], *, summary: str, description: str, extra: dict[int, list[str]]
+    service: Callable[..., Any], *, summary: str, description: str, extra: ErrorCodes
 ) -> type[APIView]:
     """A POST endpoint that calls ``service(proposal_id=…, actor=…)`` and answers the detail."""
 
@@ -37,7 +38,7 @@ def _steward_action(
             request=None,
             responses={
                 200: ProposalDetailSerializer,
-                **error_responses({**_STEWARD_ERRORS, **extra}),
+                **error_responses(_STEWARD_ERRORS, extra),
             },
             summary=summary,
             description=description,
@@ -63,11 +64,7 @@ class ProposalApprovalApi(APIView):
         responses={
             200: OperationSerializer,
             **error_responses(
-                {
-                    404: ["proposal_not_found"],
-                    409: ["invalid_state", "execution_grace_passed"],
-                    503: ["chain_unavailable"],
-                }
+                E.PROPOSAL_NOT_FOUND, E.INVALID_STATE, E.EXECUTION_GRACE_PASSED, E.CHAIN_UNAVAILABLE
             ),
         },
         summary="The Safe transaction that approves a succeeded proposal (for stewards to sign)",
@@ -84,8 +81,5 @@ ProposalRetryExecutionApi = _steward_action(
     services.proposal_retry_execution,
     summary="Retry a failed execution (stewards)",
     description="Back to queued when the timelock operation still exists, else scheduled again.",
-    extra={
-        409: ["invalid_state", "execution_grace_passed"],
-        503: ["chain_unavailable"],
-    },
+    extra=(E.INVALID_STATE, E.EXECUTION_GRACE_PASSED, E.CHAIN_UNAVAILABLE),
 )

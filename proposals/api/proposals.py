@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core import parameters as registry
 from jctgov.core.errors import NotFound
 from jctgov.core.pagination import Pagination
@@ -122,7 +123,7 @@ class ProposalsApi(APIView):
         ],
         responses={
             200: ProposalSummarySerializer(many=True),
-            **error_responses({400: ["invalid_input"]}),
+            **error_responses(E.INVALID_INPUT),
         },
         summary="List proposals",
     )
@@ -148,12 +149,11 @@ class ProposalsApi(APIView):
         responses={
             201: DETAIL,
             **error_responses(
-                {
-                    400: PAYLOAD_ERRORS + CONTENT_ERRORS,
-                    401: ["not_authenticated"],
-                    409: ["too_many_drafts"],
-                    429: ["rate_limited"],
-                }
+                PAYLOAD_ERRORS,
+                CONTENT_ERRORS,
+                E.NOT_AUTHENTICATED,
+                E.TOO_MANY_DRAFTS,
+                E.RATE_LIMITED,
             ),
         },
         examples=[
@@ -189,7 +189,7 @@ class PayloadValidateApi(APIView):
         request=InputSerializer,
         responses={
             200: inline_serializer("ValidPayload", {"payload": serializers.DictField()}),
-            **error_responses({400: PAYLOAD_ERRORS + CONTENT_ERRORS}),
+            **error_responses(PAYLOAD_ERRORS, CONTENT_ERRORS),
         },
         summary="Validate a payload (the canonical form, or the first error with its field)",
     )
@@ -214,7 +214,7 @@ class ProposalDetailApi(APIView):
         return [IsAuthenticated()] if self.request.method == "PATCH" else []
 
     @extend_schema(
-        responses={200: DETAIL, **error_responses({404: ["proposal_not_found"]})},
+        responses={200: DETAIL, **error_responses(E.PROPOSAL_NOT_FOUND)},
         summary="A proposal with its live tally",
     )
     def get(self, request, proposal_id: int):
@@ -229,13 +229,12 @@ class ProposalDetailApi(APIView):
         responses={
             200: DETAIL,
             **error_responses(
-                {
-                    400: PAYLOAD_ERRORS + CONTENT_ERRORS,
-                    401: ["not_authenticated"],
-                    403: ["not_author"],
-                    404: ["proposal_not_found"],
-                    409: ["invalid_state"],
-                }
+                PAYLOAD_ERRORS,
+                CONTENT_ERRORS,
+                E.NOT_AUTHENTICATED,
+                E.NOT_AUTHOR,
+                E.PROPOSAL_NOT_FOUND,
+                E.INVALID_STATE,
             ),
         },
         summary="Edit a draft",
@@ -257,15 +256,17 @@ class ProposalPublishApi(APIView):
         responses={
             200: DETAIL,
             **error_responses(
-                {
-                    400: PAYLOAD_ERRORS,
-                    401: ["not_authenticated"],
-                    403: ["not_author", "below_proposal_threshold"],
-                    404: ["proposal_not_found"],
-                    409: ["invalid_state", "too_many_active_proposals"],
-                    502: ["chain_error", "chain_reverted", "chain_not_deployed"],
-                    503: ["chain_unavailable"],
-                }
+                PAYLOAD_ERRORS,
+                E.NOT_AUTHENTICATED,
+                E.NOT_AUTHOR,
+                E.BELOW_PROPOSAL_THRESHOLD,
+                E.PROPOSAL_NOT_FOUND,
+                E.INVALID_STATE,
+                E.TOO_MANY_ACTIVE_PROPOSALS,
+                E.CHAIN_ERROR,
+                E.CHAIN_REVERTED,
+                E.CHAIN_NOT_DEPLOYED,
+                E.CHAIN_UNAVAILABLE,
             ),
         },
         summary="Publish a draft: fix uid, snapshot block and voting window",
@@ -286,20 +287,19 @@ class ProposalCancelApi(APIView):
         responses={
             200: DETAIL,
             **error_responses(
-                {
-                    400: ["reason_required", "reason_too_long", "invalid_input"],
-                    401: ["not_authenticated"],
-                    403: ["not_allowed"],
-                    404: ["proposal_not_found"],
-                    409: [
-                        "invalid_state",
-                        "execution_in_progress",
-                        "already_executed",
-                        "executor_unavailable",
-                    ],
-                    502: ["chain_error", "chain_reverted"],
-                    503: ["chain_unavailable"],
-                }
+                E.REASON_REQUIRED,
+                E.REASON_TOO_LONG,
+                E.INVALID_INPUT,
+                E.NOT_AUTHENTICATED,
+                E.NOT_ALLOWED,
+                E.PROPOSAL_NOT_FOUND,
+                E.INVALID_STATE,
+                E.EXECUTION_IN_PROGRESS,
+                E.ALREADY_EXECUTED,
+                E.EXECUTOR_UNAVAILABLE,
+                E.CHAIN_ERROR,
+                E.CHAIN_REVERTED,
+                E.CHAIN_UNAVAILABLE,
             ),
         },
         summary="Cancel (author before voting; steward before executed, with a reason; "

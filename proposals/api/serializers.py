@@ -11,50 +11,49 @@ from __future__ import annotations
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from jctgov.core import error_codes as E
+
 TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
 
-PAYLOAD_ERRORS = [
-    "invalid_kind",
-    "invalid_payload",
-    "unknown_parameter",
-    "parameter_out_of_bounds",
-    "duplicate_parameter",
-    "invalid_integer",
-    "invalid_address",
-    "address_not_checksummed",
-    "duplicate_recipient",
-    "amount_not_positive",
-    "amount_too_large",
-    "payload_empty",
-    "payload_too_large",
-    "program_not_found",
-    "field_required",
-    "text_too_long",
-]
-CONTENT_ERRORS = ["max_length", "invalid_input", "invalid_choice", "malformed_request"]
-VOTE_ERRORS = {
-    400: [
-        "bad_signature",
-        "malleable_signature",
-        "field_required",
-        "invalid_input",
-        "invalid_choice",
-        "reason_too_long",
-        "invalid_address",
-        "invalid_timestamp",
-        "timestamp_in_future",
-        "timestamp_out_of_window",
-        "malformed_request",
-    ],
-    401: ["signature_mismatch"],
-    403: ["no_voting_power"],
-    404: ["proposal_not_found"],
-    409: ["proposal_not_active"],
-    429: ["rate_limited"],
-    # Only for a signature the voter's key did not make: a contract wallet is asked (EIP-1271).
-    502: ["chain_error"],
-    503: ["chain_unavailable"],
-}
+PAYLOAD_ERRORS = (
+    E.INVALID_KIND,
+    E.INVALID_PAYLOAD,
+    E.UNKNOWN_PARAMETER,
+    E.PARAMETER_OUT_OF_BOUNDS,
+    E.DUPLICATE_PARAMETER,
+    E.INVALID_INTEGER,
+    E.INVALID_ADDRESS,
+    E.ADDRESS_NOT_CHECKSUMMED,
+    E.DUPLICATE_RECIPIENT,
+    E.AMOUNT_NOT_POSITIVE,
+    E.AMOUNT_TOO_LARGE,
+    E.PAYLOAD_EMPTY,
+    E.PAYLOAD_TOO_LARGE,
+    E.PROGRAM_NOT_FOUND.at(400),
+    E.FIELD_REQUIRED,
+    E.TEXT_TOO_LONG,
+)
+CONTENT_ERRORS = (E.MAX_LENGTH, E.INVALID_INPUT, E.INVALID_CHOICE, E.MALFORMED_REQUEST)
+VOTE_ERRORS = (
+    E.BAD_SIGNATURE,
+    E.MALLEABLE_SIGNATURE,
+    E.FIELD_REQUIRED,
+    E.INVALID_INPUT,
+    E.INVALID_CHOICE,
+    E.REASON_TOO_LONG,
+    E.INVALID_ADDRESS,
+    E.INVALID_TIMESTAMP,
+    E.TIMESTAMP_IN_FUTURE,
+    E.TIMESTAMP_OUT_OF_WINDOW,
+    E.MALFORMED_REQUEST,
+    E.SIGNATURE_MISMATCH,
+    E.NO_VOTING_POWER,
+    E.PROPOSAL_NOT_FOUND,
+    E.PROPOSAL_NOT_ACTIVE,
+    E.RATE_LIMITED,
+    E.CHAIN_ERROR,
+    E.CHAIN_UNAVAILABLE,
+)
 
 
 # Built with type(): "for" is a Python keyword, so it can't be a class attribute.

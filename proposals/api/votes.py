@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
+from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError, Conflict
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
@@ -44,11 +46,11 @@ class TypedDataApi(APIView):
                 },
             ),
             **error_responses(
-                {
-                    400: ["invalid_choice", "invalid_address", "reason_too_long"],
-                    404: ["proposal_not_found"],
-                    409: ["proposal_not_active"],
-                }
+                E.INVALID_CHOICE,
+                E.INVALID_ADDRESS,
+                E.REASON_TOO_LONG,
+                E.PROPOSAL_NOT_FOUND,
+                E.PROPOSAL_NOT_ACTIVE,
             ),
         },
         summary="EIP-712 typed data of a vote, stamped with the server's time (eth_signTypedData_v4)",
@@ -103,7 +105,7 @@ class VotesApi(APIView):
         ],
         responses={
             200: ReceiptSerializer(many=True),
-            **error_responses({404: ["proposal_not_found"]}),
+            **error_responses(E.PROPOSAL_NOT_FOUND),
         },
         summary="Vote receipts: everything needed to recheck the tally",
     )
@@ -152,20 +154,13 @@ class VotingPowerApi(APIView):
         parameters=[OpenApiParameter("address", str, required=True, description="0x address")],
         responses={
             200: OutputSerializer,
-            **error_responses(
-                {
-                    400: ["invalid_address"],
-                    404: ["proposal_not_found"],
-                    409: ["snapshot_pending"],
-                }
-            ),
+            **error_responses(E.INVALID_ADDRESS, E.PROPOSAL_NOT_FOUND, E.SNAPSHOT_PENDING),
         },
         summary="A wallet's voting power on a proposal: own and delegated veJCT at its snapshot",
     )
     def get(self, request, proposal_id: int):
-        from jctgov.delegates.selectors import checked_address
-
-        address = checked_address(request.query_params.get("address", ""))
+        # Any case (a wrong checksum still names the account), as the delegates pages take it.
+        address = checksummed_address(request.query_params.get("address", ""), typo=None)
         found = selectors.voting_power_of(selectors.proposal_get(proposal_id), address)
         if found is None:
             raise Conflict(

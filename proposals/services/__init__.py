@@ -1,7 +1,7 @@
 """Writes of the proposals app: the lifecycle, vote casting, and execution through the timelock.
 
 Split in modules to keep each readable (lifecycle, voting_period, votes, execution,
-timelock_steps, timelock_handlers; rows for the proposal row); import from here.
+timelock_relay, timelock_steps; rows for the proposal row); import from here.
 """
 
 from proposals.services.execution import (
@@ -15,7 +15,7 @@ from proposals.services.lifecycle import (
     proposal_publish,
     proposal_update_draft,
 )
-from proposals.services.timelock_steps import proposal_execute, proposal_schedule
+from proposals.services.timelock_relay import proposal_execute, proposal_schedule
 from proposals.services.votes import vote_cast, vote_typed_data
 from proposals.services.voting_period import proposal_activate, proposal_close, proposals_advance
 

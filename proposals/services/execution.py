@@ -28,12 +28,14 @@ from jctgov.core.actors import require_steward
 from jctgov.core.errors import Conflict
 from jctgov.core.parameters import current_value
 from jctgov.core.states import can
+from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import require
 from jctgov.wallets.models import User
+from proposals.domain import executor_configured, grace_deadline
 from proposals.models import Proposal, ProposalState, execution_lease
 from proposals.services.rows import proposal_get, proposal_locked
-from proposals.services.timelock_handlers import execution_transition, proposal_operation
-from proposals.services.timelock_steps import cancel_operation_open, schedule_operation_open
+from proposals.services.timelock_relay import cancel_operation_open, schedule_operation_open
+from proposals.services.timelock_steps import execution_transition, proposal_operation
 
 S = ProposalState
 OP = OperationState
@@ -41,22 +43,9 @@ K = OperationKind
 BEAT_ENQUEUE_EVERY_S = 60
 
 
-def grace_deadline(proposal: Proposal) -> datetime:
-    """When a succeeded proposal that was never queued expires."""
-    closed = proposal.closed_at or proposal.ends_at or proposal.updated_at
-    return closed + timedelta(seconds=current_value("governance.execution_grace_s"))
-
-
-def executor_configured() -> bool:
-    """Is a relayer key configured? (Without decrypting a keystore: pages call this.)"""
-    return bool(settings.JCTGOV_EXECUTOR_KEY or settings.JCTGOV_EXECUTOR_KEYSTORE)
-
-
 def _enqueue(proposal_id: int) -> None:
     """The execute task, sent once the caller's transaction commits (the task base's rule)."""
-    from proposals.tasks import execute_proposal
-
-    execute_proposal.delay(proposal_id)
+    enqueue("proposals.execute_proposal", proposal_id)
 
 
 # --- steward actions ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jctgov.core.db import lock_wallet
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
@@ -24,7 +25,8 @@ from jctgov.core.units import exact_tokens
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
 from proposals import power
-from proposals.canonical import content_uid, proposal_content
+from proposals.canonical import content_uid
+from proposals.domain import proposal_content_of
 from proposals.models import OPEN_STATES, Proposal, ProposalState
 from proposals.payloads import validate_payload
 from proposals.services.execution import proposal_cancel_operation
@@ -67,7 +69,7 @@ def proposal_create_draft(
     )
     with transaction.atomic():
         proposal.full_clean()
-        User.objects.select_for_update().filter(pk=author.pk).first()
+        lock_wallet(author)
         limit = settings.JCTGOV_MAX_DRAFTS_PER_WALLET
         if Proposal.objects.filter(author=author, state=S.DRAFT).count() >= limit:
             raise Conflict(
@@ -112,7 +114,7 @@ def proposal_publish(*, proposal_id: int, actor: User, now: datetime | None = No
     head = power.head_block()
     escrow = power.voting_escrow_address()
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=actor.pk).first()
+        lock_wallet(actor)
         proposal = proposal_locked(proposal_id)
         _check_publishable(proposal, actor)
         # Re-validate: the registry's bounds may have changed since the draft was saved.
@@ -158,22 +160,6 @@ def _check_publishable(proposal: Proposal, actor: User) -> None:
     if proposal.author_id != actor.pk:
         raise Forbidden("Only the author can publish a proposal.", code="not_author")
     require(proposal, "publish")
-
-
-def proposal_content_of(proposal: Proposal) -> dict[str, Any]:
-    """The canonical content the uid hashes (published proposals only)."""
-    return proposal_content(
-        proposal_id=proposal.pk,
-        kind=proposal.kind,
-        title=proposal.title,
-        body=proposal.body,
-        discussion_url=proposal.discussion_url,
-        payload=proposal.payload,
-        author=proposal.author.address,
-        chain_id=int(proposal.chain_id or 0),
-        verifying_contract=proposal.verifying_contract,
-        snapshot_block=int(proposal.snapshot_block or 0),
-    )
 
 
 def proposal_cancel(

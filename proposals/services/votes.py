@@ -14,9 +14,10 @@ from django.utils import timezone
 from jctgov.core.addresses import checksummed_address
 from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.text import text_problem
-from jctgov.notify.services import delegate_voted
 from proposals import contract_votes, eip712
+from proposals.domain import vote_domain, vote_message
 from proposals.models import Proposal, ProposalState, Vote
+from proposals.notices import delegate_voted
 from proposals.services import vote_store
 
 MAX_REASON = 1_000
@@ -24,20 +25,6 @@ VOTER_TYPO = ("invalid_address", "The address's EIP-55 checksum is wrong.")
 MAX_CLOCK_AHEAD_S = 300  # a wallet's clock may run ahead of ours by at most five minutes
 
 _SIGNATURE_STATUS = {"bad_signature": 400, "malleable_signature": 400, "signature_mismatch": 401}
-
-
-def vote_domain(proposal: Proposal) -> eip712.Domain:
-    return eip712.Domain(
-        chain_id=int(proposal.chain_id or 0), verifying_contract=proposal.verifying_contract
-    )
-
-
-def vote_message(
-    proposal: Proposal, *, voter: str, choice: int, reason: str, timestamp: int
-) -> eip712.VoteMessage:
-    return eip712.VoteMessage(
-        proposal=proposal.uid or "", voter=voter, choice=choice, reason=reason, timestamp=timestamp
-    )
 
 
 def vote_check_input(*, voter: Any, choice: Any, reason: Any, timestamp: Any) -> str:

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 
 from jctgov.core.parameters import REGISTRY
 from jctgov.core.units import format_tokens, tokens
+from proposals import domain
 
 register = template.Library()
 WEI = Decimal(10) ** 18
@@ -73,9 +74,7 @@ def share(part, whole) -> str:
 @register.filter
 def grace_deadline(proposal) -> datetime:
     """When a succeeded, unqueued proposal expires (governance.execution_grace_s after close)."""
-    from proposals.services.execution import grace_deadline as deadline
-
-    return deadline(proposal)
+    return domain.grace_deadline(proposal)
 
 
 _RECEIPT_ROW = (

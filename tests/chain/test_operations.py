@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from eth_account import Account
 
+from jctgov.chain import client as chain_client
 from jctgov.chain import operations as ops
 from jctgov.chain import safe
 from jctgov.chain.models import ChainOperation, OperationSignature
@@ -165,5 +166,5 @@ def test_five_operations_falling_due_at_once_all_execute_once(postgres_only, cha
         executed = Proposal.objects.get(pk=pk)
         assert executed.state == S.EXECUTED, (executed.failure_code, executed.failure_reason)
         assert executed_txs(executed.operation_id) == {executed.execute_tx}
-        assert ops.client.token_balance("JCT", recipients[n]) == (n + 1) * WEI
+        assert chain_client.token_balance("JCT", recipients[n]) == (n + 1) * WEI
     assert ChainOperation.objects.filter(kind="execute", state="done").count() == 5

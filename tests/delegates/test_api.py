@@ -6,9 +6,9 @@ import pytest
 from eth_utils import to_checksum_address
 
 from jctgov.chain import client as chain_client
+from jctgov.chain.delegation import delegators_at
 from jctgov.chain.indexer import index_events
 from jctgov.delegates.models import MAX_STATEMENT, DelegateStatement
-from jctgov.delegates.selectors import delegators_at
 from proposals import services
 from tests.factories import UserFactory
 from tests.proposals.factories import WEI, Voter, make_active, vote_body

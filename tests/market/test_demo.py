@@ -57,7 +57,7 @@ def test_a_demo_lease_completes_after_its_demo_hours(settings):
 
 def test_seed_marks_only_the_demo_nodes(monkeypatch):
     from jctgov.chain.devkeys import dev_address
-    from jctgov.core import demo as core_demo
+    from jctgov.devstack import demo as core_demo
     from jctgov.market.services import node_register
     from jctgov.wallets.models import User
     from tests.factories import UserFactory
@@ -90,7 +90,7 @@ def test_seed_marks_only_the_demo_nodes(monkeypatch):
         ask_usd=2,
         available_hours=720,
     )
-    assert core_demo._mark_demo_nodes() == 1
+    assert core_demo.mark_demo_nodes() == 1
     from jctgov.market.models import Node
 
     assert list(Node.objects.filter(simulated=True).values_list("name", "provider__user")) == [

@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from jctgov.market.domain import WINDOW_STEP
 from jctgov.market.matching import match_round
 from jctgov.market.models import ReplayRun
-from jctgov.market.presenters import WINDOW_STEP, proposal_replay_preview
+from jctgov.market.previews import proposal_replay_preview
 from proposals import caching
 from proposals.models import Proposal, ProposalState
 from tests.market.factories import WEI, JobFactory
@@ -177,12 +178,12 @@ def test_values_outside_todays_bounds_show_the_refusal_not_a_500(client, recorde
 
 
 def test_page_cap_replays_only_the_newest_rounds_and_says_so(recorded_round, monkeypatch, preview):
-    from jctgov.market import presenters
+    from jctgov.market import previews
 
     later = timezone.now() + timedelta(minutes=1)
     JobFactory(gpus=1, hours=10, max_price_usd=Decimal("2"), submitted_at=later)
     match_round(now=later)
-    monkeypatch.setattr(presenters, "MAX_PAGE_ROUNDS", 1)
+    monkeypatch.setattr(previews, "MAX_PAGE_ROUNDS", 1)
     result = preview(_fee_proposal(), now=later + WINDOW_STEP)
     assert result["truncated"] and result["rounds"] == 1 and result["jobs"] == 1
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from jctgov.core.parameters import REGISTRY
-from jctgov.market.presenters import WINDOW_STEP
+from jctgov.market.domain import WINDOW_STEP
 from jctgov.market.replay import replay_preview, simulate
 from tests.market.factories import WEI
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from grants import services as grants
 from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
+from jctgov.market.notices import nodes_offline
 from jctgov.notify import services
 from jctgov.notify.delivery import event_fan_out
 from jctgov.notify.models import Channel, Delivery, Event
-from jctgov.notify.scans import nodes_offline, proposals_closing_soon
 from proposals.models import Vote
+from proposals.notices import proposals_closing_soon
 from tests.factories import UserFactory
 from tests.grants.factories import (
     approved_application,

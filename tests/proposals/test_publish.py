@@ -12,8 +12,8 @@ from jctgov.core.errors import ApplicationError
 from jctgov.core.models import AuditEvent
 from proposals import services
 from proposals.canonical import content_uid
+from proposals.domain import proposal_content_of
 from proposals.models import Proposal, ProposalState
-from proposals.services.lifecycle import proposal_content_of
 from tests.factories import UserFactory
 from tests.fixtures.worker import wait_until
 from tests.proposals.factories import WEI, make_draft

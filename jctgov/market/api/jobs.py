@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.pagination import Pagination, paginated
 from jctgov.core.parameters import current_value
 from jctgov.core.schema import error_responses
@@ -78,12 +79,11 @@ class JobSubmitApi(APIView):
         responses={
             201: JobOut,
             **error_responses(
-                {
-                    400: ["invalid_input", "field_required"],
-                    **ERR_SIGNED_IN,
-                    409: ["too_many_pending_jobs"],
-                    429: ["rate_limited"],
-                }
+                E.INVALID_INPUT,
+                E.FIELD_REQUIRED,
+                ERR_SIGNED_IN,
+                E.TOO_MANY_PENDING_JOBS,
+                E.RATE_LIMITED,
             ),
         },
         summary="Submit a compute job (per wallet: a cap on pending jobs and a rate limit)",
@@ -99,7 +99,7 @@ class JobDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={200: JobOut, **error_responses({**ERR_SIGNED_IN, 404: ["job_not_found"]})},
+        responses={200: JobOut, **error_responses(ERR_SIGNED_IN, E.JOB_NOT_FOUND)},
         summary="One of my jobs, with its lease and quote once matched",
     )
     def get(self, request, job_id: int):
@@ -114,7 +114,7 @@ class JobCancelApi(APIView):
         request=None,
         responses={
             200: JobOut,
-            **error_responses({**ERR_SIGNED_IN, 404: ["job_not_found"], 409: ["job_not_pending"]}),
+            **error_responses(ERR_SIGNED_IN, E.JOB_NOT_FOUND, E.JOB_NOT_PENDING),
         },
         summary="Cancel a pending job",
     )

@@ -17,8 +17,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.pagination import Pagination, paginated
-from jctgov.core.schema import error_responses
+from jctgov.core.schema import ErrorCodes, error_responses
 from jctgov.market import confirmations, selectors, services
 from jctgov.market.api.providers import ERR_SIGNED_IN
 from jctgov.market.api.serializers import LeaseOut
@@ -66,7 +67,7 @@ class LeaseActionApi(APIView):
         return Response(LeaseOut(lease).data)
 
 
-def _documented(summary: str, errors: dict[int, list[str]]):
+def _documented(summary: str, errors: ErrorCodes):
     """Class decorator: the schema of a lease action — its input, the lease, its refusals."""
 
     def document(view: type[LeaseActionApi]) -> type[LeaseActionApi]:
@@ -82,12 +83,7 @@ def _documented(summary: str, errors: dict[int, list[str]]):
 
 # --- the provider's reports -------------------------------------------------------------
 
-_PROVIDER_ERRORS = {
-    **ERR_SIGNED_IN,
-    403: ["not_lease_provider"],
-    404: ["lease_not_found"],
-    409: ["lease_bad_state"],
-}
+_PROVIDER_ERRORS = (ERR_SIGNED_IN, E.NOT_LEASE_PROVIDER, E.LEASE_NOT_FOUND, E.LEASE_BAD_STATE)
 
 
 @_documented("Provider: the job is running (pending → running)", _PROVIDER_ERRORS)
@@ -102,7 +98,7 @@ class LeaseCompleteApi(LeaseActionApi):
 
 @_documented(
     "Provider: the job failed (pending|running → failed)",
-    {400: ["field_required", "reason_required"], **_PROVIDER_ERRORS},
+    (E.FIELD_REQUIRED, E.REASON_REQUIRED, _PROVIDER_ERRORS),
 )
 class LeaseFailApi(LeaseActionApi):
     service = services.lease_fail
@@ -113,12 +109,12 @@ class LeaseFailApi(LeaseActionApi):
 
 # --- the job owner's word on a completed lease ------------------------------------------
 
-_OWNER_ERRORS = {**ERR_SIGNED_IN, 404: ["lease_not_found"]}
+_OWNER_ERRORS = (ERR_SIGNED_IN, E.LEASE_NOT_FOUND)
 
 
 @_documented(
     "Job owner: confirm a completed lease (it then counts toward reliability)",
-    {**_OWNER_ERRORS, 409: ["lease_not_completed", "lease_disputed"]},
+    (_OWNER_ERRORS, E.LEASE_NOT_COMPLETED, E.LEASE_DISPUTED),
 )
 class LeaseConfirmApi(LeaseActionApi):
     service = confirmations.lease_confirm
@@ -126,16 +122,16 @@ class LeaseConfirmApi(LeaseActionApi):
 
 @_documented(
     "Job owner: dispute a completed lease, with a reason (it never counts as completed)",
-    {
-        400: ["field_required", "reason_required", "text_too_long"],
-        **_OWNER_ERRORS,
-        409: [
-            "lease_not_completed",
-            "lease_confirmed",
-            "lease_disputed",
-            "confirmation_window_closed",
-        ],
-    },
+    (
+        E.FIELD_REQUIRED,
+        E.REASON_REQUIRED,
+        E.TEXT_TOO_LONG,
+        _OWNER_ERRORS,
+        E.LEASE_NOT_COMPLETED,
+        E.LEASE_CONFIRMED,
+        E.LEASE_DISPUTED,
+        E.CONFIRMATION_WINDOW_CLOSED,
+    ),
 )
 class LeaseDisputeApi(LeaseActionApi):
     service = confirmations.lease_dispute

@@ -14,12 +14,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.schema import error_responses
 from jctgov.market import selectors, services
 from jctgov.market.models import GpuModel
 
 LIST_LIMIT = 200
-ERR_SIGNED_IN = {401: ["not_authenticated"]}
+ERR_SIGNED_IN = (E.NOT_AUTHENTICATED,)
 
 
 class _Eligibility(serializers.Serializer):
@@ -72,7 +73,7 @@ class ProviderMeApi(APIView):
     @extend_schema(
         responses={
             200: _ProviderOut,
-            **error_responses({**ERR_SIGNED_IN, 404: ["provider_not_registered"]}),
+            **error_responses(ERR_SIGNED_IN, E.PROVIDER_NOT_REGISTERED),
         },
         summary="My provider status: veJCT, reliability, eligibility (and why not), nodes",
     )
@@ -102,12 +103,11 @@ class ProviderRefreshStakeApi(APIView):
         responses={
             200: _ProviderOut,
             **error_responses(
-                {
-                    **ERR_SIGNED_IN,
-                    404: ["provider_not_registered"],
-                    502: ["chain_error", "chain_reverted"],
-                    503: ["chain_unavailable"],
-                }
+                ERR_SIGNED_IN,
+                E.PROVIDER_NOT_REGISTERED,
+                E.CHAIN_ERROR,
+                E.CHAIN_REVERTED,
+                E.CHAIN_UNAVAILABLE,
             ),
         },
         summary="Re-read my veJCT from VotingEscrow.balanceOf now",
@@ -123,7 +123,7 @@ class NodeListApi(APIView):
     @extend_schema(
         responses={
             200: _NodeOut(many=True),
-            **error_responses({**ERR_SIGNED_IN, 404: ["provider_not_registered"]}),
+            **error_responses(ERR_SIGNED_IN, E.PROVIDER_NOT_REGISTERED),
         },
         summary="My nodes",
     )
@@ -157,13 +157,7 @@ class NodeRegisterApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            **error_responses(
-                {
-                    400: ["invalid_input", "field_required"],
-                    **ERR_SIGNED_IN,
-                    409: ["node_name_taken"],
-                }
-            ),
+            **error_responses(E.INVALID_INPUT, E.FIELD_REQUIRED, ERR_SIGNED_IN, E.NODE_NAME_TAKEN),
         },
         summary="Register a node; the response carries its heartbeat token, once",
     )
@@ -208,11 +202,7 @@ class HeartbeatApi(APIView):
         responses={
             201: OutputSerializer,
             **error_responses(
-                {
-                    401: ["invalid_node_token"],
-                    409: ["node_inactive"],
-                    429: ["heartbeat_too_soon", "rate_limited"],
-                }
+                E.INVALID_NODE_TOKEN, E.NODE_INACTIVE, E.HEARTBEAT_TOO_SOON, E.RATE_LIMITED
             ),
         },
         summary="Record a node heartbeat (at most one per heartbeat_interval_s / 2; 429 + Retry-After)",

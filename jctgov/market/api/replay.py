@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.schema import error_responses
 from jctgov.market import replay, replay_runs, selectors
 from jctgov.market.api.providers import ERR_SIGNED_IN
@@ -63,17 +64,13 @@ class ReplayPreviewApi(APIView):
             200: _ReplayStatus,
             202: _ReplayStatus,
             **error_responses(
-                {
-                    400: [
-                        "invalid_input",
-                        "unknown_parameter",
-                        "parameter_out_of_bounds",
-                        "invalid_integer",
-                        "replay_too_many_rounds",
-                    ],
-                    **ERR_SIGNED_IN,
-                    429: ["rate_limited"],
-                }
+                E.INVALID_INPUT,
+                E.UNKNOWN_PARAMETER,
+                E.PARAMETER_OUT_OF_BOUNDS,
+                E.INVALID_INTEGER,
+                E.REPLAY_TOO_MANY_ROUNDS,
+                ERR_SIGNED_IN,
+                E.RATE_LIMITED,
             ),
         },
         summary="Replay the last days' match rounds with current vs proposed values (background)",
@@ -93,7 +90,7 @@ class ReplayPreviewApi(APIView):
 class ReplayStatusApi(APIView):
     @extend_schema(
         auth=[],
-        responses={200: _ReplayStatus, **error_responses({404: ["replay_not_found"]})},
+        responses={200: _ReplayStatus, **error_responses(E.REPLAY_NOT_FOUND)},
         summary="Progress and, once done, the result of a replay preview",
     )
     def get(self, request, key: str):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jctgov.core import error_codes as E
 from jctgov.core.schema import error_responses
 from jctgov.market import pricing, selectors
 from jctgov.market.models import PaymentToken
@@ -72,7 +73,7 @@ class QuoteApi(APIView):
     @extend_schema(
         parameters=[InputSerializer],
         auth=[],
-        responses={200: dict, **error_responses({400: ["invalid_input", "field_required"]})},
+        responses={200: dict, **error_responses(E.INVALID_INPUT, E.FIELD_REQUIRED)},
         summary="Price quote for GPU-hours at a price, in both payment tokens",
     )
     def get(self, request):

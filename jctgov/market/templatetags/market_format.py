@@ -5,27 +5,15 @@ from decimal import Decimal
 from django import template
 
 from jctgov.core.units import tokens
+from jctgov.market.domain import percent_bps, usd
 
 register = template.Library()
 WEI = Decimal(10) ** 18
 
 
 register.filter("tokens", tokens)  # the one implementation: jctgov.core.units
-
-
-@register.filter
-def percent_bps(bps) -> str:
-    """Basis points as a percent with one decimal: 9500 → 95.0%."""
-    if bps in (None, ""):
-        return "—"
-    return f"{Decimal(int(bps)) / 100:.1f}%"
-
-
-@register.filter
-def usd(amount) -> str:
-    if amount in (None, ""):
-        return "—"
-    return f"${Decimal(amount):,.2f}"
+register.filter("percent_bps", percent_bps)  # jctgov.market.domain: pages and presenters
+register.filter("usd", usd)
 
 
 @register.filter

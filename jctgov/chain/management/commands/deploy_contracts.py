@@ -20,8 +20,7 @@ from eth_account import Account
 from web3 import Web3
 
 from jctgov.chain import client
-from jctgov.chain.deploy import deploy_all
-from jctgov.chain.management.commands.devchain import _owners
+from jctgov.chain.deploy import deploy_all, parse_safe_owners
 from jctgov.core.parameters import get_parameter
 
 
@@ -58,7 +57,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed-demo", action="store_true", help="demo balances (dev only)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        owners = _owners(opts["owners"])
+        try:
+            owners = parse_safe_owners(opts["owners"])
+        except ValueError as exc:
+            raise CommandError(f"--owners: {exc}") from exc
         threshold = int(opts["threshold"])
         if not 1 <= threshold <= len(owners):
             raise CommandError(f"--threshold must be between 1 and {len(owners)} (the owners)")

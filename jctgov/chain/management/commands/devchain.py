@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jctgov.chain import client
 from jctgov.chain.anvil import rpc_ready, start_anvil, stop_anvil
-from jctgov.chain.deploy import deploy_all
+from jctgov.chain.deploy import deploy_all, parse_safe_owners
 from jctgov.chain.devkeys import DEPLOYER_KEY, dev_address
 
 
@@ -22,16 +22,6 @@ def _default_timelock_delay() -> int:
     from jctgov.core.parameters import get_parameter
 
     return int(get_parameter("governance.timelock_delay_s").default)
-
-
-def _owners(text: str) -> list[str]:
-    from eth_utils import is_address, to_checksum_address
-
-    owners = [o.strip() for o in text.split(",") if o.strip()]
-    bad = [o for o in owners if not is_address(o)]
-    if bad or not owners:
-        raise CommandError(f"--owners: comma-separated addresses expected, got {text!r}")
-    return [to_checksum_address(o) for o in owners]
 
 
 class Command(BaseCommand):
@@ -99,7 +89,10 @@ class Command(BaseCommand):
             except (client.ChainError, client.ChainUnavailable, KeyError):
                 pass
             client.set_deployments(None)
-        owners = _owners(opts["owners"]) if opts["owners"] else [dev_address(0)]
+        try:
+            owners = parse_safe_owners(opts["owners"]) if opts["owners"] else [dev_address(0)]
+        except ValueError as exc:
+            raise CommandError(f"--owners: {exc}") from exc
         threshold = int(opts["threshold"] or 1)
         if not 1 <= threshold <= len(owners):
             raise CommandError(f"--threshold must be between 1 and {len(owners)}")

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from eth_utils import is_address, to_checksum_address
 
 from jctgov.core.errors import ApplicationError
-from jctgov.market.recognition import recognition_draft
+from jctgov.market.recognition import recognition_draft_content
 from jctgov.wallets.models import STEWARDS_GROUP, User
+from proposals.services import proposal_create_draft
 
 
 class Command(BaseCommand):
@@ -26,9 +27,8 @@ class Command(BaseCommand):
             raise CommandError("--amount must be a positive whole number of JCT.")
         user = self._author(author)
         try:
-            proposal, shares = recognition_draft(
-                author=user, amount_tokens=amount, epoch_days=epoch_days
-            )
+            draft, shares = recognition_draft_content(amount_tokens=amount, epoch_days=epoch_days)
+            proposal = proposal_create_draft(author=user, **draft)
         except ApplicationError as exc:
             raise CommandError(f"Refused ({exc.code}): {exc.message}") from exc
         self.stdout.write(f"Draft recognition proposal #{proposal.pk}: {proposal.title}")

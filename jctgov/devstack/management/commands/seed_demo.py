@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from jctgov.chain.devkeys import dev_address
-from jctgov.core import demo
+from jctgov.devstack import demo
 from jctgov.wallets.services import steward_grant
 
 

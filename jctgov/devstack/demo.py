@@ -65,12 +65,12 @@ def seed() -> str:
     from proposals.models import Proposal
 
     if Proposal.objects.filter(title=PROPOSALS[0]["title"]).exists():
-        _mark_demo_nodes()  # databases seeded before nodes could be marked
+        mark_demo_nodes()  # databases seeded before nodes could be marked
         return "already there"
     return f"{_seed_proposals()}; {_seed_market()}"
 
 
-def _mark_demo_nodes() -> int:
+def mark_demo_nodes() -> int:
     """Flag the demo's own nodes (dev accounts #1–#3, by name) as simulated: `up` keeps them
     heartbeating. Nothing else is ever flagged."""
     from jctgov.market.models import Node
@@ -118,7 +118,7 @@ def _seed_market() -> str:
             available_hours=720,
         )
         market.heartbeat_record(token=registration.token)
-    _mark_demo_nodes()
+    mark_demo_nodes()
     buyer = User.objects.get_or_create_for_address(dev_address(7))
     market.job_submit(
         user=buyer,

@@ -7,12 +7,12 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 
+from proposals.models import Proposal, ProposalKind
+
 FEED_SIZE = 50
 
 
 def _kinds() -> dict[str, str]:
-    from proposals.models import ProposalKind
-
     return dict(ProposalKind.choices)
 
 
@@ -35,8 +35,6 @@ class ProposalFeed(Feed):
         return "Proposals as they are published for voting."
 
     def _queryset(self, kind):
-        from proposals.models import Proposal
-
         qs = Proposal.objects.filter(published_at__isnull=False).select_related("author")
         return qs.filter(kind=kind) if kind else qs
 
