@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from grants.models import (
     DECIDED_STATES,
@@ -199,6 +199,16 @@ def steward_queue() -> dict[str, list]:
         ),
         "paid": list(milestones.filter(state=MilestoneState.PAID).order_by("-paid_at")[:20]),
     }
+
+
+def programs_open(now: Any, *, limit: int = 5) -> QuerySet[Program]:
+    """Programs taking applications at ``now`` (``Program.is_open`` as SQL), closing first,
+    those without a deadline last."""
+    return (
+        Program.objects.filter(opens_at__lte=now)
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by(F("closes_at").asc(nulls_last=True), "id")[:limit]
+    )
 
 
 def recognition_list() -> QuerySet[Recognition]:

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from grants import views
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("applications/<int:application_id>/", views.application_detail, name="application"),
     path("applications/<int:application_id>/edit/", views.application_edit, name="edit"),
     path("reviews/", views.review_queue, name="review-queue"),
-    path("steward/", views.steward, name="steward"),
+    # The steward console moved to /steward/ (proposals, grants and payouts on one page).
+    path("steward/", RedirectView.as_view(url="/steward/#grants", permanent=True), name="steward"),
     path("recognitions/", views.recognitions, name="recognitions"),
 ]

@@ -158,16 +158,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "grants/review_queue.html", page)
 
 
-def steward(request: HttpRequest) -> HttpResponse:
-    if not _signed_in(request):
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_steward:  # type: ignore[union-attr]
-        return render(request, "grants/not_steward.html", status=403)
-    queue = selectors.steward_queue()
-    queue["decisions"] = selectors.with_visible_scores(queue["decisions"], request.user)
-    return render(request, "grants/steward.html", queue)
-
-
 def recognitions(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jctgov.market",
     "jctgov.power",
     "jctgov.delegates",
+    "jctgov.dashboard",
     "proposals",
     "grants",
     "jctgov.notify",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("market/", include("jctgov.market.urls")),
     path("grants/", include("grants.urls")),
     path("", include("jctgov.core.urls")),
+    path("", include("jctgov.dashboard.urls")),
     path("", include("jctgov.notify.urls")),
     path("", include("jctgov.power.urls")),
     path("", include("proposals.urls")),

@@ -53,10 +53,13 @@ def vote_message(
     )
 
 
-def grace_deadline(proposal: Proposal) -> datetime:
-    """When a succeeded proposal that was never queued expires."""
+def grace_deadline(proposal: Proposal, *, grace_s: int | None = None) -> datetime:
+    """When a succeeded proposal that was never queued expires. ``grace_s``: the parameter
+    ``governance.execution_grace_s`` when the caller read it already (once for a list)."""
     closed = proposal.closed_at or proposal.ends_at or proposal.updated_at
-    return closed + timedelta(seconds=current_value("governance.execution_grace_s"))
+    if grace_s is None:
+        grace_s = current_value("governance.execution_grace_s")
+    return closed + timedelta(seconds=grace_s)
 
 
 def executor_configured() -> bool:

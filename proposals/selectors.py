@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
+from jctgov.core.addresses import address_any_case
 from jctgov.core.errors import NotFound
 from proposals.models import Proposal, ProposalState, Vote
 from proposals.sums import combine_sums, exact_sums
@@ -19,11 +20,20 @@ from proposals.tally import Tally, tally_from_totals
 HIDDEN_BY_DEFAULT = (ProposalState.DRAFT, ProposalState.CANCELLED)
 
 
+SEARCH_MAX = 200  # characters of a title/text search
+
+
 def proposal_list(
-    *, state: Sequence[str] = (), kind: str | None = None, viewer: Any = None
+    *,
+    state: Sequence[str] = (),
+    kind: str | None = None,
+    viewer: Any = None,
+    q: str = "",
+    author: str = "",
 ) -> QuerySet[Proposal]:
     """Proposals, newest first, in any of the ``state`` states (all but drafts and cancelled
-    ones if empty) and of ``kind``. Drafts are listed to their author (``viewer``) only."""
+    ones if empty), of ``kind``, whose title or text contains ``q`` (any case), by ``author``
+    (a checksummed address). Drafts are listed to their author (``viewer``) only."""
     qs = Proposal.objects.select_related("author")
     if state:
         qs = qs.filter(state__in=list(state))
@@ -34,7 +44,24 @@ def proposal_list(
         qs = qs.exclude(Q(state=ProposalState.DRAFT) & others)
     if kind:
         qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    if author:
+        qs = qs.filter(author__address=author)
     return qs
+
+
+LIST_SEARCH_PARAMS = ("q", "author")
+
+
+def list_search(params: Any) -> dict[str, str]:
+    """The search part of a list query (``?q=…&author=…``) as ``proposal_list`` arguments:
+    ``q`` trimmed (at most SEARCH_MAX characters), ``author`` checksummed from any case.
+    ApplicationError ``invalid_address`` (400, field ``author``) for an author that is not an
+    address; the pages and the API share it."""
+    q = str(params.get("q", "") or "").strip()[:SEARCH_MAX]
+    author = str(params.get("author", "") or "").strip()
+    return {"q": q, "author": address_any_case(author, field="author") if author else ""}
 
 
 def list_viewer_key(state: Sequence[str] | str, viewer: Any) -> str:
@@ -190,11 +217,13 @@ def _subject_link(subject_type: str, subject_id: int) -> str:
     return f"/grants/applications/{milestone.application_id}/" if milestone else ""
 
 
-def execution_console(*, now=None) -> dict[str, object]:
+def execution_console(*, now=None) -> dict[str, Any]:
     """The steward console: what awaits approval, what is queued (and ready), what failed."""
     from django.db.models import Q
     from django.utils import timezone
 
+    from jctgov.core.parameters import current_value
+    from proposals.domain import grace_deadline
     from proposals.models import ProposalState as S
 
     now = now or timezone.now()
@@ -203,6 +232,9 @@ def execution_console(*, now=None) -> dict[str, object]:
     for proposal in queued:
         proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now  # type: ignore[attr-defined]
     awaiting = list(base.filter(state=S.SUCCEEDED, approved_at__isnull=True))
+    grace_s = current_value("governance.execution_grace_s")  # once for the whole list
+    for proposal in awaiting:
+        proposal.expires_at = grace_deadline(proposal, grace_s=grace_s)  # type: ignore[attr-defined]
     return {
         "awaiting_approval": awaiting,
         "pending_signatures": pending_safe_operations(),
@@ -214,3 +246,56 @@ def execution_console(*, now=None) -> dict[str, object]:
             Q(state=S.EXPIRED) | Q(state=S.CANCELLED, operation_id__gt="")
         ).order_by("-updated_at", "-id")[:20],
     }
+
+
+# --- the home page: open proposals with their results, a wallet's to-do -------------------
+
+
+def vote_totals_of(proposal_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """{proposal id: {choice: summed own + delegated power}} of the counted votes of several
+    proposals, in one SQL aggregate (``vote_totals`` for a list)."""
+    if not proposal_ids:
+        return {}
+    sums = exact_sums(WEIGHT_COLUMNS, Vote._meta.db_table, connection.vendor)
+    rows = (
+        Vote.objects.filter(proposal_id__in=list(proposal_ids), counted=True)
+        .order_by()
+        .values("proposal_id", "choice")
+        .annotate(**sums)
+    )
+    found: dict[int, dict[int, int]] = {}
+    for row in rows:
+        found.setdefault(row["proposal_id"], {})[row["choice"]] = combine_sums(row, WEIGHT_COLUMNS)
+    return found
+
+
+def open_proposals(*, limit: int = 5) -> list[Proposal]:
+    """Active proposals closing first, each with ``tally`` (the live count): two queries."""
+    proposals = list(
+        Proposal.objects.filter(state=ProposalState.ACTIVE).order_by("ends_at", "id")[:limit]
+    )
+    totals = vote_totals_of([p.pk for p in proposals])
+    for proposal in proposals:
+        proposal.tally = tally_from_totals(  # type: ignore[attr-defined]
+            totals.get(proposal.pk, {}),
+            total_supply=int(proposal.snapshot_total_supply or 0),
+            quorum_bps=int(proposal.quorum_bps or 0),
+        )
+    return proposals
+
+
+def open_not_voted_by(address: str, *, limit: int = 10) -> QuerySet[Proposal]:
+    """Active proposals ``address`` has not voted on, closing first."""
+    voted = Vote.objects.filter(proposal=OuterRef("pk"), voter=address)
+    return (
+        Proposal.objects.filter(state=ProposalState.ACTIVE)
+        .exclude(Exists(voted))
+        .order_by("ends_at", "id")[:limit]
+    )
+
+
+def drafts_of(user: Any, *, limit: int = 10) -> QuerySet[Proposal]:
+    """The author's drafts, last edited first."""
+    return Proposal.objects.filter(author=user, state=ProposalState.DRAFT).order_by(
+        "-updated_at", "-id"
+    )[:limit]

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from proposals import feeds, views
 
@@ -9,7 +10,12 @@ urlpatterns = [
     path("parameters/<str:key>/", views.parameter_detail, name="parameter"),
     path("proposals/", views.proposal_list, name="list"),
     path("proposals/new/", views.proposal_form, name="new"),
-    path("proposals/steward/", views.steward_console, name="steward"),
+    # The steward console moved to /steward/ (proposals, grants and payouts on one page).
+    path(
+        "proposals/steward/",
+        RedirectView.as_view(url="/steward/#proposals", permanent=True),
+        name="steward",
+    ),
     path("proposals/executions/", views.executions, name="executions"),
     path("proposals/<int:proposal_id>/", views.proposal_detail, name="detail"),
     path("proposals/<int:proposal_id>/edit/", views.proposal_form, name="edit"),

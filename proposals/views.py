@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -17,12 +16,11 @@ from jctgov.core.pagination import paginate
 from jctgov.core.states import can
 from jctgov.market.previews import proposal_replay_preview
 from proposals import caching, selectors
-from proposals.domain import executor_configured
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.presenters import proposal_detail_cached
 
-STATE_FILTERS = [("", "All (but drafts and cancelled)")] + [
+STATE_FILTERS = [("", "All but drafts, cancelled")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)
     for value, label in ProposalState.choices
 ]
@@ -51,22 +49,38 @@ def _detail_version(request, proposal_id: int) -> str | None:
 
 @caching.whole_page_for_visitors(_list_version)
 def proposal_list(request):
+    """The list with its filters, all in the query string (shareable, works without JS)."""
     state, kind = request.GET.get("state", ""), request.GET.get("kind", "")
+    state = state if state in ProposalState.values else ""
+    kind = kind if kind in ProposalKind.values else ""
     states = [state] if state else []
+    try:
+        search, search_error = selectors.list_search(request.GET), None
+    except ApplicationError as exc:
+        search, search_error = {"q": request.GET.get("q", "").strip(), "author": ""}, exc
     viewer = selectors.list_viewer_key(states, request.user)
     page = request.GET.get("page", "")
-    key = caching.key("list-page", _list_version(request), state, kind, viewer, page)
-    table = caching.cached(
-        key,
-        lambda: render_to_string(
-            "proposals/_list_table.html",
-            paginate(
-                request,
-                selectors.proposal_list(state=states, kind=kind or None, viewer=request.user),
-                keep=("state", "kind"),
-            ),
-        ),
+    key = caching.key(
+        "list-page", _list_version(request), state, kind, viewer, page, *search.values()
     )
+    table = (
+        render_to_string("proposals/_list_table.html", {"rows": []})
+        if search_error
+        else caching.cached(
+            key,
+            lambda: render_to_string(
+                "proposals/_list_table.html",
+                paginate(
+                    request,
+                    selectors.proposal_list(
+                        state=states, kind=kind or None, viewer=request.user, **search
+                    ),
+                    keep=("state", "kind", *selectors.LIST_SEARCH_PARAMS),
+                ),
+            ),
+        )
+    )
+    filtered = bool(state or kind or any(search.values()))
     return render(
         request,
         "proposals/list.html",
@@ -74,6 +88,10 @@ def proposal_list(request):
             "table": mark_safe(table),  # our own template's output, escaped when rendered
             "state": state,
             "kind": kind,
+            "q": search["q"],
+            "author": search["author"] or request.GET.get("author", "").strip(),
+            "author_error": search_error.message if search_error else "",
+            "filtered": filtered,
             "states": STATE_FILTERS,
             "kinds": [("", "All kinds")] + list(ProposalKind.choices),
         },
@@ -154,10 +172,11 @@ def proposal_form(request, proposal_id: int | None = None):
     if kind not in ProposalKind.values:
         kind = ProposalKind.PARAMETERS
     # Numbers as strings: token bounds reach 10^27 wei, beyond a JS number's exact range.
+    rows = registry.parameter_rows()
     params = [
-        {**row, **{k: str(row[k]) for k in ("min", "max", "default", "current")}}
-        for row in registry.parameter_rows()
+        {**row, **{k: str(row[k]) for k in ("min", "max", "default", "current")}} for row in rows
     ]
+    threshold = next(r["current"] for r in rows if r["key"] == "governance.proposal_threshold")
     return render(
         request,
         "proposals/form.html",
@@ -166,6 +185,7 @@ def proposal_form(request, proposal_id: int | None = None):
             "kind": kind,
             "kinds": ProposalKind.choices,
             "parameters": params,
+            "threshold": threshold,
             "initial": {
                 "id": proposal.pk if proposal else None,
                 "kind": kind,
@@ -203,14 +223,3 @@ def executions(request):
             "to_block": report.to_block,
         },
     )
-
-
-def steward_console(request):
-    """What awaits a steward: approvals, queued operations (and which are ready), failures."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_steward:
-        return render(request, "proposals/not_steward.html", status=403)
-    context = selectors.execution_console()
-    context["executor_configured"] = executor_configured()
-    return render(request, "proposals/steward.html", context)

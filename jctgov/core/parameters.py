@@ -40,6 +40,7 @@ class Parameter:
     max: int
     default: int
     description: str
+    name: str = ""  # what people call it ("Quorum"); the key is the detail
     chain_key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +56,7 @@ class Parameter:
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
+            "name": self.name or self.key,
             "kind": self.kind,
             "unit": self.unit,
             "min": self.min,
@@ -65,20 +67,23 @@ class Parameter:
         }
 
 
-def _bps(key: str, default: int, description: str, lo: int = 0, hi: int = 10_000) -> Parameter:
-    return Parameter(key, "bps", "basis points (1/100 of a percent)", lo, hi, default, description)
+def _bps(
+    key: str, name: str, default: int, description: str, lo: int = 0, hi: int = 10_000
+) -> Parameter:
+    unit = "basis points (1/100 of a percent)"
+    return Parameter(key, "bps", unit, lo, hi, default, description, name)
 
 
-def _duration(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
-    return Parameter(key, "duration", "seconds", lo, hi, default, description)
+def _duration(key: str, name: str, default: int, lo: int, hi: int, description: str) -> Parameter:
+    return Parameter(key, "duration", "seconds", lo, hi, default, description, name)
 
 
-def _count(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
-    return Parameter(key, "integer", "count", lo, hi, default, description)
+def _count(key: str, name: str, default: int, lo: int, hi: int, description: str) -> Parameter:
+    return Parameter(key, "integer", "count", lo, hi, default, description, name)
 
 
-def _token(key: str, default: int, lo: int, hi: int, description: str) -> Parameter:
-    return Parameter(key, "token", "veJCT wei (10^-18)", lo, hi, default, description)
+def _token(key: str, name: str, default: int, lo: int, hi: int, description: str) -> Parameter:
+    return Parameter(key, "token", "veJCT wei (10^-18)", lo, hi, default, description, name)
 
 
 def _timelock_delay_default() -> int:
@@ -91,32 +96,74 @@ def _timelock_delay_default() -> int:
 
 _PARAMETERS: list[Parameter] = [
     # --- marketplace fees (io.net: 2% on USDC payments, 0.25% reservation fee) -------------
-    _bps("market.stablecoin_fee_bps", 200, "Fee on compute paid in the stablecoin.", 0, 1_000),
-    _bps("market.jct_fee_bps", 100, "Fee on compute paid in JCT.", 0, 1_000),
-    _bps("market.reservation_fee_bps", 25, "Fee for reserving GPUs ahead of use.", 0, 500),
+    _bps(
+        "market.stablecoin_fee_bps",
+        "Stablecoin payment fee",
+        200,
+        "Fee on compute paid in the stablecoin.",
+        0,
+        1_000,
+    ),
+    _bps("market.jct_fee_bps", "JCT payment fee", 100, "Fee on compute paid in JCT.", 0, 1_000),
+    _bps(
+        "market.reservation_fee_bps",
+        "Reservation fee",
+        25,
+        "Fee for reserving GPUs ahead of use.",
+        0,
+        500,
+    ),
     _token(
         "market.min_provider_vejct",
+        "Minimum provider veJCT",
         1_000 * WEI,
         0,
         10**9 * WEI,
         "veJCT a provider must hold to bid for jobs.",
     ),
     # --- matching score weights (they need not sum to 10,000; the engine normalises) ------
-    _bps("market.weight_price", 4_000, "Weight of the ask price in the matching score."),
-    _bps("market.weight_stake", 2_000, "Weight of the provider's veJCT in the matching score."),
-    _bps("market.weight_uptime", 2_000, "Weight of measured uptime in the matching score."),
-    _bps("market.weight_reliability", 2_000, "Weight of lease reliability in the matching score."),
+    _bps(
+        "market.weight_price",
+        "Matching weight: price",
+        4_000,
+        "Weight of the ask price in the matching score.",
+    ),
+    _bps(
+        "market.weight_stake",
+        "Matching weight: stake",
+        2_000,
+        "Weight of the provider's veJCT in the matching score.",
+    ),
+    _bps(
+        "market.weight_uptime",
+        "Matching weight: uptime",
+        2_000,
+        "Weight of measured uptime in the matching score.",
+    ),
+    _bps(
+        "market.weight_reliability",
+        "Matching weight: reliability",
+        2_000,
+        "Weight of lease reliability in the matching score.",
+    ),
     _duration(
         "market.heartbeat_interval_s",
+        "Heartbeat interval",
         60,
         10,
         3_600,
         "Seconds between the heartbeats a node is expected to send.",
     ),
-    _bps("market.min_uptime_bps", 9_000, "Uptime a provider needs to bid for jobs."),
+    _bps(
+        "market.min_uptime_bps",
+        "Minimum provider uptime",
+        9_000,
+        "Uptime a provider needs to bid for jobs.",
+    ),
     # --- market fairness and honest reliability (issue 15) --------------------------------
     _count(
         "market.max_pending_jobs_per_wallet",
+        "Pending jobs per wallet",
         20,
         1,
         1_000,
@@ -124,6 +171,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _duration(
         "market.job_expiry_s",
+        "Job expiry",
         DAY,
         600,
         30 * DAY,
@@ -131,6 +179,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _count(
         "market.job_submissions_per_hour",
+        "Job submissions per hour",
         60,
         1,
         10_000,
@@ -138,6 +187,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _duration(
         "market.confirmation_window_s",
+        "Lease confirmation window",
         3 * DAY,
         3_600,
         30 * DAY,
@@ -148,6 +198,7 @@ _PARAMETERS: list[Parameter] = [
     # Lower bounds are small (one minute) so dev chains and demos can run a whole lifecycle.
     _duration(
         "governance.voting_period_s",
+        "Voting period",
         3 * DAY,
         60,
         30 * DAY,
@@ -155,6 +206,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _bps(
         "governance.quorum_bps",
+        "Quorum",
         400,
         "Share of total veJCT at the snapshot that must vote For or Abstain.",
         1,
@@ -162,6 +214,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _token(
         "governance.proposal_threshold",
+        "Proposal threshold",
         100 * WEI,
         1 * WEI,
         10**9 * WEI,
@@ -169,6 +222,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _duration(
         "governance.timelock_delay_s",
+        "Timelock delay",
         _timelock_delay_default(),
         60,
         30 * DAY,
@@ -176,6 +230,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _count(
         "governance.snapshot_confirmations",
+        "Snapshot confirmations",
         2,
         0,
         256,
@@ -183,6 +238,7 @@ _PARAMETERS: list[Parameter] = [
     ),
     _duration(
         "governance.execution_grace_s",
+        "Execution grace period",
         14 * DAY,
         60,
         90 * DAY,
@@ -190,13 +246,21 @@ _PARAMETERS: list[Parameter] = [
     ),
     _count(
         "governance.max_active_per_author",
+        "Open proposals per author",
         3,
         1,
         100,
         "Pending or active proposals one author may have at once (anti-spam).",
     ),
     # --- grants -----------------------------------------------------------------------------
-    _count("grants.min_reviews", 2, 1, 20, "Reviews an application needs before a decision."),
+    _count(
+        "grants.min_reviews",
+        "Reviews per application",
+        2,
+        1,
+        20,
+        "Reviews an application needs before a decision.",
+    ),
 ]
 
 REGISTRY: dict[str, Parameter] = {p.key: p for p in _PARAMETERS}

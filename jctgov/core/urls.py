@@ -3,7 +3,6 @@ from django.urls import path
 from jctgov.core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("signin/", views.signin, name="signin"),
     path("livez", views.livez, name="livez"),
     path("healthz", views.healthz, name="healthz"),

@@ -6,10 +6,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from jctgov.core.errors import error_body
 
 
-def home(request):
-    return render(request, "home.html")
-
-
 def signin(request):
     """/signin/?next=…: where sign-in-only pages send a visitor. It asks to sign in with the
     wallet on the spot, and wallet.js returns to ``next`` (a path on this site) afterwards."""

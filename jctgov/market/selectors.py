@@ -373,3 +373,41 @@ def unmatched_of(job: Job) -> dict | None:
         "detail": job.unmatched_detail,
         "considered_at": job.considered_at,
     }
+
+
+def nodes_health(user, *, now: datetime | None = None) -> list[dict]:
+    """The wallet's provider nodes (none if it is no provider): online, uptime over
+    ``UPTIME_WINDOW`` and last heartbeat. Three queries whatever the number of nodes."""
+    now = now or timezone.now()
+    interval = heartbeat_interval()
+    nodes = list(Node.objects.filter(provider__user=user).order_by("-active", "name", "id"))
+    uptimes = uptimes_bps(nodes, now=now, interval=interval) if nodes else {}
+    return [
+        {
+            "node": node,
+            "online": node.active and node_online(node, now=now, interval=interval),
+            "uptime_bps": uptimes.get(node.pk, 0),
+        }
+        for node in nodes
+    ]
+
+
+RECENT_MATCHES = timedelta(hours=24)
+
+
+def network_figures(*, now: datetime | None = None) -> dict:
+    """Providers and nodes online now (a heartbeat within ``OFFLINE_AFTER_INTERVALS``
+    intervals) and leases matched in the last ``RECENT_MATCHES``. Two aggregate queries."""
+    now = now or timezone.now()
+    since = now - heartbeat_interval() * OFFLINE_AFTER_INTERVALS
+    online = Node.objects.filter(active=True, last_heartbeat_at__gte=since).aggregate(
+        nodes=Count("id"), providers=Count("provider", distinct=True), gpus=Sum("gpu_count")
+    )
+    matched = Lease.objects.filter(created_at__gte=now - RECENT_MATCHES).count()
+    return {
+        "providers_online": online["providers"] or 0,
+        "nodes_online": online["nodes"] or 0,
+        "gpus_online": online["gpus"] or 0,
+        "matched_recently": matched,
+        "matched_window_h": int(RECENT_MATCHES.total_seconds()) // 3600,
+    }

@@ -58,6 +58,10 @@ class HolderPowerApi(APIView):
         return Response(PowerOut(selectors.holder_power(holder)).data)
 
 
+# The longest Markdown text anyone writes: a proposal body (a statement is at most MAX_STATEMENT).
+MAX_MARKDOWN_PREVIEW = max(MAX_STATEMENT, 20_000)
+
+
 class MarkdownPreviewApi(APIView):
     """Render Markdown exactly as a saved statement will be shown (sanitized), saving nothing."""
 
@@ -65,7 +69,7 @@ class MarkdownPreviewApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(
-            max_length=MAX_STATEMENT, allow_blank=True, trim_whitespace=False
+            max_length=MAX_MARKDOWN_PREVIEW, allow_blank=True, trim_whitespace=False
         )
 
     class OutputSerializer(serializers.Serializer):
@@ -79,7 +83,7 @@ class MarkdownPreviewApi(APIView):
                 E.TEXT_TOO_LONG, E.INVALID_TEXT, E.FIELD_REQUIRED, E.NOT_AUTHENTICATED
             ),
         },
-        summary="Preview Markdown as a delegate statement is rendered (nothing is saved)",
+        summary="Preview Markdown as a statement or proposal is rendered (nothing is saved)",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)

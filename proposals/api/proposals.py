@@ -33,6 +33,7 @@ DETAIL = ProposalDetailSerializer
 class ParameterListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         key = serializers.CharField()
+        name = serializers.CharField(help_text="what people call it, e.g. Quorum")
         kind = serializers.CharField(help_text="the type: bps | token | duration | integer")
         unit = serializers.CharField()
         min = TOKEN(help_text="inclusive lower bound")
@@ -120,10 +121,12 @@ class ProposalsApi(APIView):
                 "their author only.",
             ),
             OpenApiParameter("kind", str, enum=ProposalKind.values),
+            OpenApiParameter("q", str, description="words in the title or text, any case"),
+            OpenApiParameter("author", str, description="the author's address, any case"),
         ],
         responses={
             200: ProposalSummarySerializer(many=True),
-            **error_responses(E.INVALID_INPUT),
+            **error_responses(E.INVALID_INPUT, E.INVALID_ADDRESS),
         },
         summary="List proposals",
     )
@@ -132,12 +135,15 @@ class ProposalsApi(APIView):
         filters.is_valid(raise_exception=True)
         # Cached until any proposal changes (proposals/caching.py); the page links carry the host.
         params = [request.query_params.get(n, "") for n in ("state", "kind", "limit", "offset")]
+        params += selectors.list_search(request.query_params).values()  # ?q=…&author=…
         viewer = selectors.list_viewer_key(filters.validated_data.get("state", ()), request.user)
         key = caching.key("api-list", caching.list_version(), request.get_host(), viewer, *params)
         return Response(caching.cached(key, lambda: self._page(request, filters.validated_data)))
 
     def _page(self, request, filters: dict) -> dict:
-        qs = selectors.proposal_list(**filters, viewer=request.user)
+        qs = selectors.proposal_list(
+            **filters, **selectors.list_search(request.query_params), viewer=request.user
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(

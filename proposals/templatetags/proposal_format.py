@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from jctgov.core.parameters import REGISTRY
@@ -94,7 +94,7 @@ def _delegated(vote) -> str:
     if not vote.delegators:
         return "—"
     who = "delegator" if vote.delegators == 1 else "delegators"
-    return f"{tokens(vote.delegated_power)} ({vote.delegators} {who})"
+    return format_html("{} ({} {})", tokens(vote.delegated_power), vote.delegators, who)
 
 
 @register.simple_tag

@@ -155,7 +155,78 @@
     });
   }
 
+  // The rubric as rows: criterion, weight (1–100), the fixed 0–5 score; add and remove rows.
+  // The server validates as it does the JSON (grants.services.validate_rubric).
+  function rubricEditor() {
+    const textarea = document.getElementById("cfg-rubric");
+    const editor = document.getElementById("rubric-editor");
+    if (!textarea || !editor) return null;
+    let initial;
+    try {
+      initial = JSON.parse(textarea.value);
+    } catch (err) {
+      return null; // keep the textarea
+    }
+    const rows = document.querySelector("#rubric-rows tbody");
+    const add = document.getElementById("add-criterion");
+    const MAX = 10;
+    const renumber = () => {
+      Array.from(rows.rows).forEach((tr, i) => {
+        tr.querySelector(".r-criterion").setAttribute("aria-label", "Criterion " + (i + 1));
+        tr.querySelector(".r-weight").setAttribute("aria-label", "Weight of criterion " + (i + 1));
+        tr.querySelector(".r-remove").setAttribute("aria-label", "Remove criterion " + (i + 1));
+      });
+      add.disabled = rows.rows.length >= MAX;
+    };
+    function addRow(item) {
+      const tr = document.createElement("tr");
+      const criterion = Object.assign(document.createElement("input"), { className: "r-criterion", maxLength: 64 });
+      const weight = Object.assign(document.createElement("input"), { className: "r-weight", inputMode: "numeric" });
+      const remove = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-ghost r-remove", textContent: "Remove" });
+      criterion.value = item ? item.criterion : "";
+      weight.value = item ? String(item.weight) : "1";
+      const cells = [[criterion, "Criterion"], [weight, "Weight", "rubric-weight"], [null, "Max score"], [remove, ""]]; // "": no label
+      for (const [node, label, cls] of cells) {
+        const td = document.createElement("td");
+        td.dataset.label = label;
+        if (cls) td.className = cls;
+        if (node) td.append(node);
+        else td.textContent = "5";
+        tr.append(td);
+      }
+      remove.addEventListener("click", () => {
+        const next = tr.nextElementSibling || tr.previousElementSibling;
+        tr.remove();
+        renumber();
+        (next ? next.querySelector(".r-criterion") : add).focus();
+      });
+      rows.append(tr);
+      renumber();
+      return tr;
+    }
+    initial.forEach(addRow);
+    add.addEventListener("click", () => addRow().querySelector(".r-criterion").focus());
+    editor.hidden = false;
+    document.getElementById("rubric-json-field").hidden = true;
+    // A weight that is not a whole number goes as typed: the server names the error and field.
+    const value = () =>
+      Array.from(rows.rows).map((tr) => {
+        const weight = tr.querySelector(".r-weight").value.trim();
+        return { criterion: tr.querySelector(".r-criterion").value, weight: /^\d{1,3}$/.test(weight) ? Number(weight) : weight };
+      });
+    const showFieldError = (err) => {
+      for (const input of rows.querySelectorAll("input")) input.removeAttribute("aria-invalid");
+      const match = err && err.field ? /^rubric\[(\d+)\]\.(criterion|weight)$/.exec(err.field) : null;
+      const row = match ? rows.rows[Number(match[1])] : null;
+      if (row) row.querySelector(match[2] === "weight" ? ".r-weight" : ".r-criterion").setAttribute("aria-invalid", "true");
+    };
+    // Compared field by field: the stored JSON's key order is the database's (jsonb sorts them).
+    const same = (a, b) => a.length === b.length && a.every((c, i) => c.criterion === b[i].criterion && c.weight === b[i].weight);
+    return { value, changed: () => !same(value(), initial), showFieldError };
+  }
+
   function configureForm(form) {
+    const rubric = rubricEditor();
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const out = document.getElementById("configure-status");
@@ -168,10 +239,14 @@
         if (max) body.max_request = toWei(max);
         const closes = document.getElementById("cfg-closes").value;
         if (closes) body.closes_at = closes + ":00Z";
-        body.rubric = JSON.parse(document.getElementById("cfg-rubric").value);
+        // Sent only when edited: once reviews exist the rubric is frozen (409 rubric_locked),
+        // and that must not block a change of reviewers or window.
+        if (!rubric) body.rubric = JSON.parse(document.getElementById("cfg-rubric").value);
+        else if (rubric.changed()) body.rubric = rubric.value();
         await api("/api/v1/grants/programs/" + form.dataset.program, { method: "PATCH", body });
         window.location.reload();
       } catch (err) {
+        if (rubric) rubric.showFieldError(err);
         show(out, describe(err), true);
         done();
       }

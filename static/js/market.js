@@ -86,15 +86,36 @@
   /* --- job form with live quote ------------------------------------------------------- */
   const QUOTE_FIELDS = ["subtotal", "fee", "reservation", "total"];
 
+  // A quote amount for reading: JCT (18 decimals) as every page shows tokens — two decimals
+  // rounded toward zero, the exact amount in the title; USD as the server sent it.
+  function showAmount(cell, text, currency, suffix) {
+    cell.removeAttribute("title");
+    if (currency === "JCT") {
+      const units = window.jctgov.units;
+      const wei = units.toWei(text);
+      cell.textContent = units.formatTokens(wei) + " JCT" + suffix;
+      if (units.formatTokens(wei) !== units.exactTokens(wei)) cell.title = units.exactTokens(wei) + " JCT";
+    } else {
+      // Exact, without the stablecoin's padding: "20.000000" -> "20.00", "30.675000" -> "30.675".
+      const [whole, fraction = ""] = String(text).split(".");
+      cell.textContent = whole + "." + fraction.replace(/0+$/, "").padEnd(2, "0") + " " + currency + suffix;
+    }
+  }
+
   function renderQuote(token, quote) {
-    const unit = quote ? " " + quote.currency : "";
     const values = quote
-      ? { subtotal: quote.subtotal, fee: quote.fee + " (" + (quote.fee_bps / 100) + "%)",
-          reservation: quote.reservation_fee, total: quote.total }
+      ? { subtotal: quote.subtotal, fee: quote.fee, reservation: quote.reservation_fee, total: quote.total }
       : {};
     for (const field of QUOTE_FIELDS) {
       const cell = $("quote-" + token + "-" + field);
-      if (cell) cell.textContent = quote ? values[field] + (field === "fee" ? "" : unit) : "—";
+      if (!cell) continue;
+      if (!quote) {
+        cell.textContent = "—";
+        cell.removeAttribute("title");
+        continue;
+      }
+      const suffix = field === "fee" ? " (" + (quote.fee_bps / 100) + "%)" : "";
+      showAmount(cell, values[field], quote.currency, suffix);
     }
   }
 

@@ -99,7 +99,7 @@ def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page,
     fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
     application = reviewed_application(program, reviewers)
 
-    page.goto("/grants/steward/")
+    page.goto("/steward/")
     page.locator(f'#decisions tr[data-application="{application.pk}"]').get_by_role(
         "link", name="CUDA profiler"
     ).click()
@@ -119,7 +119,7 @@ def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page,
         text="Shipped",
         now=timezone.now(),
     )
-    page.goto("/grants/steward/")
+    page.goto("/steward/")
     page.locator(f'#reported tr[data-milestone="{milestone.pk}"]').get_by_role(
         "button", name="Accept"
     ).click()

@@ -64,9 +64,9 @@ def test_my_applications_and_review_queue_list_the_right_rows(
 def test_steward_console_is_for_stewards_and_lists_decisions(client, program, reviewers, steward):
     application = reviewed_application(program, reviewers)
     client.force_login(UserFactory())
-    assert client.get("/grants/steward/").status_code == 403
+    assert client.get("/steward/").status_code == 403
     client.force_login(steward)
-    page = client.get("/grants/steward/").content.decode()
+    page = client.get("/steward/").content.decode()
     assert f'data-application="{application.pk}"' in page
     detail = client.get(f"/grants/applications/{application.pk}/").content.decode()
     assert 'id="decide"' in detail and "Approve" in detail

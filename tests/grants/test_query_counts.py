@@ -76,7 +76,7 @@ def test_steward_console_does_not_query_per_application(
     client.force_login(steward)
     response = get_with_flat_queries(
         client,
-        "/grants/steward/",
+        "/steward/",
         lambda: reviewed_application(program, reviewers),
         django_assert_num_queries,
     )

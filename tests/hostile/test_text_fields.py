@@ -54,7 +54,7 @@ PAGES = [
     ("steward", "/grants/{program}/"),
     ("anyone", "/grants/applications/{application}/"),
     ("applicant", "/grants/applications/"),
-    ("steward", "/grants/steward/"),
+    ("steward", "/steward/"),
     ("anyone", "/grants/recognitions/"),
     ("steward", "/market/provider/"),
     ("anyone", "/"),

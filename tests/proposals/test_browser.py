@@ -54,10 +54,11 @@ def test_draft_form_validates_live_and_saves(signed_in_page):
     page = signed_in_page
     page.goto("/proposals/new/")
     page.get_by_label("Title").fill("Raise the reservation fee")
-    page.get_by_label("Parameter", exact=True).select_option("market.reservation_fee_bps")
-    page.get_by_label("New value").fill("900")
-    page.locator("#payload-error").filter(has_text="between 0 and 500").wait_for()
-    page.get_by_label("New value").fill("40")
+    page.get_by_label("Parameter", exact=True).select_option(label="Reservation fee")
+    page.get_by_label("New value").fill("9")  # percent, as the form asks
+    page.locator("#payload-error").filter(has_text="between 0% and 5%").wait_for()
+    page.get_by_label("New value").fill("0.4")
+    page.locator("#changes").filter(has_text="Stored as 40 bps").wait_for()
     page.locator("#payload-ok").filter(has_text="valid").wait_for()
     page.get_by_role("button", name="Save draft").click()
     changes = page.locator("#parameter-changes")
@@ -88,8 +89,10 @@ def test_recognition_draft_checksums_lowercase_and_refuses_repeated_recipients(s
     error.filter(has_text="listed twice").wait_for()
     rows.get_by_label("Recipient address").nth(1).fill(bob)
     page.locator("#payload-ok").filter(has_text="valid").wait_for()
+    # The lowercase address typed in the first row now reads checksummed (EIP-55).
+    assert rows.get_by_label("Recipient address").first.input_value() == alice
     page.get_by_role("button", name="Save draft").click()
-    page.locator("#recognition-recipients").filter(has_text="1,502.50").wait_for()  # total
+    page.locator("#recognition-recipients").filter(has_text="1,502.5").wait_for()  # total
     proposal = Proposal.objects.get(title="Thank the docs team")
     assert proposal.payload["recipients"][0]["recipient"] == alice
     assert proposal.payload["recipients"][1] == {
@@ -121,7 +124,7 @@ def test_a_too_long_title_is_shown_at_the_title_field(signed_in_page):
     page.goto("/proposals/new/")
     page.get_by_label("Title").evaluate("(node) => node.removeAttribute('maxlength')")
     page.get_by_label("Title").fill("x" * 300)
-    page.get_by_label("New value").fill("40")
+    page.get_by_label("New value").fill("0.4")
     page.get_by_role("button", name="Save draft").click()
     page.locator('[data-error-for="title"]').filter(has_text="256").wait_for()
     assert not Proposal.objects.exists()

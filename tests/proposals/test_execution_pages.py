@@ -27,9 +27,9 @@ def test_steward_console_lists_what_awaits_approval_and_what_failed(client, stew
         state=S.FAILED, failure_code="treasury_insufficient", failure_reason="The treasury is low."
     )
     client.force_login(UserFactory())
-    assert client.get("/proposals/steward/").status_code == 403
+    assert client.get("/steward/").status_code == 403
     client.force_login(steward)
-    page = client.get("/proposals/steward/").content.decode()
+    page = client.get("/steward/").content.decode()
     assert "No relayer key is configured" in page
     assert f'data-open-approval="/api/v1/proposals/{awaiting.pk}/approval"' in page
     assert "The treasury is low." in page
@@ -38,8 +38,8 @@ def test_steward_console_lists_what_awaits_approval_and_what_failed(client, stew
 
 @pytest.mark.django_db
 def test_signed_out_visitors_are_sent_to_sign_in_for_the_console(client):
-    response = client.get("/proposals/steward/")
-    assert response.status_code == 302 and "next=/proposals/steward/" in response["Location"]
+    response = client.get("/steward/")
+    assert response.status_code == 302 and "next=/steward/" in response["Location"]
 
 
 @pytest.mark.browser
@@ -51,7 +51,7 @@ def test_steward_approves_in_the_browser_and_sees_the_timeline(open_page, chain)
     proposal = make_succeeded(title="Raise the stake minimum")
     page = open_page([wallet])
     sign_in(page)
-    page.goto("/proposals/steward/")
+    page.goto("/steward/")
     page.locator(f'tr[data-proposal="{proposal.pk}"]').get_by_role(
         "button", name="Sign approval"
     ).click()

@@ -108,11 +108,14 @@ def test_mirrored_chain_value_overrides_the_default():
     assert parameters.current_values()["market.stablecoin_fee_bps"] == 200  # still the default
 
 
-def test_every_parameter_has_a_unit_and_a_description():
+def test_every_parameter_has_a_unit_a_description_and_a_human_name():
+    names = [param.name for param in parameters.REGISTRY.values()]
+    assert all(names) and len(set(names)) == len(names)  # the form lists them by name
     for param in parameters.REGISTRY.values():
         assert param.unit and param.description.endswith(".")
         assert set(param.as_dict()) == {
             "key",
+            "name",
             "kind",
             "unit",
             "min",

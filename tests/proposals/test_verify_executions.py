@@ -132,4 +132,4 @@ def test_the_page_says_when_the_chain_cannot_be_read(db, settings, client):
 def test_the_audit_is_linked_from_the_proposals_list_and_the_steward_console(db, steward, client):
     assert 'href="/proposals/executions/"' in client.get("/proposals/").content.decode()
     client.force_login(steward)
-    assert 'href="/proposals/executions/"' in client.get("/proposals/steward/").content.decode()
+    assert 'href="/proposals/executions/"' in client.get("/steward/").content.decode()

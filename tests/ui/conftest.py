@@ -36,7 +36,7 @@ def main_pages(ids: dict) -> list[str]:
         f"/proposals/{draft}/",
         "/proposals/new/",
         f"/proposals/{draft}/edit/",
-        "/proposals/steward/",
+        "/steward/",
         "/grants/",
         f"/grants/{program}/",
         f"/grants/{program}/apply/",
@@ -44,7 +44,6 @@ def main_pages(ids: dict) -> list[str]:
         f"/grants/applications/{approved}/",
         "/grants/applications/",
         "/grants/reviews/",
-        "/grants/steward/",
         "/grants/recognitions/",
         "/market/",
         "/market/provider/",
@@ -84,23 +83,25 @@ def ui_world(transactional_db, wallet):
     return build_world(wallet.address)
 
 
+def session_context(browser, base_url: str, user=None):
+    """A browser context signed in as ``user`` through a real session cookie (no page load
+    spent on signing in; None: a visitor), recording CSP violations."""
+    context = browser.new_context(base_url=base_url)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}]
+        )
+    context.add_init_script(CSP_LISTENER)
+    return context
+
+
 @pytest.fixture
 def steward_context(browser, live_server, ui_world):
-    """A browser context signed in as the world's steward through a real session cookie (no
-    page load spent on signing in), recording CSP violations."""
-    client = Client()
-    client.force_login(ui_world["user"])
-    context = browser.new_context(base_url=live_server.url)
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    context.add_init_script(CSP_LISTENER)
+    """A browser context signed in as the world's steward, recording CSP violations."""
+    context = session_context(browser, live_server.url, ui_world["user"])
     yield context
     context.close()
 

@@ -1,10 +1,10 @@
 """Display formatting for market pages: wei → tokens, bps → percent."""
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django import template
 
-from jctgov.core.units import tokens
+from jctgov.core.units import WEI_PER_TOKEN, tokens
 from jctgov.market.domain import percent_bps, usd
 
 register = template.Library()
@@ -28,3 +28,15 @@ def amount(value) -> str:
         return "—"
     text = f"{Decimal(value):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """A lease or quote amount in its currency: JCT as the ``tokens`` filter shows it (at most
+    two decimals, rounded toward zero, the exact value in a title), never 18 decimals; other
+    currencies as :func:`amount`."""
+    if value in (None, "") or currency != "JCT":
+        return amount(value)
+    with localcontext() as ctx:
+        ctx.prec = 80  # a 10^27-wei amount has more digits than the default 28
+        return tokens(int(Decimal(value) * WEI_PER_TOKEN))
