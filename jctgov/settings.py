@@ -250,6 +250,8 @@ CHAIN_ID = envint("CHAIN_ID", 31337)
 CHAIN_NAME = env("CHAIN_NAME", "Janction local chain" if CHAIN_ID == 31337 else f"Chain {CHAIN_ID}")
 CHAIN_PUBLIC_RPC_URL = env("CHAIN_PUBLIC_RPC_URL", CHAIN_RPC_URL)
 CHAIN_RPC_TIMEOUT_S = envint("CHAIN_RPC_TIMEOUT_S", 10)
+# A block explorer the pages link transactions and blocks to ({url}/tx/0x…, {url}/block/N).
+CHAIN_EXPLORER_URL = env("CHAIN_EXPLORER_URL", "")
 CHAIN_DEPLOYMENTS_FILE = Path(env("CHAIN_DEPLOYMENTS_FILE", str(VAR_DIR / "deployments.json")))
 
 # --- Market -----------------------------------------------------------------------------

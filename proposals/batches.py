@@ -8,10 +8,16 @@ recipient. Salt = the proposal uid, so the operation id follows from the proposa
 
 from __future__ import annotations
 
+import logging
+
+from jctgov.chain import client as chain_client
 from jctgov.chain import timelock
 from jctgov.chain.timelock import Batch
 from jctgov.core.errors import ApplicationError
+from jctgov.core.parameters import REGISTRY
 from proposals.models import Proposal, ProposalKind
+
+logger = logging.getLogger(__name__)
 
 
 def escrow_program_id(proposal: Proposal) -> int:
@@ -55,3 +61,25 @@ def proposal_batch(proposal: Proposal) -> Batch:
             [(r["recipient"], int(r["amount"])) for r in payload["recipients"]]
         )
     return Batch(calls=tuple(calls), salt=bytes.fromhex(proposal.uid[2:]))  # type: ignore[index]
+
+
+def parameter_values_before(proposal: Proposal, execute_block: int) -> dict[str, str] | None:
+    """{key: value} each changed parameter had in force at the block before the execution:
+    the chain's value then (the mirror may have indexed the change already), else the default.
+    A key the RPC can't read at that block (a pruned node) is left out, never guessed."""
+    if proposal.kind != ProposalKind.PARAMETERS:
+        return None
+    before = {}
+    for change in proposal.payload.get("changes", []):
+        key = change["key"]
+        try:
+            value = chain_client.parameter_value(key, block=max(execute_block - 1, 0))
+        except ApplicationError as exc:  # ChainError, ChainUnavailable
+            logger.warning("value of %s before proposal %s not read: %s", key, proposal.pk, exc)
+            continue
+        param = REGISTRY.get(key)
+        if value is None and param is not None:
+            value = param.default
+        if value is not None:
+            before[key] = str(value)
+    return before

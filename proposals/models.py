@@ -151,6 +151,10 @@ class Proposal(models.Model):
     execute_tx = models.CharField(max_length=66, blank=True)
     execute_block = models.BigIntegerField(null=True, blank=True)
     cancel_tx = models.CharField(max_length=66, blank=True)
+    # Parameter proposals: {key: value as decimal text} in force just before the execution
+    # (the chain's value at the block before it), so the page can say "Was → Now" afterwards.
+    # Null until executed, and on proposals executed before it was recorded.
+    parameters_before = models.JSONField(null=True, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
     failure_reason = models.TextField(blank=True)
     # A worker's claim on the chain step in flight (schedule, execute, cancel): at most one

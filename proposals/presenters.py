@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from jctgov.core import parameters as registry
 from jctgov.core.markdown import render_markdown
+from jctgov.core.units import format_tokens
 from proposals import caching, selectors
 from proposals.domain import (
     executor_configured,
@@ -16,6 +18,7 @@ from proposals.domain import (
 )
 from proposals.eip712 import typed_data
 from proposals.models import Proposal, ProposalKind, ProposalState, Vote
+from proposals.results import results
 
 EXECUTION_STATES = (
     ProposalState.SUCCEEDED,
@@ -39,6 +42,10 @@ def parameter_changes(proposal: Proposal) -> list[dict[str, Any]]:
     if proposal.kind != ProposalKind.PARAMETERS:
         return []
     values = registry.current_values()
+    # Once executed, "before" is the value in force just before the execution (recorded then;
+    # None on proposals executed before it was kept) and "new" the value it set.
+    executed = proposal.state == ProposalState.EXECUTED
+    before = proposal.parameters_before or {}
     rows = []
     for change in proposal.payload.get("changes", []):
         param = registry.REGISTRY.get(change["key"])
@@ -54,6 +61,8 @@ def parameter_changes(proposal: Proposal) -> list[dict[str, Any]]:
                 "max": str(param.max),
                 "current": str(values[param.key]),
                 "new": str(change["value"]),
+                "executed": executed,
+                "before": before.get(param.key) if executed else None,
             }
         )
     return rows
@@ -203,3 +212,40 @@ def vote_data(
         "received_at": _iso(vote.received_at),
         "typed_data": typed_data(vote_domain(proposal), message),
     }
+
+
+def results_data(proposal: Proposal, tally: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The results card (proposals.results) of a published proposal's tally."""
+    if tally is None:
+        return None
+    taken = proposal.snapshot_total_supply is not None
+    return results(tally, state=proposal.state, snapshot_taken=taken)
+
+
+def vote_eligibility(
+    proposal: Proposal, power: dict[str, Any] | None, *, now: datetime
+) -> dict[str, Any]:
+    """Can this wallet vote, and why not, before it signs anything. The same rules as
+    ``services.votes`` (and static/js/proposal_detail.js for a wallet not signed in): the
+    proposal active and its window open, and own veJCT at the snapshot block or delegators."""
+    if proposal.state == ProposalState.PENDING:
+        return _eligibility(False, "Voting opens once the snapshot of voting power is stored.")
+    if proposal.state != ProposalState.ACTIVE or (proposal.ends_at and now >= proposal.ends_at):
+        return _eligibility(False, "Voting has closed.")
+    if power is None:
+        return _eligibility(False, "Your voting power at the snapshot is not known yet.")
+    if power["power"] <= 0 and not power["delegators_total"]:
+        return _eligibility(
+            False,
+            f"You can't vote on this proposal: this wallet had no veJCT at snapshot block "
+            f"{power['snapshot_block']} and nobody had delegated to it.",
+        )
+    weight = format_tokens(power["power"] + power["delegated_power"])
+    text = f"You can vote with {weight} veJCT."
+    if power["delegate"]:
+        text += " Your own veJCT then counts with your vote, not your delegate's."
+    return _eligibility(True, text)
+
+
+def _eligibility(can_vote: bool, text: str) -> dict[str, Any]:
+    return {"can_vote": can_vote, "text": text, "tone": "ok" if can_vote else "bad"}

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from jctgov.chain.models import ParameterMirror, PowerSnapshot, PowerSnapshotEntry
 from jctgov.core.addresses import address_any_case
@@ -40,8 +40,7 @@ def proposal_list(
     else:
         qs = qs.exclude(state__in=HIDDEN_BY_DEFAULT)
     if ProposalState.DRAFT in state:
-        others = ~Q(author_id=viewer.pk) if getattr(viewer, "is_authenticated", False) else Q()
-        qs = qs.exclude(Q(state=ProposalState.DRAFT) & others)
+        qs = qs.exclude(_hidden_from(viewer))
     if kind:
         qs = qs.filter(kind=kind)
     if q:
@@ -49,6 +48,27 @@ def proposal_list(
     if author:
         qs = qs.filter(author__address=author)
     return qs
+
+
+def _hidden_from(viewer: Any) -> Q:
+    """What ``viewer`` may not open: other people's drafts (every draft for a visitor)."""
+    if getattr(viewer, "is_authenticated", False):
+        return Q(state=ProposalState.DRAFT) & ~Q(author_id=viewer.pk)
+    return Q(state=ProposalState.DRAFT)
+
+
+def visible_proposals(viewer: Any, qs: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
+    """The proposals ``viewer`` may open (pages and API alike): a draft is its author's alone;
+    to anyone else it answers 404 like a missing proposal, so its id reveals nothing."""
+    qs = Proposal.objects.select_related("author") if qs is None else qs
+    return qs.exclude(_hidden_from(viewer))
+
+
+def hidden_from(proposal: Proposal, viewer: Any) -> bool:
+    """``visible_proposals`` for one loaded proposal: is it someone else's draft? Services
+    answer 404 then, as for a missing id, instead of a 403 that would tell the draft exists."""
+    mine = getattr(viewer, "is_authenticated", False) and proposal.author_id == viewer.pk
+    return proposal.state == ProposalState.DRAFT and not mine
 
 
 LIST_SEARCH_PARAMS = ("q", "author")
@@ -166,9 +186,10 @@ def voting_power_of(proposal: Proposal, address: str) -> dict | None:
 
 
 def proposal_get(proposal_id: int) -> Proposal:
-    """The proposal with its author, or NotFound (proposal_not_found)."""
+    """The proposal with its author, or NotFound (proposal_not_found). Never a draft: it has
+    no votes, power or typed data, and its id must not tell it exists (``visible_proposals``)."""
     try:
-        return Proposal.objects.select_related("author").get(pk=proposal_id)
+        return visible_proposals(None).get(pk=proposal_id)
     except Proposal.DoesNotExist:
         raise NotFound("No such proposal.", code="proposal_not_found") from None
 
@@ -184,6 +205,23 @@ def vote_receipts(
     if counted_only:
         qs = qs.filter(counted=True)
     return qs
+
+
+def top_voters(proposal: Proposal, limit: int = 5) -> list[Vote]:
+    """The counted votes carrying the most veJCT (own + delegated), heaviest first. On SQLite
+    the database orders the text columns through floats: the order of near-equal weights may
+    differ there, never the amounts shown (read exactly from the rows)."""
+    weight = F("power") + F("delegated_power")
+    rows = (
+        Vote.objects.filter(proposal=proposal, counted=True)
+        .order_by(weight.desc(), "id")
+        .only("voter", "choice", "power", "delegated_power", "delegators")[:limit]
+    )
+    return sorted(rows, key=lambda v: -(int(v.power) + int(v.delegated_power)))
+
+
+def counted_votes(proposal: Proposal) -> int:
+    return Vote.objects.filter(proposal=proposal, counted=True).count()
 
 
 def vote_of(proposal: Proposal, voter: str) -> Vote | None:

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from jctgov.chain import client as chain_client
@@ -18,7 +19,7 @@ from jctgov.market.previews import proposal_replay_preview
 from proposals import caching, selectors
 from proposals.executions import executions_audit
 from proposals.models import Proposal, ProposalKind, ProposalState
-from proposals.presenters import proposal_detail_cached
+from proposals.presenters import proposal_detail_cached, results_data, vote_eligibility
 
 STATE_FILTERS = [("", "All but drafts, cancelled")] + [
     (value, "My drafts" if value == ProposalState.DRAFT else label)
@@ -37,7 +38,9 @@ def _versioned_proposal(request, proposal_id: int) -> Proposal | None:
     """The proposal with its cache versions, read once per request."""
     if not hasattr(request, "_versioned_proposal"):
         request._versioned_proposal = (
-            selectors.proposal_with_versions().filter(pk=proposal_id).first()
+            selectors.visible_proposals(request.user, selectors.proposal_with_versions())
+            .filter(pk=proposal_id)
+            .first()
         )
     return request._versioned_proposal
 
@@ -104,10 +107,15 @@ def proposal_detail(request, proposal_id: int):
     if proposal is None:
         raise Http404("No such proposal.")
     data = proposal_detail_cached(proposal)
-    my_vote = my_power = None
+    my_vote = my_power = eligibility = None
     if request.user.is_authenticated and proposal.uid:
         my_vote = selectors.vote_of(proposal, request.user.address)
         my_power = selectors.voting_power_of(proposal, request.user.address)
+        eligibility = vote_eligibility(proposal, my_power, now=timezone.now())
+    voters = caching.cached(
+        caching.key("top-voters", caching.proposal_version(proposal)),
+        lambda: (selectors.top_voters(proposal), selectors.counted_votes(proposal)),
+    )
     receipts = caching.cached(
         caching.key("receipts", caching.proposal_version(proposal)),
         lambda: render_to_string(
@@ -138,6 +146,10 @@ def proposal_detail(request, proposal_id: int):
             "tally": data["tally"],
             "my_vote": my_vote,
             "my_power": my_power,
+            "eligibility": eligibility,
+            "results": results_data(proposal, data["tally"]),
+            "top_voters": voters[0],
+            "counted_votes": voters[1],
             "receipts_html": mark_safe(receipts),  # our own template's output, escaped
             "market_replay": proposal_replay_preview(proposal),
             "is_author": request.user == proposal.author,

@@ -158,11 +158,14 @@ def parameter_key_hash(key: str) -> bytes:
     return keccak(text=key)
 
 
-def parameter_value(key: str) -> int | None:
-    """The ParameterStore value of ``key`` (name or hash), or None when never set on chain."""
+def parameter_value(key: str, block: int | None = None) -> int | None:
+    """The ParameterStore value of ``key`` (name or hash) at ``block`` (default: latest), or
+    None when never set on chain by then."""
     with rpc_errors("parameter"):
         is_set, value = (
-            contract("ParameterStore").functions.tryGetParameter(parameter_key_hash(key)).call()
+            contract("ParameterStore")
+            .functions.tryGetParameter(parameter_key_hash(key))
+            .call(block_identifier="latest" if block is None else block)
         )
     return int(value) if is_set else None
 

@@ -225,7 +225,9 @@ class ProposalDetailApi(APIView):
     )
     def get(self, request, proposal_id: int):
         try:
-            proposal = selectors.proposal_with_versions().get(pk=proposal_id)
+            proposal = selectors.visible_proposals(
+                request.user, selectors.proposal_with_versions()
+            ).get(pk=proposal_id)
         except Proposal.DoesNotExist:
             raise NotFound("No such proposal.", code="proposal_not_found") from None
         return Response(proposal_detail_cached(proposal))

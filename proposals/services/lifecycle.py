@@ -17,14 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from jctgov.core.db import lock_wallet
-from jctgov.core.errors import ApplicationError, Conflict, Forbidden
+from jctgov.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from jctgov.core.parameters import current_values
 from jctgov.core.services import audit_record
 from jctgov.core.transitions import require, transition
 from jctgov.core.units import exact_tokens
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
-from proposals import power
+from proposals import power, selectors
 from proposals.canonical import content_uid
 from proposals.domain import proposal_content_of
 from proposals.models import OPEN_STATES, Proposal, ProposalState
@@ -87,6 +87,7 @@ def proposal_update_draft(*, proposal_id: int, actor: User, **fields: Any) -> Pr
     with transaction.atomic():
         proposal = proposal_locked(proposal_id)
         if proposal.author_id != actor.pk:
+            _not_found_if_hidden(proposal, actor)
             raise Forbidden("Only the author can edit a draft.", code="not_author")
         require(proposal, "edit")
         _apply_content(proposal, fields)
@@ -156,8 +157,15 @@ def proposal_publish(*, proposal_id: int, actor: User, now: datetime | None = No
     return proposal
 
 
+def _not_found_if_hidden(proposal: Proposal, actor: User) -> None:
+    """Someone else's draft is answered like a missing proposal (selectors.hidden_from)."""
+    if selectors.hidden_from(proposal, actor):
+        raise NotFound("No such proposal.", code="proposal_not_found")
+
+
 def _check_publishable(proposal: Proposal, actor: User) -> None:
     if proposal.author_id != actor.pk:
+        _not_found_if_hidden(proposal, actor)
         raise Forbidden("Only the author can publish a proposal.", code="not_author")
     require(proposal, "publish")
 
@@ -196,6 +204,7 @@ def proposal_cancel(
         elif proposal.author_id == actor.pk:
             action = "cancel"
         else:
+            _not_found_if_hidden(proposal, actor)
             raise Forbidden("Only the author or a steward can cancel.", code="not_allowed")
         return transition(
             proposal,

@@ -26,7 +26,12 @@ from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import transition
 from jctgov.notify.services import emit
 from jctgov.wallets.models import User
-from proposals.batches import escrow_program_id, jct_needed, proposal_batch
+from proposals.batches import (
+    escrow_program_id,
+    jct_needed,
+    parameter_values_before,
+    proposal_batch,
+)
 from proposals.models import Proposal, ProposalKind, ProposalState
 from proposals.services.rows import proposal_get, proposal_locked
 
@@ -188,6 +193,7 @@ def _on_executed(op: ChainOperation, step: dict[str, Any], reconciled: bool) -> 
         executed_at=timezone.now(),
         execute_tx=step["tx_hash"],
         execute_block=step["block_number"],
+        parameters_before=parameter_values_before(proposal, step["block_number"]),
     )
     cancel = proposal_operation(proposal.pk, K.CANCEL)
     if cancel is not None:

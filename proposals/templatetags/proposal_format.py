@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -59,6 +60,49 @@ def time_left(ends_at: datetime | None) -> str:
 
 
 register.filter("tokens", tokens)  # the one implementation: jctgov.core.units
+
+
+@register.filter
+def add_tokens(own, delegated) -> str:
+    """A counted vote's weight, own + delegated veJCT, exactly, then formatted."""
+    return tokens(int(own or 0) + int(delegated or 0))
+
+
+@register.filter
+def local_time(value: datetime | None) -> str:
+    """A moment as ``<time>``: UTC text and title from the server, which
+    static/js/localtime.js rewrites in the reader's time zone (the title keeps UTC)."""
+    if value is None:
+        return "—"
+    utc = value.astimezone(UTC)
+    text = utc.strftime("%Y-%m-%d %H:%M UTC")
+    return format_html(
+        '<time datetime="{}" title="{}" data-local>{}</time>',
+        utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        text,
+        text,
+    )
+
+
+def _explorer(path: str, label: str) -> str:
+    """A link to the block explorer (CHAIN_EXPLORER_URL) when one is configured, else the
+    value as code; a dev chain has no explorer."""
+    base = getattr(settings, "CHAIN_EXPLORER_URL", "").rstrip("/")
+    if not base:
+        return format_html("<code>{}</code>", label)
+    return format_html(
+        '<a href="{}/{}" rel="noopener noreferrer"><code>{}</code></a>', base, path, label
+    )
+
+
+@register.filter
+def tx_link(tx_hash: str | None) -> str:
+    return _explorer(f"tx/{tx_hash}", tx_hash) if tx_hash else "—"
+
+
+@register.filter
+def block_link(number: int | None) -> str:
+    return _explorer(f"block/{number}", str(number)) if number is not None else "—"
 
 
 @register.filter

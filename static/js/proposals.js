@@ -89,25 +89,6 @@
     }
   }
 
-  // The connected wallet's power at the snapshot (own + delegated), for readers not signed in:
-  // the server renders it for signed-in ones (data-known="1").
-  async function showOwnPower(proposalId, box) {
-    if (!box || box.dataset.known === "1" || !jct.wallet.provider()) return;
-    const address = await jct.wallet.account();
-    if (!address) return;
-    const query = new URLSearchParams({ address });
-    const p = await jct.api(`/api/v1/proposals/${proposalId}/power?${query}`);
-    let text = `Your voting power at block ${p.snapshot_block}: ${formatTokens(p.power)} veJCT of your own`;
-    if (p.delegators_total) {
-      const plural = p.delegators_total === 1 ? "" : "s";
-      text += ` + ${formatTokens(p.delegated_power)} veJCT delegated to you by ${p.delegators} of your ${p.delegators_total} delegator${plural} (those who vote themselves count their own)`;
-    }
-    text += ".";
-    if (p.delegate) text += ` You had delegated to ${p.delegate}; if you vote, your own veJCT counts with your vote instead.`;
-    box.textContent = text;
-    box.hidden = false;
-  }
-
   function setupProposal(article) {
     const id = article.dataset.id;
     const voteError = document.getElementById("vote-error");
@@ -170,7 +151,7 @@
       cell.textContent = new Date(Number(cell.dataset.ts) * 1000).toLocaleString();
     });
     showOwnVote(id, document.getElementById("my-vote")).catch(() => {});
-    showOwnPower(id, document.getElementById("my-power")).catch(() => {});
+    // The wallet's power and whether it can vote: static/js/proposal_detail.js.
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -46,7 +46,7 @@ def test_hostile_text_comes_back_from_the_api_exactly_as_written(hostile_world):
 
 PAGES = [
     ("anyone", "/proposals/"),
-    ("anyone", "/proposals/{draft}/"),
+    ("steward", "/proposals/{draft}/"),  # a draft: its author's alone
     ("anyone", "/proposals/{cancelled}/"),
     ("anyone", "/proposals/{active}/"),
     ("steward", "/proposals/{draft}/edit/"),

@@ -41,13 +41,15 @@ def test_voting_in_the_browser_signs_typed_data_and_records_the_vote(page, walle
     assert Vote.objects.filter(proposal=proposal).count() == 2
 
 
-def test_a_wallet_without_power_sees_the_refusal(page, stored_snapshot):
+def test_a_wallet_without_power_is_told_before_signing(page, wallet, stored_snapshot):
     proposal = make_active(snapshot_block=100)
     stored_snapshot(100, {Account.create().address: WEI})
     page.goto(f"/proposals/{proposal.pk}/")
-    page.get_by_role("button", name="Abstain").click()
-    page.locator("#vote-error").filter(has_text="no veJCT at the proposal's snapshot").wait_for()
-    assert not Vote.objects.exists()
+    page.locator("#vote-eligibility").filter(
+        has_text="had no veJCT at snapshot block 100"
+    ).wait_for()
+    assert page.get_by_role("button", name="Abstain").is_disabled()
+    assert wallet.requests == [] and not Vote.objects.exists()
 
 
 def test_draft_form_validates_live_and_saves(signed_in_page):
@@ -154,6 +156,6 @@ def test_a_delegate_sees_their_delegated_power_and_votes_with_it(
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(tmp_path / f"proposal-delegated-{width}.png"), full_page=True)
         # The power line and the receipts' box fit the screen (the wide table scrolls inside).
-        for selector in ("#my-power", ".table-scroll"):
+        for selector in ("#my-power", "#receipts-section .table-scroll"):
             right = page.locator(selector).evaluate("e => e.getBoundingClientRect().right")
             assert right <= width, (selector, width)

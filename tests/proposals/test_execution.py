@@ -9,6 +9,7 @@ is 1-of-1 (dev account 0) unless a test asks for ``safe_2_of_3``; the relayer is
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 
 import pytest
@@ -75,7 +76,7 @@ def executed_txs(op_id: str) -> set[str]:
 
 
 def test_parameter_change_is_scheduled_executed_and_mirrored(
-    chain, steward, django_capture_on_commit_callbacks
+    chain, steward, django_capture_on_commit_callbacks, client
 ):
     proposal = make_succeeded(
         payload={"changes": [{"key": "market.stablecoin_fee_bps", "value": "150"}]}
@@ -100,6 +101,14 @@ def test_parameter_change_is_scheduled_executed_and_mirrored(
     chain.mine(5)
     index_events()
     assert current_value("market.stablecoin_fee_bps") == 150
+    # The value before is kept (read from the chain at the block before the execution, not
+    # the mirror, which may have caught up already): the page says "Was 2.00% → Now 1.50%".
+    assert Proposal.objects.get(pk=proposal.pk).parameters_before == {
+        "market.stablecoin_fee_bps": "200"
+    }
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    row = page.split('id="parameter-changes"')[1].split("</table>")[0]
+    assert re.search(r'class="was">2.00%</td>.*class="now"><strong>1.50%</strong>', row, re.S)
     actions = list(
         AuditEvent.objects.filter(subject_id=proposal.pk, subject_type="proposals.proposal")
         .order_by("id")

@@ -70,9 +70,15 @@ def test_create_and_edit_draft_through_api(client, author):
 
 def test_only_author_edits_a_draft(client, author):
     draft = make_draft(author=author)
+    published = make_active(author=author)
     client.force_login(UserFactory())
     response = client.patch(
         f"/api/v1/proposals/{draft.pk}", {"title": "mine now"}, content_type="application/json"
+    )
+    # Someone else's draft is answered like a missing proposal: its id tells nothing.
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "proposal_not_found")
+    response = client.patch(
+        f"/api/v1/proposals/{published.pk}", {"title": "x"}, content_type="application/json"
     )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "not_author")
 
@@ -155,10 +161,14 @@ def test_steward_cannot_cancel_a_closed_proposal(client, steward, stored_snapsho
 
 
 def test_stranger_cannot_cancel(client):
-    draft = make_draft()
+    draft, pending = make_draft(), make_active(state=S.PENDING)
     client.force_login(UserFactory())
     response = client.post(
         f"/api/v1/proposals/{draft.pk}/cancel", {}, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "proposal_not_found")
+    response = client.post(
+        f"/api/v1/proposals/{pending.pk}/cancel", {}, content_type="application/json"
     )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "not_allowed")
 
@@ -216,6 +226,7 @@ def test_longest_title_and_body_are_accepted(client, author):
 
 def test_detail_body_is_rendered_without_script(client):
     proposal = make_draft(body="hi <script>alert(1)</script><img src=x onerror=alert(1)>")
+    client.force_login(proposal.author)  # a draft is its author's alone
     html = client.get(f"/api/v1/proposals/{proposal.pk}").json()["body_html"]
     assert "<script" not in html and "onerror" not in html
 

@@ -33,6 +33,7 @@ def test_detail_page_shows_parameter_change_old_to_new_with_bounds(client):
 
 def test_detail_page_sanitises_markdown(client):
     proposal = make_draft(body="# Plan\n<script>alert('x')</script>\n[x](javascript:alert(1))")
+    client.force_login(proposal.author)  # a draft is its author's alone
     html = client.get(f"/proposals/{proposal.pk}/").content.decode()
     assert "<h1>Plan</h1>" in html
     assert "alert('x')" not in html and "javascript:alert" not in html
@@ -65,8 +66,10 @@ def test_recognition_and_grant_payloads_render(client):
             "total": str(25 * WEI),
         },
     )
+    client.force_login(rec.author)  # drafts are their author's alone
     assert recipient in client.get(f"/proposals/{rec.pk}/").content.decode()
     grant = make_draft(
+        author=rec.author,
         kind="grant_budget",
         payload={"program_name": "GPU research", "description": "", "amount": str(5000 * WEI)},
     )

@@ -162,8 +162,11 @@ def test_only_the_author_publishes_and_only_a_draft(governance_chain):
     proposal = governance_chain.publish()
     stranger = UserFactory(address=governance_chain.chain.accounts[2])
     draft = make_draft(author=proposal.author)
-    with pytest.raises(ApplicationError) as err:
+    with pytest.raises(ApplicationError) as err:  # someone else's draft: as if missing
         services.proposal_publish(proposal_id=draft.pk, actor=stranger)
+    assert (err.value.status, err.value.code) == (404, "proposal_not_found")
+    with pytest.raises(ApplicationError) as err:
+        services.proposal_publish(proposal_id=proposal.pk, actor=stranger)
     assert (err.value.status, err.value.code) == (403, "not_author")
     with pytest.raises(ApplicationError) as err:
         services.proposal_publish(proposal_id=proposal.pk, actor=proposal.author)
