@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint format bench bench-load compile check clean
+.PHONY: install run test test-fast test-ci-script lint format bench bench-load compile check clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -29,9 +29,15 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not browser and not worker"
 
+# The tests of .ci/run itself (they run it, so `make test` leaves them out: see tests/conftest.py).
+test-ci-script: install
+	$(BIN)/pytest -m ci_script
+
+# CI runs this before the tests (.ci/run). mypy's settings are in pyproject.toml ([tool.mypy]).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	DJANGO_DEBUG=1 $(BIN)/python manage.py check
 
 format: install

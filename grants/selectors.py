@@ -109,7 +109,7 @@ def with_visible_scores(applications: Iterable[Application], user: Any) -> list[
     see it (see score_visible). Pages show ``visible_score``, never ``score``."""
     rows = list(applications)
     for a in rows:
-        a.visible_score = a.score if score_visible(a, user) else None
+        a.visible_score = a.score if score_visible(a, user) else None  # type: ignore[attr-defined]
     return rows
 
 
@@ -260,7 +260,7 @@ def _export_rows(applications: Iterable[Application]) -> Iterable[list[str]]:
             a.decided_at and a.decided_at.isoformat(),
             a.decision_reason,
         ]
-        milestones = list(a.milestones.all()) or [None]
+        milestones: list[Any] = list(a.milestones.all()) or [None]
         for m in milestones:
             tail = (
                 [

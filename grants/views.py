@@ -52,7 +52,7 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
             "description_html": render_markdown(program.description),
             "reviewer_addresses": [u.address for u in program.reviewers.all()],
             "rubric_json": json.dumps(program.rubric),
-            "is_steward": _signed_in(request) and user.is_steward,
+            "is_steward": _signed_in(request) and user.is_steward,  # type: ignore[union-attr]
         },
     )
 
@@ -116,7 +116,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     reviews = selectors.visible_reviews(application, user)
     selectors.with_visible_scores([application], user)
     rubric = application.program.rubric
-    if application.visible_score is None:
+    if application.visible_score is None:  # type: ignore[attr-defined]
         reviews_for_means = [r for r in reviews if signed_in and r.reviewer_id == user.pk]
     else:
         reviews_for_means = reviews
@@ -132,7 +132,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             "reviews": reviews,
             "breakdown": selectors.rubric_breakdown(rubric, reviews_for_means) if reviews else [],
             "is_applicant": is_applicant,
-            "is_steward": signed_in and user.is_steward,
+            "is_steward": signed_in and user.is_steward,  # type: ignore[union-attr]
             "can_review": is_reviewer and can(application, "review"),
             "my_review": next((r for r in reviews if signed_in and r.reviewer_id == user.pk), None),
             "can_decide": can(application, "decide"),

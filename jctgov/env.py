@@ -1,8 +1,13 @@
 """Typed readers for environment variables: the one place settings come from."""
 
 import os
+from typing import overload
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 

@@ -22,7 +22,7 @@ if DEBUG:
     # Development only: a fixed, clearly fake key. Production must set DJANGO_SECRET_KEY.
     SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-insecure-jctgov-secret-key-do-not-use-in-production")
 else:
-    SECRET_KEY = env("DJANGO_SECRET_KEY")
+    SECRET_KEY = env("DJANGO_SECRET_KEY", "")
     if not SECRET_KEY:
         raise RuntimeError(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0 (the default); "

@@ -53,13 +53,13 @@ def list_version() -> str:
 def content_version(proposal: Proposal) -> str:
     """The proposal's own rows and the parameter values: not its votes."""
     stamp = proposal.updated_at.timestamp() if proposal.updated_at else 0
-    return f"{proposal.pk}-{stamp}-{proposal.params_block or 0}"
+    return f"{proposal.pk}-{stamp}-{proposal.params_block or 0}"  # type: ignore[attr-defined]
 
 
 def proposal_version(proposal: Proposal) -> str:
     """content_version plus the newest vote. Both need a proposal from
     ``selectors.proposal_with_versions`` (one query for all of it)."""
-    return f"{content_version(proposal)}-{proposal.last_vote_id or 0}"
+    return f"{content_version(proposal)}-{proposal.last_vote_id or 0}"  # type: ignore[attr-defined]
 
 
 def key(prefix: str, *parts: Any) -> str:

@@ -138,7 +138,7 @@ def execution_data(proposal: Proposal) -> dict[str, Any] | None:
         and not executor_configured()
     )
     return {
-        "approved_by": proposal.approved_by.address if proposal.approved_by_id else None,
+        "approved_by": proposal.approved_by.address if proposal.approved_by_id else None,  # type: ignore[union-attr]
         "approved_at": _iso(proposal.approved_at),
         "grace_deadline": _iso(grace_deadline(proposal))
         if proposal.state == ProposalState.SUCCEEDED

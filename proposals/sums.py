@@ -8,12 +8,13 @@ each summed as a 64-bit integer inside the same single aggregate query, and reco
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
 from django.db.models import Sum
 from django.db.models.expressions import RawSQL
 
-LOW_DIGITS = 12  # low part < 10^12; high part ≤ 10^15 for 10^27 wei: both sum inside int64
+LOW_DIGITS: Final = 12  # low part < 10^12; high part ≤ 10^15 for 10^27 wei: both sum inside int64
 
 
 def exact_sum(column: str, table: str, vendor: str) -> dict[str, Any]:
@@ -34,7 +35,7 @@ def exact_sum(column: str, table: str, vendor: str) -> dict[str, Any]:
     }
 
 
-def combine_sum(row: dict[str, Any]) -> int:
+def combine_sum(row: Mapping[str, Any]) -> int:
     if "total" in row:
         return int(row["total"] or 0)
     return int(row["hi"] or 0) * 10**LOW_DIGITS + int(row["lo"] or 0)
@@ -49,7 +50,7 @@ def exact_sums(columns: list[str], table: str, vendor: str) -> dict[str, Any]:
     }
 
 
-def combine_sums(row: dict[str, Any], columns: list[str]) -> int:
+def combine_sums(row: Mapping[str, Any], columns: list[str]) -> int:
     """The total of all ``columns`` in a row annotated with :func:`exact_sums`."""
     total = 0
     for column in columns:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from jctgov.chain.client import ChainUnavailable
@@ -21,7 +23,7 @@ def advance_proposals() -> dict[str, int]:
 # Timelock steps. Safe to re-run (a claim, then the timelock's own state decides), so they are
 # acknowledged late: a worker killed mid-step gets its message redelivered. Only transient chain
 # errors are retried; permanent ones end as ``failed`` inside the service.
-_CHAIN_STEP = {
+_CHAIN_STEP: dict[str, Any] = {
     "ignore_result": True,
     "acks_late": True,
     "autoretry_for": (ChainUnavailable,),

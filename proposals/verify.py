@@ -72,16 +72,19 @@ def _check_receipt(
         timestamp=vote.timestamp,
     )
     try:
-        digest = verify_vote_signature(
-            vote_domain(proposal), message, vote.signature, snapshot_block=proposal.snapshot_block
+        signed = verify_vote_signature(
+            vote_domain(proposal),
+            message,
+            vote.signature,
+            snapshot_block=proposal.snapshot_block,  # type: ignore[arg-type]
         )
-        digest = "0x" + digest.hex()
+        digest = "0x" + signed.hex()
     except eip712.SignatureError as exc:
         return [f"receipt {vote.digest}: {exc.code}"], False
     problems = []
     if digest != vote.digest:
         problems.append(f"receipt {vote.digest}: id is not its EIP-712 hash")
-    starts, ends = int(proposal.starts_at.timestamp()), int(proposal.ends_at.timestamp())
+    starts, ends = int(proposal.starts_at.timestamp()), int(proposal.ends_at.timestamp())  # type: ignore[union-attr]
     in_window = starts <= vote.timestamp <= ends
     if not in_window:
         problems.append(
@@ -102,7 +105,7 @@ def _check_receipt(
 def _chain_holdings(proposal: Proposal, votes: list[Vote]) -> dict[str, Holding]:
     """Own veJCT and delegate at the snapshot block, from the chain alone, of every voter and
     every address that ever delegated up to the block (from the DelegateChanged logs)."""
-    block = int(proposal.snapshot_block)
+    block = int(proposal.snapshot_block)  # type: ignore[arg-type]
     addresses = {v.voter for v in votes} | power.delegators_ever(block)
     return power.holders_and_delegates_at(sorted(addresses), block) if addresses else {}
 
@@ -128,7 +131,7 @@ def verify_proposal(proposal: Proposal) -> Verification:
     problems = _check_chain(proposal)
     if content_uid(proposal_content_of(proposal)) != proposal.uid:
         problems.append("uid does not hash the published content")
-    block = int(proposal.snapshot_block)
+    block = int(proposal.snapshot_block)  # type: ignore[arg-type]
     total_supply = power.vejct_total_supply_at(block)
     if (
         proposal.snapshot_total_supply is not None

@@ -13,6 +13,24 @@ pytest_plugins = [
 ]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that starts or uses the Anvil chain, directly or through other fixtures
+    (``chain``, ``deployed``, ``governance_chain``...), is marked ``chain``: ``-m "not chain"``
+    then runs without it, and no test needs a hand mark that could be forgotten.
+
+    ``ci_script`` tests run ``.ci/run`` itself, so the suite would run itself: they are left
+    out unless the ``-m`` expression names them (``make test-ci-script``, a stage of .ci/run)."""
+    for item in items:
+        if "anvil" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.chain)
+    if "ci_script" in config.getoption("markexpr", ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker("ci_script")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("ci_script")]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_chain():
     """Tests talk only to the Anvil they start. Until the ``deployed`` fixture points settings

@@ -105,7 +105,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     @extend_schema_field(ReviewSerializer(many=True))
     def get_reviews(self, application: Application) -> list[dict]:
         reviews = selectors.visible_reviews(application, self.context.get("user"))
-        return ReviewSerializer(reviews, many=True).data
+        return ReviewSerializer(reviews, many=True).data  # type: ignore[return-value]
 
 
 def application_data(application_id: int, user) -> dict:

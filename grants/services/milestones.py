@@ -176,7 +176,7 @@ def payout_operation_open(milestone: Milestone) -> ChainOperation:
             escrow_program_id=program.escrow_program_id,
             to=application.payout_address,
             amount=int(milestone.amount),
-            ref=milestone.payout_ref,
+            ref=milestone.payout_ref,  # type: ignore[arg-type]
         ),
         description=(
             f"GrantEscrow.payoutOnce: {milestone.amount} JCT wei of program "
@@ -210,8 +210,12 @@ def milestone_pay(*, milestone_id: int, now: datetime | None = None) -> Mileston
 def _check_payout(op: ChainOperation) -> dict[str, Any] | None:
     milestone = Milestone.objects.select_related("application__program").get(pk=op.subject_id)
     program, to = milestone.application.program, milestone.application.payout_address
-    where = {"escrow_program_id": program.escrow_program_id, "to": to, "ref": milestone.payout_ref}
-    if escrow.ref_paid(milestone.payout_ref):
+    where: dict[str, Any] = {
+        "escrow_program_id": program.escrow_program_id,
+        "to": to,
+        "ref": milestone.payout_ref,
+    }
+    if escrow.ref_paid(milestone.payout_ref):  # type: ignore[arg-type]
         found = escrow.find_payout(**where)
         if not found:
             raise ChainUnavailable(

@@ -97,7 +97,7 @@ def program_create_from_proposal(
 
 def _top_up_target(proposal: Any, program_id: int | None, escrow_program_id: int | None) -> Program:
     if escrow_program_id is not None:
-        lookup = {"escrow_program_id": int(escrow_program_id)}
+        lookup: dict[str, Any] = {"escrow_program_id": int(escrow_program_id)}
     else:
         target = (
             program_id

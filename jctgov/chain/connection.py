@@ -134,4 +134,4 @@ def contract(name: str, address: str | None = None) -> Contract:
 
 @cache
 def _contract(name: str, address: str, url: str, timeout: int) -> Contract:
-    return get_web3().eth.contract(address=address, abi=artifact(name)["abi"])
+    return get_web3().eth.contract(address=address, abi=artifact(name)["abi"])  # type: ignore[call-overload]

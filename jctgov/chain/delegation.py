@@ -83,7 +83,7 @@ def powers_and_delegates_at(addresses: Iterable[str], block: int) -> dict[str, t
             )
     values = client.multicall(calls)
     step = 2 if delegation else 1
-    out = {}
+    out: dict[str, tuple[int, str]] = {}
     for i, h in enumerate(holders):
         power = int.from_bytes(values[i * step] or b"", "big")
         out[h] = (power, _address(values[i * step + 1]) if delegation else "")

@@ -57,7 +57,7 @@ class _Sender:
         tx["nonce"] = self.w3.eth.get_transaction_count(self.account.address, "pending")
         tx["chainId"] = self.chain_id
         if "gas" not in tx:
-            tx["gas"] = int(self.w3.eth.estimate_gas(tx, "pending") * 1.2) + 20_000
+            tx["gas"] = int(self.w3.eth.estimate_gas(tx, "pending") * 1.2) + 20_000  # type: ignore[arg-type]
         tx.setdefault("maxFeePerGas", 2 * self.w3.eth.gas_price + 1)
         tx.setdefault("maxPriorityFeePerGas", 1)
         signed = self.account.sign_transaction(tx)
@@ -76,7 +76,8 @@ class _Sender:
         return Web3.to_checksum_address(receipt["contractAddress"]), int(receipt["blockNumber"])
 
     def call(self, name: str, address: str, fn: str, *args: Any) -> Any:
-        bound = self.w3.eth.contract(address=address, abi=artifact(name)["abi"]).functions[fn]
+        contract = self.w3.eth.contract(address=address, abi=artifact(name)["abi"])  # type: ignore[call-overload]
+        bound = contract.functions[fn]
         return self.send(bound(*args).build_transaction({"from": self.account.address}))
 
 

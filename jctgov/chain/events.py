@@ -53,7 +53,7 @@ def contract_events(
             {
                 "fromBlock": int(from_block),
                 "toBlock": int(to_block),
-                "address": sorted({a for a, _ in decoders}),
+                "address": sorted({a for a, _ in decoders}),  # type: ignore[typeddict-item]
                 "topics": [sorted({"0x" + t.hex() for _, t in decoders})],
             }
         )
@@ -84,5 +84,5 @@ def contract_events(
 def transaction_call(tx_hash: str) -> tuple[str, bytes]:
     """(to, input) of transaction ``tx_hash``: what its sender asked the chain to run."""
     with rpc_errors("transaction"):
-        tx = get_web3().eth.get_transaction(tx_hash)
+        tx = get_web3().eth.get_transaction(tx_hash)  # type: ignore[arg-type]
     return to_checksum_address(tx["to"]) if tx.get("to") else "", bytes(tx["input"])

@@ -72,7 +72,7 @@ def operation_relay(*, operation_id: int, now: datetime | None = None) -> ChainO
         reconciled = step is not None
         if step is None:
             step = _send(op)
-        return _record_done(op.pk, step, reconciled=reconciled)
+        return _record_done(op.pk, step, reconciled=reconciled)  # type: ignore[arg-type]
     except ChainUnavailable:
         _release(operation_id)
         raise
@@ -89,7 +89,7 @@ def _safe_precheck(op: ChainOperation) -> dict[str, Any] | None | bool:
     state = safe.safe_state()
     # A SafeTx that ran used its nonce: only when the Safe's nonce moved past ours can it have
     # run already (a crash after relaying), so only then are the Safe's logs read.
-    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None
+    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None  # type: ignore[arg-type]
     if done is not None:
         if not done["success"]:
             raise ApplicationError("The Safe transaction failed on chain.", code="safe_tx_failed")
@@ -124,7 +124,7 @@ def _send(op: ChainOperation) -> dict[str, Any]:
         fn = _direct_call(op)
         return client.send_transaction(fn, private_key=key, serialize=True)
     except ChainError as exc:
-        if op.safe and (landed := safe.find_execution(op.safe_tx_hash)) is not None:
+        if op.safe and (landed := safe.find_execution(op.safe_tx_hash)) is not None:  # type: ignore[arg-type]
             return landed  # an earlier send of ours landed in between
         if op.safe and exc.revert == "GS013":  # the inner call reverted: say why
             raise _inner_revert(op, exc) from exc
@@ -136,7 +136,7 @@ def _inner_revert(op: ChainOperation, exc: ChainError) -> ChainError:
     address to name it (e.g. "TimelockUnexpectedOperationState", "ExceedsRemaining")."""
     try:
         with client.rpc_errors(f"{op.kind} from the Safe"):
-            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": op.data})
+            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": op.data})  # type: ignore[typeddict-item]
     except ChainError as inner:
         return inner
     return exc

@@ -65,7 +65,7 @@ def build_safe_tx(*, to: str, data: bytes | str, nonce: int, value: int = 0) -> 
     raw = bytes(HexBytes(data))
     return SafeTx(
         None,  # type: ignore[arg-type]  # hashing needs no client: version, chain and nonce given
-        safe_address(),
+        safe_address(),  # type: ignore[arg-type]  # checksummed
         to_checksum_address(to),
         int(value),
         raw,

@@ -61,7 +61,7 @@ def serialized_sender(address: str) -> Iterator[None]:
         with transaction.atomic():
             row = RelayerNonce.objects.select_for_update().get(address=address)
             yield
-            nonce = get_web3().eth.get_transaction_count(address, "pending")
+            nonce = get_web3().eth.get_transaction_count(address, "pending")  # type: ignore[arg-type]
             RelayerNonce.objects.filter(pk=row.pk).update(next_nonce=nonce)
 
 
@@ -101,7 +101,7 @@ def send_transaction(
                 # VotingEscrow writes more (a new history point) than in a block it touched.
                 probe = fn_call.build_transaction({**params, "gas": 30_000_000})
                 estimate_input = {k: probe[k] for k in ("from", "to", "data", "value")}
-                gas = int(w3.eth.estimate_gas(estimate_input, "pending") * 1.2) + 20_000
+                gas = int(w3.eth.estimate_gas(estimate_input, "pending") * 1.2) + 20_000  # type: ignore[arg-type]
             params["gas"] = gas
             tx = fn_call.build_transaction(params)
             signed = account.sign_transaction(tx)
@@ -135,7 +135,7 @@ def _replay_reason(tx: dict[str, Any], receipt: Any) -> str:
     """Re-run a mined, reverted transaction as a call at its block to recover the reason."""
     call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
     try:
-        get_web3().eth.call(call, block_identifier=receipt["blockNumber"] - 1)
+        get_web3().eth.call(call, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
     except w3x.ContractLogicError as exc:
         return revert_reason(exc.data) if exc.data else str(exc.message)
     except Exception as exc:  # noqa: BLE001 - best effort only

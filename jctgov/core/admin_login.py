@@ -26,7 +26,7 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """admin.site.login, after the attempt is counted (GETs show the form uncounted)."""
     if request.method == "POST":
         throttle = AdminLoginThrottle()
-        if not throttle.allow_request(request, None):
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # no DRF view here
             retry_after = max(1, math.ceil(throttle.wait() or 1))
             response = HttpResponse(
                 f"Too many sign-in attempts. Try again in {retry_after} seconds.\n",

@@ -123,6 +123,9 @@ PROGRAM_NOT_FOUND = ErrorCode(
     "program_not_found", 404, "No such grant program (400: a payload names one).", also=(400,)
 )
 PROPOSAL_NOT_ACTIVE = ErrorCode("proposal_not_active", 409, "The proposal is not open for votes.")
+PROPOSAL_TERMS_CHANGED = ErrorCode(
+    "proposal_terms_changed", 409, "The proposal row changed while the vote was recorded: retry."
+)
 SNAPSHOT_PENDING = ErrorCode(
     "snapshot_pending", 409, "The proposal's voting-power snapshot is not stored yet."
 )

@@ -174,7 +174,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response.data = error_body(code, str(detail))
     if isinstance(exc, drf.Throttled):
         # Always a whole number of seconds ≥ 1 (DRF truncates, and sends none without a wait).
-        retry_after = max(1, math.ceil(exc.wait or 1))
+        retry_after = max(1, math.ceil(exc.wait or 1))  # type: ignore[attr-defined]
         response["Retry-After"] = str(retry_after)
         response.data["error"]["retry_after_s"] = retry_after
     return response

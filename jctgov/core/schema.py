@@ -124,7 +124,7 @@ class AutoSchema(BaseAutoSchema):
         if operation is None:
             return None
         declared: dict[int, list[ErrorCode]] = {}
-        overrides = self.get_response_serializers()
+        overrides: Any = self.get_response_serializers()
         for status, response in overrides.items() if isinstance(overrides, dict) else ():
             if isinstance(response, ErrorResponse):
                 declared.setdefault(int(status), []).extend(response.codes)

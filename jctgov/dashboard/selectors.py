@@ -64,7 +64,7 @@ def visitor_home() -> dict[str, Any]:
     chain_now = power.chain_time()
     open_proposals = proposals.open_proposals(limit=HOME_ROWS)
     for proposal in open_proposals:
-        proposal.results = result_summary(proposal.tally)
+        proposal.results = result_summary(proposal.tally)  # type: ignore[attr-defined]
     return {
         "open_proposals": open_proposals,
         "programs": list(grants.programs_open(timezone.now(), limit=HOME_ROWS)),

@@ -96,7 +96,7 @@ def _participation(delegates: list[str]) -> dict[str, Participation]:
     opened: dict[int, list[int]] = defaultdict(list)
     rows = Proposal.objects.filter(snapshot_block__in=blocks).exclude(state__in=NOT_OPENED)
     for pk, block in rows.values_list("pk", "snapshot_block"):
-        opened[block].append(pk)
+        opened[block].append(pk)  # type: ignore[index]
     eligible: dict[str, set[int]] = defaultdict(set)
     for delegate, block in held:
         eligible[delegate].update(opened.get(block, ()))

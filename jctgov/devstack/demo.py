@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import Any
 
 from eth_utils import to_checksum_address
 
@@ -19,7 +20,7 @@ from jctgov.wallets.models import User
 logger = logging.getLogger(__name__)
 WEI = 10**18
 
-PROPOSALS = [
+PROPOSALS: list[dict[str, Any]] = [
     {
         "kind": "parameters",
         "title": "Lower the stablecoin payment fee to 1.5%",

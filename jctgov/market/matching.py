@@ -126,7 +126,9 @@ def engine_offer(record: dict[str, Any]) -> engine.Offer:
     )
 
 
-def run_engine(jobs: list[dict], offers: list[dict], values: dict[str, int]) -> engine.RoundResult:
+def run_engine(
+    jobs: list[dict[str, Any]], offers: list[dict[str, Any]], values: dict[str, int]
+) -> engine.RoundResult:
     """The engine over records with the parameter ``values`` (current or proposed)."""
     return engine.match(
         [engine_job(j) for j in jobs],
@@ -217,7 +219,7 @@ def round_jobs(*, now: datetime, values: dict[str, int]) -> list[Job]:
 
 def _explain_unmatched(
     jobs: list[Job],
-    offers_in: list[dict],
+    offers_in: list[dict[str, Any]],
     result: engine.RoundResult,
     values: dict[str, int],
     now: datetime,
@@ -245,7 +247,7 @@ def _explain_unmatched(
         )
 
 
-def _signature(inputs: dict[str, Any]) -> tuple:
+def _signature(inputs: dict[str, Any]) -> tuple[Any, ...]:
     jobs = sorted(j["id"] for j in inputs.get("jobs", []))
     offers = sorted((o["id"], o["gpus"], o["ask_usd"]) for o in inputs.get("offers", []))
     return (tuple(jobs), tuple(offers))

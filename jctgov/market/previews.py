@@ -75,7 +75,7 @@ def proposal_replay_preview(
             "rounds_done": run.rounds_done,
             "rounds_total": run.rounds_total,
         }
-    data = dict(run.result["page"])
+    data = dict(run.result["page"])  # type: ignore[index]  # a finished run has its result
     for name in ("window_end", "first_round_at"):
         data[name] = parse_datetime(data[name]) if data.get(name) else None
     data["not_replayed"] = [k for k in changes if k in NOT_REPLAYED]

@@ -141,7 +141,7 @@ def heartbeat_record(*, token: str, now: datetime | None = None) -> Heartbeat:
         )
         if claimed != 1:
             last = Node.objects.values_list("last_heartbeat_at", flat=True).get(pk=node.pk)
-            wait = (last + min_gap - now).total_seconds()
+            wait = (last + min_gap - now).total_seconds()  # type: ignore[operator]
             raise HeartbeatTooSoon(max(1, math.ceil(wait)))
         return Heartbeat.objects.create(node=node, received_at=now)
 

@@ -63,7 +63,7 @@ class DeliverySerializer(serializers.Serializer):
 class EventTypesApi(APIView):
     class OutputSerializer(serializers.Serializer):
         key = serializers.CharField()
-        label = serializers.CharField()
+        label = serializers.CharField()  # type: ignore[assignment]  # shadows Field.label
         group = serializers.CharField()
         broadcast = serializers.BooleanField()
         email_default = serializers.BooleanField()

@@ -73,7 +73,7 @@ class Pool:
         infos = await asyncio.wait_for(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), self.limits.connect_timeout_s
         )
-        ips = [info[4][0] for info in infos]
+        ips = [str(info[4][0]) for info in infos]
         if not self.limits.allow_private:
             for ip in ips:
                 if not is_public(ipaddress.ip_address(ip.split("%")[0])):

@@ -120,7 +120,7 @@ def channel_action(request: HttpRequest, channel_id: int) -> HttpResponse:
     return _act(
         request,
         act,
-        {"delete": "Removed.", "pause": "Paused.", "resume": "Resumed."}.get(action, ""),
+        {"delete": "Removed.", "pause": "Paused.", "resume": "Resumed."}.get(action or "", ""),
     )
 
 

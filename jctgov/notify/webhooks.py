@@ -69,7 +69,7 @@ def resolve(url: str) -> Target:
         raise UnsafeWebhook(
             f"{parts.hostname} does not resolve.", code="webhook_host_unresolvable", field="url"
         ) from None
-    ips = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    ips = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS:
         bad = [ip for ip in ips if not _public(ip)]
         if bad:

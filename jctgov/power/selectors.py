@@ -115,8 +115,8 @@ def network_power(*, now: int) -> dict[str, int]:
         return found
     locked = vejct = holders = 0
     rows = VeLock.objects.filter(unlock_time__gt=now).values_list("amount", "unlock_time")
-    for amount, end in rows.iterator(chunk_size=2000):
-        amount = int(amount)
+    for stored, end in rows.iterator(chunk_size=2000):
+        amount = int(stored)
         locked += amount
         power = vejct_at(amount=amount, end=int(end), t=now)
         vejct += power

@@ -43,7 +43,7 @@ class ParameterListApi(APIView):
             help_text="the value in force: mirrored from ParameterStore when inside the bounds, "
             "else the last such value, else the default"
         )
-        source = serializers.ChoiceField(
+        source = serializers.ChoiceField(  # type: ignore[assignment]  # shadows Field.source
             choices=["chain", "default"], help_text="where `current` comes from"
         )
         chain_value_out_of_range = TOKEN(

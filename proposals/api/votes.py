@@ -118,8 +118,8 @@ class VotesApi(APIView):
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        carried = selectors.delegators_counted(proposal, [v.voter for v in page if v.counted])
-        return paginator.get_paginated_response([vote_data(v, proposal, carried) for v in page])
+        carried = selectors.delegators_counted(proposal, [v.voter for v in page if v.counted])  # type: ignore[union-attr]
+        return paginator.get_paginated_response([vote_data(v, proposal, carried) for v in page])  # type: ignore[union-attr]
 
     @extend_schema(
         request=VOTE_REQUEST,

@@ -59,7 +59,7 @@ def proposal_create_draft(
     ``too_many_drafts``; publishing or cancelling one frees a place): the author's row is
     locked while counting, so concurrent requests can't overshoot the cap."""
     proposal = Proposal(author=author, kind=kind, state=S.DRAFT)
-    if kind not in dict(Proposal._meta.get_field("kind").choices):
+    if kind not in dict(Proposal._meta.get_field("kind").choices):  # type: ignore[arg-type]
         raise ApplicationError(
             f"Unknown proposal kind {kind!r}.", code="invalid_kind", field="kind"
         )

@@ -131,7 +131,7 @@ def _ballot_sql(vendor: str, lock: bool) -> str:
     (``delegated_to``, ``release_delegation``)."""
     p, v = _q(Proposal._meta.db_table), _q(Vote._meta.db_table)
     snap, entry = _q(PowerSnapshot._meta.db_table), _q(PowerSnapshotEntry._meta.db_table)
-    signed = ", ".join(f"p.{_q(Proposal._meta.get_field(f).column)}" for f in _TERMS_FIELDS[1:])
+    signed = ", ".join(f"p.{_q(Proposal._meta.get_field(f).column)}" for f in _TERMS_FIELDS[1:])  # type: ignore[union-attr,arg-type]
     sql = f"""
         SELECT {signed}, p.{_q("state")}, e.{_q("power")},
           (SELECT d.{_q("id")} FROM {v} d WHERE d.{_q("digest")} = %s),
@@ -243,7 +243,7 @@ _INSERT_FIELDS = [f for f in Vote._meta.concrete_fields if not f.primary_key]
 
 @cache
 def _insert_sql(vendor: str) -> str:
-    columns = ", ".join(_q(f.column) for f in _INSERT_FIELDS)
+    columns = ", ".join(_q(f.column) for f in _INSERT_FIELDS)  # type: ignore[arg-type]
     values = ", ".join(["%s"] * len(_INSERT_FIELDS))
     table = _q(Vote._meta.db_table)
     return f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {_q('id')}"

@@ -100,6 +100,30 @@ def vote_cast(
     """
     now = now or timezone.now()
     voter = vote_check_input(voter=voter, choice=choice, reason=reason, timestamp=timestamp)
+    try:
+        return _verify_and_record(proposal_id, voter, choice, reason, timestamp, signature, now)
+    except _StaleTerms as stale:
+        # Once: the terms are read again from the database, so a second mismatch means the
+        # proposal row changes under us (a database being rebuilt), not a stale cache.
+        vote_store.forget_terms(stale.proposal_id)
+    try:
+        return _verify_and_record(proposal_id, voter, choice, reason, timestamp, signature, now)
+    except _StaleTerms:
+        raise Conflict(
+            "The proposal's voting terms changed while the vote was recorded; try again.",
+            code="proposal_terms_changed",
+        ) from None
+
+
+def _verify_and_record(
+    proposal_id: int,
+    voter: str,
+    choice: int,
+    reason: str,
+    timestamp: int,
+    signature: str,
+    now: datetime,
+) -> tuple[Vote, bool]:
     vote = _signed_vote(proposal_id, voter, choice, reason, timestamp, signature)
     try:
         with transaction.atomic():
@@ -109,22 +133,16 @@ def vote_cast(
         # after the lock, and decide on what is committed now.
         with transaction.atomic():
             return _record(vote, now, fresh=True)
-    except _StaleTerms:
-        vote_store.forget_terms(vote.proposal_id)
-        return vote_cast(
-            proposal_id=proposal_id,
-            voter=voter,
-            choice=choice,
-            reason=reason,
-            timestamp=timestamp,
-            signature=signature,
-            now=now,
-        )
 
 
 class _StaleTerms(Exception):
     """The cached voting terms differ from the proposal row (never in production: they are
-    fixed at publish; a database rebuilt under a running process could do it)."""
+    fixed at publish; a database rebuilt under a running process could do it). vote_cast
+    retries once with terms read afresh, then refuses with 409 ``proposal_terms_changed``."""
+
+    def __init__(self, proposal_id: int) -> None:
+        super().__init__(proposal_id)
+        self.proposal_id = proposal_id
 
 
 def _signed_vote(
@@ -162,7 +180,7 @@ def _verified(
         vote_domain(proposal),
         message,
         signature,
-        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(
+        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(  # type: ignore[arg-type,return-value]
             pk=proposal.pk
         ),
     )
@@ -181,7 +199,7 @@ def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bo
     proposal = vote.proposal
     ballot = vote_store.read_ballot(proposal.pk, vote.voter, vote.digest, fresh=fresh)
     if ballot.signed != (proposal.uid, proposal.chain_id, proposal.verifying_contract):
-        raise _StaleTerms()
+        raise _StaleTerms(proposal.pk)
     if ballot.same_vote_id is not None:
         stored = Vote.objects.get(pk=ballot.same_vote_id)
         stored.proposal = proposal
@@ -219,7 +237,7 @@ def _count_delegation(vote: Vote, ballot: vote_store.Ballot) -> None:
 
 
 def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime) -> None:
-    if state != ProposalState.ACTIVE or now >= proposal.ends_at:
+    if state != ProposalState.ACTIVE or now >= proposal.ends_at:  # type: ignore[operator]
         raise _not_active(state)
     if timestamp > now.timestamp() + MAX_CLOCK_AHEAD_S:
         raise ApplicationError(
@@ -227,7 +245,7 @@ def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime)
             code="timestamp_in_future",
             field="timestamp",
         )
-    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():
+    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():  # type: ignore[union-attr]
         raise ApplicationError(
             "The vote's timestamp is outside the voting window.",
             code="timestamp_out_of_window",

@@ -37,7 +37,7 @@ def proposal_activate(*, proposal_id: int, now: datetime | None = None) -> Propo
         proposal = proposal_locked(proposal_id)
         if not can(proposal, "activate"):
             return proposal
-        snapshot = power.snapshot_at(proposal.snapshot_block)
+        snapshot = power.snapshot_at(proposal.snapshot_block)  # type: ignore[arg-type]
         if snapshot is None:
             return proposal
         transition(
@@ -66,9 +66,9 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
         power.snapshot_confirm(block)
     with transaction.atomic():
         proposal = proposal_locked(proposal_id)
-        if not can(proposal, "close") or now < proposal.ends_at:
+        if not can(proposal, "close") or now < proposal.ends_at:  # type: ignore[operator]
             return proposal
-        snapshot = power.snapshot_at(proposal.snapshot_block)
+        snapshot = power.snapshot_at(proposal.snapshot_block)  # type: ignore[arg-type]
         if snapshot is not None:
             _sync_with_snapshot(proposal, snapshot)
         tally = proposal_tally(proposal)
@@ -162,7 +162,7 @@ def proposals_advance(*, now: datetime | None = None) -> dict[str, int]:
             # The snapshot task was lost or failed: ask again, at most once a minute per block
             # (take_snapshot is idempotent).
             if cache.add(f"proposals:snapshot-retry:{block}", 1, SNAPSHOT_RETRY_AFTER.seconds):
-                power.enqueue_snapshot(block)
+                power.enqueue_snapshot(block)  # type: ignore[arg-type]
     due = Proposal.objects.filter(state=S.ACTIVE, ends_at__lte=now).values_list("pk", flat=True)
     for pk in due:
         try:

@@ -43,7 +43,7 @@ def param_value(value, key: str) -> str:
 @register.filter
 def duration(seconds) -> str:
     seconds = int(seconds)
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
         if seconds >= size or (unit == "s" and not parts):
             parts.append(f"{seconds // size}{unit}")

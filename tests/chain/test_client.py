@@ -10,7 +10,6 @@ from jctgov.chain import client
 from jctgov.chain.anvil import free_port
 from jctgov.chain.devkeys import DEV_KEYS
 
-pytestmark = pytest.mark.chain
 WEI = 10**18
 
 

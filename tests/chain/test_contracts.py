@@ -10,7 +10,6 @@ from jctgov.chain import client
 from jctgov.core.parameters import current_value
 from tests.fixtures.chain import TEST_TIMELOCK_DELAY_S
 
-pytestmark = pytest.mark.chain
 WEI = 10**18
 ZERO32 = b"\0" * 32
 

@@ -20,7 +20,6 @@ from jctgov.chain.devkeys import DEV_KEYS, dev_address
 from jctgov.core.parameters import get_parameter
 from tests.fixtures.worker import wait_until
 
-pytestmark = pytest.mark.chain
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = (
     "JCT",
@@ -118,6 +117,7 @@ def _stop(proc: subprocess.Popen) -> int:
     return proc.wait(30)
 
 
+@pytest.mark.chain  # starts its own Anvil (manage.py devchain), not through the fixture
 def test_devchain_runs_in_the_foreground_until_stopped_and_keeps_its_chain(tmp_path):
     port, log = free_port(), tmp_path / "devchain-1.log"
     url = f"http://127.0.0.1:{port}"

@@ -12,7 +12,7 @@ from jctgov.chain.anvil import free_port
 from jctgov.chain.indexer import index_events, indexed_block
 from jctgov.chain.models import IndexerCursor, ParameterMirror, VeLock
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 WEI = 10**18
 WEEK = 7 * 24 * 3600
 

@@ -18,7 +18,7 @@ from proposals.models import Proposal, ProposalKind, ProposalState
 from tests.proposals.factories import WEI, make_succeeded
 from tests.proposals.test_execution import DELAY, executed_txs, recognition
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 S = ProposalState
 
 

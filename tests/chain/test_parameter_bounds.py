@@ -15,7 +15,7 @@ from jctgov.chain.models import ParameterMirror
 from jctgov.core.parameters import REGISTRY, current_value
 from tests.fixtures.chain import TEST_TIMELOCK_DELAY_S
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 ZERO32 = b"\x00" * 32
 FEE = "market.jct_fee_bps"  # registry bounds 0 – 1000 bps, default 100
 

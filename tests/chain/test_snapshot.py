@@ -14,7 +14,7 @@ from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry, VeLock
 from jctgov.chain.snapshot import snapshot_confirm, snapshot_verify, snapshot_voting_power
 from jctgov.chain.tasks import take_snapshot
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 WEI = 10**18
 WEEK = 7 * 24 * 3600
 CONFIRMATIONS = 2  # governance.snapshot_confirmations until the chain sets it

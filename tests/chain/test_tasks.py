@@ -9,7 +9,7 @@ from jctgov.chain.models import PowerSnapshot, PowerSnapshotEntry
 from jctgov.chain.tasks import take_snapshot
 from tests.fixtures.worker import wait_until
 
-pytestmark = [pytest.mark.chain, pytest.mark.worker]
+pytestmark = pytest.mark.worker
 WEI = 10**18
 
 

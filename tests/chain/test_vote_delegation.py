@@ -7,7 +7,6 @@ from eth_account import Account
 
 from jctgov.chain import client
 
-pytestmark = pytest.mark.chain
 ZERO = "0x" + "00" * 20
 
 

@@ -9,7 +9,6 @@ import pytest
 from jctgov.chain import client
 from tests.chain.vemodel import MAXTIME, WEEK, Lock, round_week
 
-pytestmark = pytest.mark.chain
 WEI = 10**18
 
 

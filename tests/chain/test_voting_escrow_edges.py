@@ -7,7 +7,6 @@ import pytest
 from jctgov.chain import client
 from tests.chain.vemodel import MAXTIME, WEEK, Lock
 
-pytestmark = pytest.mark.chain
 WEI = 10**18
 
 

@@ -1,16 +1,26 @@
 """.ci/run (the README's `make test` against the services) fails when a test fails and never
-passes with zero tests."""
+passes with zero tests.
+
+Marked ``ci_script``: the default run leaves these out (the suite must not run itself); .ci/run
+runs them as a stage of their own after the suite. The nested run (``CI_NESTED=1``) runs the
+suite stage only, not lint nor this stage again: what is tested here is how pytest's exit
+status reaches the script's.
+"""
 
 import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.ci_script
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def ci_run(pytest_args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["PYTEST_ADDOPTS"] = f"-p no:cacheprovider {pytest_args}"
+    env["CI_NESTED"] = "1"
     return subprocess.run(
         [str(ROOT / ".ci/run")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )

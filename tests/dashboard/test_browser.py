@@ -164,7 +164,6 @@ def test_old_console_urls_land_on_their_section(browser, live_server):
     context.close()
 
 
-@pytest.mark.chain
 @pytest.mark.parametrize("wallet_key", [DEV_KEYS[0]])  # the dev Safe's 1-of-1 owner
 def test_steward_co_signs_a_milestone_payout_from_the_console(signed_in_page, wallet, chain):
     from tests.grants.test_payouts import fund_escrow

@@ -13,7 +13,7 @@ from proposals import services
 from tests.factories import UserFactory
 from tests.proposals.factories import WEI, Voter, make_active, vote_body
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.fixtures.worker import wait_until
 from tests.proposals.factories import WEI, make_draft, make_succeeded
 from tests.proposals.test_execution import DELAY, executed_txs, recognition
 
-pytestmark = [pytest.mark.worker, pytest.mark.chain, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 IMPATIENT = {"CHAIN_RPC_TIMEOUT_S": "1"}  # the worker gives up on a silent RPC quickly
 
 

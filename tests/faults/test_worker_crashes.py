@@ -34,7 +34,7 @@ from tests.grants.test_payouts import fund_escrow, payout_events
 from tests.proposals.factories import WEI, make_draft, make_succeeded
 from tests.proposals.test_execution import DELAY, executed_txs, recognition
 
-pytestmark = [pytest.mark.worker, pytest.mark.chain, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 LEASE_S = 2
 AGGREGATE3 = "0x82ad56cb"  # Multicall3.aggregate3 selector: the snapshot's batched read
 

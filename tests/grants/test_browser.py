@@ -88,7 +88,6 @@ def test_applicant_saves_a_draft_edits_it_and_then_submits(signed_in_page, walle
     assert "Edit draft" not in page.content()
 
 
-@pytest.mark.chain
 @pytest.mark.parametrize("wallet_key", [DEV_KEYS[0]])  # the dev Safe's 1-of-1 owner
 def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page, wallet, chain):
     from tests.grants.test_payouts import fund_escrow

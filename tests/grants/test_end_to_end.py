@@ -17,7 +17,7 @@ from tests.grants.factories import approved_application
 from tests.proposals.factories import WEI, make_succeeded
 from tests.proposals.test_execution import DELAY
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def test_an_executed_budget_funds_the_program_that_then_pays_a_milestone(

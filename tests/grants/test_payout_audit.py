@@ -3,14 +3,12 @@ payout address, for its amount, within the program's budget; any other payout is
 
 from __future__ import annotations
 
-import pytest
 from eth_account import Account
 
 from grants import services
 from proposals.executions import NO_MATCH, executions_audit
 from tests.grants.test_payouts import accept, approved, fund_escrow  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.chain]
 WEI = 10**18
 
 

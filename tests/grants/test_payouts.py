@@ -19,7 +19,6 @@ from jctgov.core.errors import ApplicationError
 from tests.factories import UserFactory
 from tests.grants.factories import WEI, approved_application, make_program, reviewed_application
 
-pytestmark = [pytest.mark.chain]
 MS = MilestoneState
 
 

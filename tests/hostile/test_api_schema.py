@@ -89,7 +89,6 @@ def world(chain, db, client):
         WORLD.clear()
 
 
-@pytest.mark.chain
 @schema.parametrize()
 @settings(
     max_examples=10,

@@ -7,7 +7,7 @@ from tests.factories import UserFactory
 from tests.fixtures.chain import WEI
 from tests.market.factories import ProviderFactory
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def test_refresh_stake_reads_vejct_from_the_chain_and_lifts_the_stake_reason(chain):

@@ -147,7 +147,6 @@ def test_documented_detail_and_receipt_fields_are_in_real_answers(
     }
 
 
-@pytest.mark.chain
 def test_publish_answers_503_when_the_chain_is_down(client, settings, deployed):
     """No RPC listening: the publish refuses with chain_unavailable, the draft stays a draft."""
     from jctgov.chain import client as chain_client

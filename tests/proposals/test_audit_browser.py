@@ -13,7 +13,7 @@ from jctgov.chain.timelock import Batch, Call
 from tests.chain.test_parameter_bounds import force_unbounded_store
 from tests.proposals.test_verify_executions import schedule
 
-pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("JCTGOV_SCREENSHOTS")  # a folder: save what the test saw
 
 

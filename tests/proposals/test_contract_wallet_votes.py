@@ -17,7 +17,7 @@ from proposals.models import Vote
 from tests.proposals.factories import WEI, Voter
 from tests.proposals.test_verify_tally import verify
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 OWNER, STRANGER = 6, 7
 WEEK = 7 * 24 * 3600
 

@@ -10,7 +10,7 @@ from jctgov.chain import client
 from proposals import selectors
 from proposals.models import Vote
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 FOR, AGAINST, ABSTAIN = 1, 2, 3
 
 

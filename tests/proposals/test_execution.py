@@ -30,7 +30,7 @@ from proposals.batches import escrow_program_id, proposal_batch
 from proposals.models import Proposal, ProposalKind, ProposalState
 from tests.proposals.factories import WEI, make_succeeded
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 S = ProposalState
 DELAY = 2 * 24 * 3600  # governance.timelock_delay_s default
 

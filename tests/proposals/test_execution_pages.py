@@ -43,7 +43,6 @@ def test_signed_out_visitors_are_sent_to_sign_in_for_the_console(client):
 
 
 @pytest.mark.browser
-@pytest.mark.chain
 @pytest.mark.django_db(transaction=True)
 def test_steward_approves_in_the_browser_and_sees_the_timeline(open_page, chain):
     """The 1-of-1 dev Safe: its owner (dev account 0) signs the approval from the console."""
@@ -84,7 +83,6 @@ def sign_in(page) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.chain
 @pytest.mark.django_db(transaction=True)
 def test_two_of_three_stewards_approve_from_two_browsers(open_page, safe_2_of_3):
     """A 2-of-3 Safe: one steward's signature shows "1 of 2" and sends nothing; the second

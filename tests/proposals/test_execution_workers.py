@@ -16,7 +16,7 @@ from tests.grants.test_concurrency import at_once
 from tests.proposals.factories import WEI, make_succeeded
 from tests.proposals.test_execution import DELAY, executed_txs, recognition, timelock_txs
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 S = ProposalState
 
 

@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 from tests.fixtures.worker import wait_until
 from tests.proposals.factories import WEI, make_draft
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 S = ProposalState
 
 

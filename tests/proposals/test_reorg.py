@@ -14,7 +14,7 @@ from proposals.models import Proposal, ProposalState, Vote
 from tests.factories import UserFactory
 from tests.proposals.factories import WEI, make_draft
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from tests.fixtures.chain import TEST_TIMELOCK_DELAY_S
 from tests.proposals.factories import make_succeeded
 from tests.proposals.test_execution import approve
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 KEY = "governance.timelock_delay_s"
 
 

@@ -14,7 +14,7 @@ from jctgov.chain.timelock import ZERO_BYTES32, Batch, Call
 from proposals.batches import proposal_batch
 from proposals.models import ProposalState, Vote
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def schedule(chain, batch: Batch) -> str:

@@ -16,7 +16,7 @@ from proposals.models import ProposalState, Vote
 from tests.fixtures.worker import _database_url
 from tests.proposals.factories import WEI, vote_body
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -91,7 +91,6 @@ def test_logout_ends_the_session(client, account):
 
 # A signature by another key might still be a contract wallet's (EIP-1271): the server asks
 # the chain whether the address has code, so these run against the test Anvil.
-@pytest.mark.chain
 def test_bad_signature_is_refused(client, account, chain):
     nonce = get_nonce(client)
     text = siwe_text(account.address, nonce)
@@ -99,7 +98,6 @@ def test_bad_signature_is_refused(client, account, chain):
     assert not User.objects.exists()
 
 
-@pytest.mark.chain
 def test_garbage_signature_is_refused(client, account, chain):
     text = siwe_text(account.address, get_nonce(client))
     assert_refused(login(client, text, "0x" + "11" * 65), 401, "bad_signature")

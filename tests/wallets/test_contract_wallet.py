@@ -13,7 +13,7 @@ from jctgov.chain.anvil import free_port
 from jctgov.wallets.models import SiweNonce, User
 from tests.wallets.siwe import assert_refused, get_nonce, login, sign, siwe_text
 
-pytestmark = [pytest.mark.chain, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 OWNER, STRANGER = 5, 6
 
 

@@ -119,7 +119,9 @@ class Book:
         waiting = [j for j in range(len(self.jobs)) if self.at[j] < 0 and cuts[j] < cuts[j + 1]]
         waiting.sort(key=lambda j: (-cand_p[cuts[j]], j))
         for i in waiting:
-            best: tuple[float, int, int, tuple, tuple] | None = None
+            best: tuple[float, int, int, tuple[float, float], tuple[int, float, float]] | None = (
+                None
+            )
             for c in range(cuts[i], cuts[i + 1]):
                 o, p, s = cand_o[c], cand_p[c], cand_s[c]
                 if best is not None and p <= best[0]:

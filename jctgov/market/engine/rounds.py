@@ -93,7 +93,7 @@ def _own_node(job: Job, offer: Offer) -> bool:
     return job.submitter is not None and job.submitter == offer.owner
 
 
-def _check_unique(items: Sequence[Job] | Sequence[Offer], kind: str) -> None:
+def _check_unique(items: Sequence[Job | Offer], kind: str) -> None:
     for a, b in zip(items, items[1:], strict=False):
         if a.id == b.id:
             raise ValueError(f"duplicate {kind} id {a.id!r}")
@@ -155,4 +155,7 @@ def offer_terms(offers: Sequence[Offer], weights: Weights) -> np.ndarray:
     stake = log_stake / top if top > 0 else np.zeros(len(offers))
     uptime = np.clip(np.array([o.uptime_bps for o in offers], dtype=float) / BPS, 0.0, 1.0)
     reliability = np.clip(np.array([float(o.reliability) for o in offers]), 0.0, 1.0)
-    return weights.stake * stake + weights.uptime * uptime + weights.reliability * reliability
+    terms: np.ndarray = (
+        weights.stake * stake + weights.uptime * uptime + weights.reliability * reliability
+    )
+    return terms

@@ -57,7 +57,7 @@ class Command(BaseCommand):
             else:
                 state = settings.VAR_DIR / "anvil-state.json" if opts["persist"] else None
                 anvil = start_anvil(opts["port"], state_path=state, chain_id=settings.CHAIN_ID)
-                url = anvil.rpc_url
+                url = anvil.rpc_url  # type: ignore[attr-defined]
                 settings.CHAIN_RPC_URL = url
             client.reset_web3()
             client.set_deployments(None)
