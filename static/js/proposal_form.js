@@ -25,12 +25,8 @@
     return node;
   }
 
-  // jct.api throws ApiError {status, code, field, message}; the units module throws UnitError.
-  function errorText(error) {
-    if (!error) return "Something went wrong.";
-    const where = error.field ? " (" + error.field + ")" : "";
-    return (error.message || String(error)) + where;
-  }
+  // ApiError {status, code, field, message}, UnitError, RowError: one line each (wallet.js).
+  const errorText = jct.errorText;
 
   // An error found before asking the server, with the field it belongs to.
   class RowError extends Error {

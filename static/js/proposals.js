@@ -5,44 +5,9 @@
   "use strict";
   const jct = window.jctgov;
 
-  // --- amounts: JCT as decimal text <-> wei as integer strings, through the one units module
-  // (static/js/units.js, exact BigInt). null: not a number of JCT (the server names the error).
-  function toWei(text) {
-    try {
-      return jct.units.toWei(text).toString();
-    } catch (error) {
-      return null;
-    }
-  }
-  const fromWei = (wei) => jct.units.fromWei(wei);
-
-  function debounce(fn, ms) {
-    let timer = null;
-    return (...args) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fn(...args), ms);
-    };
-  }
-
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (k === "text") node.textContent = v;
-      else node.setAttribute(k, v);
-    });
-    (children || []).forEach((c) => node.appendChild(c));
-    return node;
-  }
-
-  // Whole tokens as every page shows them: the one policy of static/js/units.js.
+  // Whole tokens as every page shows them (static/js/units.js); errors as one line (wallet.js).
   const formatTokens = (wei) => jct.units.formatTokens(wei);
-
-  // jct.api throws ApiError {status, code, field, message}; wallets throw plain errors.
-  function errorText(error) {
-    if (!error) return "Something went wrong.";
-    const where = error.field ? " (" + error.field + ")" : "";
-    return (error.message || String(error)) + where;
-  }
+  const errorText = jct.errorText;
 
   // --- proposal page: vote, publish, cancel --------------------------------------------------
   async function vote(proposalId, choice, reason, errorBox) {
@@ -159,5 +124,4 @@
     if (article) setupProposal(article);
   });
 
-  window.jctgov.proposals = { toWei, fromWei, formatTokens };
 })();

@@ -7,12 +7,7 @@
   "use strict";
   const jct = window.jctgov;
 
-  function errorText(error) {
-    const e = error && error.body && error.body.error;
-    if (e) return e.message + (e.code ? ` (${e.code})` : "");
-    if (error && error.code === 4001) return "You declined the signature in your wallet.";
-    return (error && error.message) || String(error);
-  }
+  const errorText = jct.errorText; // wallet errors in plain words, API errors with their field
 
   function statusFor(button) {
     const box = button.parentElement && button.parentElement.querySelector(".sign-status");

@@ -203,6 +203,15 @@
     return error;
   }
 
+  /** Any error as one line for a status box: wallet errors in plain words (plain), API errors
+   * (ApiError) with the field they concern. */
+  function errorText(error) {
+    if (!error) return "Something went wrong.";
+    const e = plain(error);
+    const where = e && e.field ? " (" + e.field + ")" : "";
+    return ((e && e.message) || String(e)) + where;
+  }
+
   /** Show an error in the status line with its help link or action, and return its text. */
   function showError(error) {
     const e = plain(error);
@@ -395,6 +404,7 @@
     busy,
     WalletError,
     showError,
+    errorText,
     wallet: { connect, account, requestAccount, signTypedData, logout, provider, ensureChain, switchChain, plain },
   });
 
