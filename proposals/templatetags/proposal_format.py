@@ -60,6 +60,8 @@ def time_left(ends_at: datetime | None) -> str:
 
 
 register.filter("tokens", tokens)  # the one implementation: jctgov.core.units
+# The same figure as plain text, for attributes (aria-label, title) where markup can't go.
+register.filter("tokens_text", lambda wei: "—" if wei in (None, "") else format_tokens(wei))
 
 
 @register.filter

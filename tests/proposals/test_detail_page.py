@@ -102,6 +102,19 @@ def test_an_active_proposal_shows_shares_of_votes_cast_quorum_rule_turnout_and_t
         assert f'id="{step}"' in html, step
 
 
+def test_amounts_rounded_for_display_keep_the_quorum_bar_label_plain_text(client, stored_snapshot):
+    """Where rounding hides digits the page shows the exact value on hover (markup), but an
+    attribute (the quorum bar's aria-label) gets the plain figure: no markup inside quotes."""
+    proposal = make_active(snapshot_block=100, total_supply=1000 * WEI + 123_456)
+    voter = Voter()
+    stored_snapshot(100, {voter.address: 7 * WEI + 9})
+    services.vote_cast(proposal_id=proposal.pk, **vote_body(proposal, voter, choice=1))
+    html = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    label = re.search(r'aria-label="(Quorum: [^"]*)"', html).group(1)
+    assert "<" not in label and label.startswith("Quorum: 7 of 40 veJCT")
+    assert 'title="1,000.000000000000123456"' in html  # the supply, exact on hover
+
+
 def test_signed_in_wallet_sees_its_power_and_whether_it_can_vote_before_signing(
     client, stored_snapshot, steward
 ):
