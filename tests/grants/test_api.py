@@ -8,7 +8,7 @@ import io
 import pytest
 
 from grants.models import ApplicationState, Milestone, MilestoneState
-from tests.factories import UserFactory
+from tests.factories import UserFactory, mistyped
 from tests.grants.factories import (
     WEI,
     application_fields,
@@ -59,7 +59,7 @@ def test_applicant_drafts_edits_submits_and_sees_status(client, program, applica
 def test_errors_carry_codes_and_fields(client, program, applicant):
     as_user(client, applicant)
     fields = application_fields(applicant)
-    fields["payout_address"] = "0x" + applicant.address[2:].swapcase()  # a typo'd checksum
+    fields["payout_address"] = mistyped(applicant.address)
     answer = client.post(
         f"{API}/programs/{program.pk}/applications", fields, content_type="application/json"
     )

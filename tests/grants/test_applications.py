@@ -10,7 +10,7 @@ from django.utils import timezone
 from grants import services
 from grants.models import Application, ApplicationState
 from jctgov.core.errors import ApplicationError
-from tests.factories import UserFactory
+from tests.factories import UserFactory, mistyped
 from tests.grants.factories import (
     WEI,
     application_fields,
@@ -98,7 +98,7 @@ def test_payout_address_in_lowercase_is_stored_checksummed(program, applicant):
 
 def test_payout_address_with_a_broken_checksum_is_refused(program, applicant):
     fields = application_fields(applicant)
-    fields["payout_address"] = "0x" + applicant.address[2:].swapcase()
+    fields["payout_address"] = mistyped(applicant.address)
     assert (
         _code(
             services.application_create_draft, program_id=program.pk, applicant=applicant, **fields

@@ -7,6 +7,7 @@ import pytest
 from eth_account import Account
 
 from proposals.models import Proposal, Vote
+from tests.factories import mistyped
 from tests.grants.factories import make_program
 from tests.proposals.factories import WEI, make_active
 
@@ -76,7 +77,7 @@ def test_recognition_draft_checksums_lowercase_and_refuses_repeated_recipients(s
     page.goto("/proposals/new/?kind=recognition")
     page.get_by_label("Title").fill("Thank the docs team")
     rows = page.locator("#recipients")
-    rows.get_by_label("Recipient address").fill("0x" + alice[2:].swapcase())  # a typo'd checksum
+    rows.get_by_label("Recipient address").fill(mistyped(alice))
     rows.get_by_label("Amount (JCT)").fill("1500")
     rows.get_by_label("Reason").fill("docs")
     error = page.locator("#payload-error")

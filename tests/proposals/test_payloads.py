@@ -12,6 +12,7 @@ from jctgov.core.errors import ApplicationError
 from jctgov.core.parameters import REGISTRY
 from proposals.canonical import canonical_json
 from proposals.payloads import MAX_AMOUNT, validate_payload
+from tests.factories import mistyped
 
 A = Account.create().address
 B = Account.create().address
@@ -138,7 +139,7 @@ def test_recognition_sums_total_and_keeps_checksummed_recipients():
             "payload.recipients[0].recipient",
         ),
         (
-            [{"recipient": "0x" + A[2:].swapcase(), "amount": 1, "reason": "r"}],
+            [{"recipient": mistyped(A), "amount": 1, "reason": "r"}],
             "address_not_checksummed",
             "payload.recipients[0].recipient",
         ),
@@ -202,7 +203,7 @@ checksummed = st.binary(min_size=20, max_size=20).map(to_checksum_address)
 addresses = st.one_of(
     checksummed,
     checksummed,
-    st.sampled_from([A, B, A.lower(), "0x" + B[2:].swapcase(), A + "\n", "0x12"]),
+    st.sampled_from([A, B, A.lower(), mistyped(B), A + "\n", "0x12"]),
 )
 good_text = st.text(min_size=1, max_size=40).filter(str.strip)
 texts = st.one_of(good_text, good_text, st.sampled_from(["", "  ", "a\x00b", "ok \u202e 🚀"]))
