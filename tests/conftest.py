@@ -1,7 +1,16 @@
 """Shared fixtures. Real parts only: Anvil, the database in use, a Celery worker, Chromium."""
 
+import os
+
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
+
+# Property tests explore new random examples on every `make test`; CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci) replays one fixed sequence instead, so a landing never hinges on the
+# luck of the draw. A failure found locally prints the example to add as an @example.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 pytest_plugins = [
     "tests.fixtures.chain",
