@@ -129,6 +129,7 @@ def results(tally: dict[str, Any], *, state: str, snapshot_taken: bool) -> dict[
             "bps": int(tally["quorum_bps"]),
             "rule_percent": bps_percent(int(tally["quorum_bps"])),
             "percent_of_needed": percent(counted, needed),
+            "progress": per_mille(counted, needed) if needed else SCALE,
             "counted_of_supply": percent(counted, supply),
             "for_width": per_mille(amounts["for"], scale),
             "abstain_width": per_mille(amounts["abstain"], scale),

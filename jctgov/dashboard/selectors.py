@@ -14,42 +14,9 @@ from grants import selectors as grants
 from jctgov.market import selectors as market
 from jctgov.power import selectors as power
 from proposals import selectors as proposals
-from proposals.tally import Tally
+from proposals.results import results
 
-BPS = 10_000
 HOME_ROWS = 5
-
-
-def result_summary(tally: Tally) -> dict[str, Any]:
-    """A compact reading of a live tally: each choice as basis points of the votes cast, the
-    quorum (For + Abstain) as basis points of what is needed, and one line saying where it
-    stands. Integer arithmetic: shares are floored, so they may sum to a little under 100%."""
-    cast = tally.for_power + tally.against_power + tally.abstain_power
-
-    def of_cast(part: int) -> int:
-        return part * BPS // cast if cast else 0
-
-    quorum = tally.quorum
-    if cast == 0:
-        verdict, passing = "No votes yet", False
-    elif not tally.quorum_reached:
-        verdict, passing = "Failing: quorum not reached", False
-    elif tally.passed:
-        verdict, passing = "Passing", True
-    else:
-        verdict, passing = "Failing: Against leads", False
-    return {
-        "cast": cast,
-        "for_bps": of_cast(tally.for_power),
-        "against_bps": of_cast(tally.against_power),
-        "abstain_bps": of_cast(tally.abstain_power),
-        "quorum": quorum,
-        "counted_for_quorum": tally.participation,
-        "quorum_progress_bps": min(BPS, tally.participation * BPS // quorum) if quorum else 0,
-        "quorum_reached": tally.quorum_reached,
-        "verdict": verdict,
-        "passing": passing,
-    }
 
 
 def network(*, chain_now: int) -> dict[str, Any]:
@@ -64,7 +31,10 @@ def visitor_home() -> dict[str, Any]:
     chain_now = power.chain_time()
     open_proposals = proposals.open_proposals(limit=HOME_ROWS)
     for proposal in open_proposals:
-        proposal.results = result_summary(proposal.tally)  # type: ignore[attr-defined]
+        # The proposal page's own reading (proposals.results), so both say the same thing.
+        proposal.results = results(  # type: ignore[attr-defined]
+            proposal.tally.as_dict(), state=proposal.state, snapshot_taken=True
+        )
     return {
         "open_proposals": open_proposals,
         "programs": list(grants.programs_open(timezone.now(), limit=HOME_ROWS)),

@@ -47,7 +47,7 @@ def test_visitor_sees_open_proposals_with_results_programs_and_network_figures(c
     assert response.status_code == 200
     text = text_of(response)
     assert "Lower the JCT fee" in text and "A draft nobody sees" not in text
-    assert "400 veJCT cast For 75.0% Against 25.0% Abstain 0.0% Quorum 75.0%" in text
+    assert "400 veJCT cast For 75.0% Against 25.0% Abstain 0% Quorum 75.0%" in text
     assert "Quorum: 300 of 400 veJCT — For and Abstain count toward it, Against does not." in text
     assert "Failing: quorum not reached" in text
     assert f'href="/grants/{program.pk}/apply/"' in response.content.decode()

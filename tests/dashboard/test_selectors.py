@@ -1,5 +1,5 @@
 """The reads behind the home page and the steward console: each app's new selectors and the
-dashboard's reading of a live tally."""
+home page's reading of a live tally (the proposal page's own)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from jctgov.market import selectors as market_selectors
 from jctgov.power import selectors as power_selectors
 from proposals import selectors as proposal_selectors
 from proposals.models import ProposalState, Vote
+from proposals.results import results
 from proposals.tally import Tally
 from tests.factories import UserFactory
 from tests.grants.factories import make_program
@@ -41,41 +42,34 @@ def vote(proposal, voter: str, choice: int, power: int, *, counted: bool = True)
     )
 
 
-# --- dashboard.result_summary -------------------------------------------------------------
+# --- dashboard.visitor_home -------------------------------------------------------------
 
 
-def test_shares_are_of_votes_cast_and_against_does_not_count_toward_quorum():
-    tally = Tally(
-        for_power=600 * WEI,
-        against_power=300 * WEI,
-        abstain_power=100 * WEI,
-        total_supply=10_000 * WEI,
-        quorum_bps=1_000,  # 1,000 veJCT needed
-    )
-    r = dashboard.result_summary(tally)
-    assert (r["for_bps"], r["against_bps"], r["abstain_bps"]) == (6_000, 3_000, 1_000)
-    assert r["cast"] == 1_000 * WEI
-    assert r["counted_for_quorum"] == 700 * WEI and r["quorum"] == 1_000 * WEI
-    assert r["quorum_progress_bps"] == 7_000 and not r["quorum_reached"]
-    assert r["verdict"] == "Failing: quorum not reached" and not r["passing"]
+def test_the_home_reads_an_open_tally_as_the_proposal_page_does():
+    """One reading of a tally (proposals.results) for both pages: same shares, same quorum,
+    same result line, so the home never says "Passing" where the proposal says "Failing"."""
+    proposal = make_active(title="Open")
+    vote(proposal, "0x" + "1" * 40, 1, 30 * WEI)
+    vote(proposal, "0x" + "2" * 40, 2, 10 * WEI)
+    [shown] = dashboard.visitor_home()["open_proposals"]
+    assert shown.results == results(shown.tally.as_dict(), state="active", snapshot_taken=True)
+    assert [row["percent"] for row in shown.results["rows"]] == ["75.0%", "25.0%", "0%"]
+    assert shown.results["quorum"]["counted"] == 30 * WEI  # For + Abstain, never Against
 
 
-def test_verdicts_say_where_a_vote_stands():
-    def verdict(f: int, a: int, ab: int) -> str:
-        tally = Tally(f * WEI, a * WEI, ab * WEI, total_supply=1_000 * WEI, quorum_bps=400)
-        return dashboard.result_summary(tally)["verdict"]
+def test_the_quorum_progress_is_per_mille_of_what_is_needed_capped_at_full():
+    def progress(for_: int, abstain: int) -> int:
+        tally = Tally(for_ * WEI, 0, abstain * WEI, total_supply=1_000 * WEI, quorum_bps=400)
+        return results(tally.as_dict(), state="active", snapshot_taken=True)["quorum"]["progress"]
 
-    assert verdict(0, 0, 0) == "No votes yet"
-    assert verdict(30, 500, 0) == "Failing: quorum not reached"
-    assert verdict(50, 10, 0) == "Passing"
-    assert verdict(40, 60, 10) == "Failing: Against leads"
-
-
-def test_shares_of_huge_tallies_are_exact_integers():
-    third = 10**27 + 1
-    r = dashboard.result_summary(Tally(third, third, third, total_supply=0, quorum_bps=0))
-    assert (r["for_bps"], r["against_bps"], r["abstain_bps"]) == (3_333, 3_333, 3_333)
-    assert r["quorum_progress_bps"] == 0  # no supply at the snapshot: no quorum to show
+    assert progress(0, 0) == 0
+    assert progress(10, 20) == 750  # 30 of the 40 veJCT needed
+    assert progress(400, 0) == 1000  # ten times the quorum: a full bar, not ten
+    no_supply = Tally(WEI, 0, 0, total_supply=0, quorum_bps=0)
+    assert (
+        results(no_supply.as_dict(), state="active", snapshot_taken=True)["quorum"]["progress"]
+        == 1000
+    )  # nothing needed: reached
 
 
 # --- proposals ----------------------------------------------------------------------------
