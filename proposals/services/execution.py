@@ -31,6 +31,7 @@ from jctgov.core.states import can
 from jctgov.core.tasks import enqueue
 from jctgov.core.transitions import require
 from jctgov.wallets.models import User
+from proposals import selectors
 from proposals.domain import executor_configured, grace_deadline
 from proposals.models import Proposal, ProposalState, execution_lease
 from proposals.services.rows import proposal_get, proposal_locked
@@ -57,7 +58,7 @@ def proposal_approval_open(*, proposal_id: int, now: datetime | None = None) -> 
     Idempotent (one live operation per proposal). Anyone may ask for it (it is public data);
     only the Safe's owners' signatures count. At the threshold a worker relays it."""
     now = now or timezone.now()
-    proposal = proposal_get(proposal_id)
+    proposal = selectors.proposal_get(proposal_id)  # a draft answers 404, as a missing id
     existing = proposal_operation(proposal_id, K.SCHEDULE)
     if existing is not None:
         return existing
@@ -77,7 +78,7 @@ def proposal_retry_execution(*, proposal_id: int, actor: User) -> Proposal:
     else back to ``succeeded`` + approved and the signed schedule SafeTx is relayed again (its
     signatures stay valid: nothing used its Safe nonce)."""
     require_steward(actor, "retry execution")
-    proposal = proposal_get(proposal_id)
+    proposal = selectors.proposal_get(proposal_id)  # a draft answers 404, as a missing id
     require(proposal, "retry")
     op_id = proposal.operation_id or _batch_operation_id(proposal)
     on_chain = timelock.operation_state(op_id) if op_id else OP.UNSET

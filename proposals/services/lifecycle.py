@@ -174,7 +174,7 @@ def proposal_cancel(
     *, proposal_id: int, actor: User, reason: str = "", now: datetime | None = None
 ) -> Proposal:
     """Cancel: the author while draft or pending; a steward any time before executed, with a
-    reason. A queued (or failed) proposal's timelock operation is cancelled on chain too
+    reason (someone else's draft is hidden from stewards too: 404 as a missing id). A queued (or failed) proposal's timelock operation is cancelled on chain too
     (``execution.proposal_cancel_operation``); a step a worker is sending answers 409."""
     now = now or timezone.now()
     reason = (reason or "").strip()
@@ -193,6 +193,7 @@ def proposal_cancel(
         )
     with transaction.atomic():
         proposal = proposal_locked(proposal_id)
+        _not_found_if_hidden(proposal, actor)  # someone else's draft, a steward's view too
         if actor.is_steward:
             action = "steward_cancel"
             require(proposal, action)
@@ -204,7 +205,6 @@ def proposal_cancel(
         elif proposal.author_id == actor.pk:
             action = "cancel"
         else:
-            _not_found_if_hidden(proposal, actor)
             raise Forbidden("Only the author or a steward can cancel.", code="not_allowed")
         return transition(
             proposal,

@@ -47,6 +47,23 @@ def test_a_draft_answers_404_to_everyone_but_its_author_like_a_missing_proposal(
     assert client.get(f"/api/v1/proposals/{draft.pk}").json()["title"] == "Not ready yet"
 
 
+def test_a_drafts_actions_answer_404_to_stewards_and_visitors_too(client, steward):
+    """The Safe approval (public) and a steward's retry and cancel never tell a draft exists:
+    the same 404 as a missing id, not the 409 "invalid_state" that would confirm it."""
+    draft = make_draft(title="Not ready yet")
+    missing = client.post("/api/v1/proposals/999999/approval").json()
+    answer = client.post(f"/api/v1/proposals/{draft.pk}/approval")
+    assert (answer.status_code, answer.json()) == (404, missing)
+    client.force_login(steward)
+    for action, body in (("retry-execution", None), ("cancel", {"reason": "Spam"})):
+        answer = client.post(
+            f"/api/v1/proposals/{draft.pk}/{action}", body, content_type="application/json"
+        )
+        assert answer.status_code == 404, action
+        assert answer.json()["error"]["code"] == "proposal_not_found"
+    assert Proposal.objects.get(pk=draft.pk).state == S.DRAFT
+
+
 def test_published_proposals_stay_public(client):
     active = make_active(title="Open to all")
     assert client.get(f"/proposals/{active.pk}/").status_code == 200
