@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grants import selectors, services
-from grants.api.serializers import TOKEN, ProgramSerializer
+from grants.api.serializers import ProgramSerializer
 from jctgov.core import error_codes as E
+from jctgov.core.amounts import TokenAmountText
 from jctgov.core.pagination import Pagination, paginated
 from jctgov.core.schema import error_responses
 
@@ -37,7 +38,7 @@ class ProgramDetailApi(APIView):
         rubric = serializers.JSONField(required=False)
         opens_at = serializers.DateTimeField(required=False, allow_null=True)
         closes_at = serializers.DateTimeField(required=False, allow_null=True)
-        max_request = TOKEN(max_length=80, required=False)
+        max_request = TokenAmountText(max_length=80, required=False)
         description = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
 
     def get_permissions(self):

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from grants import selectors
-from grants.api.serializers import TOKEN
+from jctgov.core.amounts import TokenAmountText
 from jctgov.core.pagination import Pagination, paginated
 
 
@@ -19,7 +19,7 @@ class RecognitionListApi(APIView):
         proposal_id = serializers.IntegerField()
         proposal_title = serializers.CharField(source="proposal.title")
         recipient = serializers.CharField()
-        amount = TOKEN()
+        amount = TokenAmountText()
         reason = serializers.CharField()
         tx_hash = serializers.CharField()
         block_number = serializers.IntegerField(allow_null=True)

@@ -8,8 +8,7 @@ from rest_framework import serializers
 
 from grants import selectors
 from grants.models import Application, Program
-
-TOKEN = serializers.CharField  # uint256 wei amounts travel as decimal strings
+from jctgov.core.amounts import TokenAmountText
 
 
 class ProgramSerializer(serializers.Serializer):
@@ -17,11 +16,11 @@ class ProgramSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     token = serializers.CharField()
-    budget = TOKEN()
-    committed = TOKEN()
-    paid = TOKEN()
-    remaining = TOKEN()
-    max_request = TOKEN()
+    budget = TokenAmountText()
+    committed = TokenAmountText()
+    paid = TokenAmountText()
+    remaining = TokenAmountText()
+    max_request = TokenAmountText()
     escrow_program_id = serializers.IntegerField()
     source_proposal_id = serializers.IntegerField(allow_null=True)
     rubric = serializers.JSONField()
@@ -42,7 +41,7 @@ class MilestoneSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     title = serializers.CharField()
     deliverable = serializers.CharField()
-    amount = TOKEN()
+    amount = TokenAmountText()
     due_date = serializers.DateField(allow_null=True)
     state = serializers.CharField()
     evidence_url = serializers.CharField()
@@ -74,7 +73,7 @@ class ApplicationSerializer(serializers.Serializer):
     applicant = serializers.CharField(source="applicant.address")
     title = serializers.CharField()
     description = serializers.CharField()
-    requested_amount = TOKEN()
+    requested_amount = TokenAmountText()
     payout_address = serializers.CharField()
     team = serializers.CharField()
     state = serializers.CharField()
@@ -118,7 +117,7 @@ class MilestoneInputSerializer(serializers.Serializer):
     deliverable = serializers.CharField(
         max_length=5_000, allow_blank=True, required=False, default=""
     )
-    amount = TOKEN(max_length=80)
+    amount = TokenAmountText(max_length=80)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -127,7 +126,7 @@ class ApplicationInputSerializer(serializers.Serializer):
     description = serializers.CharField(
         max_length=20_000, allow_blank=True, required=False, trim_whitespace=False
     )
-    requested_amount = TOKEN(max_length=80, required=False)
+    requested_amount = TokenAmountText(max_length=80, required=False)
     payout_address = serializers.CharField(max_length=42, allow_blank=True, required=False)
     team = serializers.CharField(max_length=5_000, allow_blank=True, required=False)
     milestones = MilestoneInputSerializer(many=True, required=False)

@@ -60,3 +60,10 @@ class TokenAmountField(serializers.Field):
 
     def to_representation(self, value: Any) -> str:
         return str(int(value))
+
+
+class TokenAmountText(serializers.CharField):
+    """A token amount as the API documents it: integer wei as a decimal string (uint256 values
+    exceed what a JSON number carries exactly in a browser). One name for every API's amount
+    fields; where the API takes the text as it is, the service validates it (``token_amount``),
+    where it parses it, :class:`TokenAmountField` does."""

@@ -11,13 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jctgov.core import error_codes as E
+from jctgov.core.amounts import TokenAmountText
 from jctgov.core.markdown import render_markdown
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 from jctgov.delegates import selectors, services
 from jctgov.delegates.models import MAX_STATEMENT
-
-TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
 
 
 class ParticipationSerializer(serializers.Serializer):
@@ -31,7 +30,7 @@ class ParticipationSerializer(serializers.Serializer):
 
 class DelegateSummarySerializer(serializers.Serializer):
     address = serializers.CharField(help_text="EIP-55 checksummed address")
-    delegated_power = TOKEN(help_text="veJCT wei now of the current delegators")
+    delegated_power = TokenAmountText(help_text="veJCT wei now of the current delegators")
     delegators = serializers.IntegerField(help_text="number of current delegators")
     participation = ParticipationSerializer()
     has_statement = serializers.BooleanField()
@@ -49,7 +48,7 @@ def summary_data(row: selectors.DelegateSummary) -> dict[str, Any]:
 
 class DelegatorNowSerializer(serializers.Serializer):
     address = serializers.CharField()
-    power = TOKEN(help_text="veJCT wei now")
+    power = TokenAmountText(help_text="veJCT wei now")
 
 
 class DelegateVoteSerializer(serializers.Serializer):
@@ -60,8 +59,8 @@ class DelegateVoteSerializer(serializers.Serializer):
     choice_label = serializers.CharField()
     reason = serializers.CharField()
     timestamp = serializers.IntegerField(help_text="Unix seconds, as signed")
-    power = TOKEN(help_text="own veJCT wei at the proposal's snapshot block")
-    delegated_power = TOKEN(help_text="delegated veJCT wei the vote carries")
+    power = TokenAmountText(help_text="own veJCT wei at the proposal's snapshot block")
+    delegated_power = TokenAmountText(help_text="delegated veJCT wei the vote carries")
     delegators = serializers.IntegerField()
 
 
@@ -70,7 +69,7 @@ class DelegateProfileSerializer(serializers.Serializer):
     statement = serializers.CharField(help_text="Markdown, as written")
     statement_html = serializers.CharField(help_text="the statement rendered and sanitized")
     statement_updated_at = serializers.DateTimeField(allow_null=True)
-    delegated_power = TOKEN(help_text="veJCT wei now of the current delegators")
+    delegated_power = TokenAmountText(help_text="veJCT wei now of the current delegators")
     delegators = DelegatorNowSerializer(many=True)
     delegate = serializers.CharField(
         allow_null=True, help_text="whom this address delegates its own veJCT to (null: nobody)"

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from jctgov.core import error_codes as E
 from jctgov.core import parameters as registry
+from jctgov.core.amounts import TokenAmountText
 from jctgov.core.errors import NotFound
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
@@ -20,7 +21,6 @@ from proposals import caching, selectors, services
 from proposals.api.serializers import (
     CONTENT_ERRORS,
     PAYLOAD_ERRORS,
-    TOKEN,
     ProposalDetailSerializer,
 )
 from proposals.models import Proposal, ProposalKind, ProposalState
@@ -36,17 +36,17 @@ class ParameterListApi(APIView):
         name = serializers.CharField(help_text="what people call it, e.g. Quorum")
         kind = serializers.CharField(help_text="the type: bps | token | duration | integer")
         unit = serializers.CharField()
-        min = TOKEN(help_text="inclusive lower bound")
-        max = TOKEN(help_text="inclusive upper bound")
-        default = TOKEN(help_text="in force until the chain sets a value")
-        current = TOKEN(
+        min = TokenAmountText(help_text="inclusive lower bound")
+        max = TokenAmountText(help_text="inclusive upper bound")
+        default = TokenAmountText(help_text="in force until the chain sets a value")
+        current = TokenAmountText(
             help_text="the value in force: mirrored from ParameterStore when inside the bounds, "
             "else the last such value, else the default"
         )
         source = serializers.ChoiceField(  # type: ignore[assignment]  # shadows Field.source
             choices=["chain", "default"], help_text="where `current` comes from"
         )
-        chain_value_out_of_range = TOKEN(
+        chain_value_out_of_range = TokenAmountText(
             allow_null=True,
             help_text="the raw ParameterStore value while it lies outside the bounds "
             "(never used: `current` keeps the last valid value); null when in range",

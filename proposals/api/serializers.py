@@ -12,8 +12,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from jctgov.core import error_codes as E
-
-TOKEN = serializers.CharField  # uint256 amounts travel as decimal strings
+from jctgov.core.amounts import TokenAmountText
 
 PAYLOAD_ERRORS = (
     E.INVALID_KIND,
@@ -64,13 +63,15 @@ TallySerializer = type(
     {
         "__doc__": "The tally (proposals.tally.Tally.as_dict): live while voting, final once closed.",
         "__module__": __name__,
-        "for": TOKEN(help_text="veJCT wei voting For"),
-        "against": TOKEN(),
-        "abstain": TOKEN(),
-        "total_supply": TOKEN(help_text="total veJCT at the snapshot block"),
+        "for": TokenAmountText(help_text="veJCT wei voting For"),
+        "against": TokenAmountText(),
+        "abstain": TokenAmountText(),
+        "total_supply": TokenAmountText(help_text="total veJCT at the snapshot block"),
         "quorum_bps": serializers.IntegerField(),
-        "quorum": TOKEN(help_text="For + Abstain needed: ceil(quorum_bps × total_supply / 10,000)"),
-        "participation": TOKEN(help_text="For + Abstain"),
+        "quorum": TokenAmountText(
+            help_text="For + Abstain needed: ceil(quorum_bps × total_supply / 10,000)"
+        ),
+        "participation": TokenAmountText(help_text="For + Abstain"),
         "quorum_reached": serializers.BooleanField(),
         "passed": serializers.BooleanField(help_text="quorum reached and For > Against"),
         "outcome": serializers.CharField(help_text="succeeded | defeated | no_quorum"),
@@ -83,10 +84,10 @@ class ParameterChangeSerializer(serializers.Serializer):
     kind = serializers.CharField()
     unit = serializers.CharField()
     description = serializers.CharField()
-    min = TOKEN()
-    max = TOKEN()
-    current = TOKEN(help_text="the value in force now")
-    new = TOKEN(help_text="the value the proposal sets")
+    min = TokenAmountText()
+    max = TokenAmountText()
+    current = TokenAmountText(help_text="the value in force now")
+    new = TokenAmountText(help_text="the value the proposal sets")
 
 
 class ExecutionSerializer(serializers.Serializer):
@@ -146,7 +147,7 @@ class ProposalDetailSerializer(serializers.Serializer):
     snapshot_block = serializers.IntegerField(allow_null=True)
     quorum_bps = serializers.IntegerField(allow_null=True)
     voting_period_s = serializers.IntegerField(allow_null=True)
-    proposal_threshold = TOKEN(allow_null=True)
+    proposal_threshold = TokenAmountText(allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
@@ -160,7 +161,7 @@ class ProposalDetailSerializer(serializers.Serializer):
 
 class DelegatorSerializer(serializers.Serializer):
     address = serializers.CharField(help_text="EIP-55 checksummed address")
-    power = TOKEN(help_text="veJCT wei at the snapshot block")
+    power = TokenAmountText(help_text="veJCT wei at the snapshot block")
 
 
 class ReceiptSerializer(serializers.Serializer):
@@ -175,8 +176,10 @@ class ReceiptSerializer(serializers.Serializer):
     choice_label = serializers.CharField()
     reason = serializers.CharField()
     timestamp = serializers.IntegerField(help_text="Unix seconds, as signed")
-    power = TOKEN(help_text="the voter's own veJCT wei at the snapshot block (decimal string)")
-    delegated_power = TOKEN(
+    power = TokenAmountText(
+        help_text="the voter's own veJCT wei at the snapshot block (decimal string)"
+    )
+    delegated_power = TokenAmountText(
         help_text="veJCT wei delegated to the voter at the snapshot block by delegators who did "
         "not vote themselves (Snapshot's rule; one level); 0 on a receipt that is not counted"
     )
@@ -184,14 +187,16 @@ class ReceiptSerializer(serializers.Serializer):
     delegated_from = DelegatorSerializer(
         many=True, help_text="the delegators counted, with their veJCT wei at the snapshot block"
     )
-    total_power = TOKEN(help_text="power + delegated_power: what the vote weighs while counted")
+    total_power = TokenAmountText(
+        help_text="power + delegated_power: what the vote weighs while counted"
+    )
     signature = serializers.CharField(help_text="65 bytes r ‖ s ‖ v, hex")
     counted = serializers.BooleanField(help_text="false once a newer vote replaced it")
     received_at = serializers.DateTimeField()
     typed_data = serializers.DictField(help_text="the EIP-712 typed data (eth_signTypedData_v4)")
 
 
-def VOTE_REASON() -> serializers.CharField:  # noqa: N802 (a field factory, like TOKEN)
+def VOTE_REASON() -> serializers.CharField:  # noqa: N802 (a field factory, like TokenAmountText)
     """A vote's reason as the API, the typed data and the signature take it: optional, may be
     empty (the typed-data endpoint signs ""), at most 1,000 characters, not trimmed."""
     return serializers.CharField(

@@ -13,12 +13,12 @@ from rest_framework.views import APIView
 
 from jctgov.core import error_codes as E
 from jctgov.core.addresses import checksummed_address
+from jctgov.core.amounts import TokenAmountText
 from jctgov.core.errors import ApplicationError, Conflict
 from jctgov.core.pagination import Pagination
 from jctgov.core.schema import error_responses
 from proposals import selectors, services
 from proposals.api.serializers import (
-    TOKEN,
     VOTE_ERRORS,
     VOTE_REASON,
     VOTE_REQUEST,
@@ -139,15 +139,17 @@ class VotingPowerApi(APIView):
     class OutputSerializer(serializers.Serializer):
         address = serializers.CharField(help_text="EIP-55 checksummed address")
         snapshot_block = serializers.IntegerField()
-        power = TOKEN(help_text="own veJCT wei at the snapshot block")
+        power = TokenAmountText(help_text="own veJCT wei at the snapshot block")
         delegate = serializers.CharField(
             allow_null=True, help_text="whom the address had delegated to at the block"
         )
-        delegated_power = TOKEN(
+        delegated_power = TokenAmountText(
             help_text="veJCT wei its vote carries for delegators who have not voted themselves"
         )
         delegators = serializers.IntegerField(help_text="how many delegators that is")
-        delegated_power_total = TOKEN(help_text="all veJCT wei delegated to it at the block")
+        delegated_power_total = TokenAmountText(
+            help_text="all veJCT wei delegated to it at the block"
+        )
         delegators_total = serializers.IntegerField()
 
     @extend_schema(
