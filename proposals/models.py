@@ -212,7 +212,9 @@ class Vote(models.Model):
     choice = models.PositiveSmallIntegerField(choices=VoteChoice.choices)
     reason = models.TextField(blank=True, validators=[MaxLengthValidator(1_000)])
     timestamp = models.BigIntegerField()
-    signature = models.CharField(max_length=132)
+    # 0x + hex: 65 bytes (ECDSA) or a contract wallet's longer one, such as a multi-owner
+    # Safe's (proposals.contract_votes.MAX_CONTRACT_SIGNATURE_BYTES).
+    signature = models.CharField(max_length=4_096)
     power = Uint256Field()  # the voter's own veJCT at the snapshot block (0: a delegate only)
     # While counted: the veJCT of the voter's delegators at the snapshot block who have not
     # voted themselves (Snapshot's rule), and how many they are. 0 on a receipt that is not

@@ -190,7 +190,10 @@ class ReceiptSerializer(serializers.Serializer):
     total_power = TokenAmountText(
         help_text="power + delegated_power: what the vote weighs while counted"
     )
-    signature = serializers.CharField(help_text="65 bytes r ‖ s ‖ v, hex")
+    signature = serializers.CharField(
+        help_text="0x hex: 65 bytes r ‖ s ‖ v, or a contract wallet's EIP-1271 signature "
+        "(e.g. a Safe's owners' signatures, concatenated), checked at the snapshot block"
+    )
     counted = serializers.BooleanField(help_text="false once a newer vote replaced it")
     received_at = serializers.DateTimeField()
     typed_data = serializers.DictField(help_text="the EIP-712 typed data (eth_signTypedData_v4)")
@@ -216,6 +219,10 @@ VOTE_REQUEST = inline_serializer(  # component "VoteRequest" (requests get the s
         "choice": serializers.IntegerField(help_text="1 For, 2 Against, 3 Abstain"),
         "reason": VOTE_REASON(),
         "timestamp": serializers.IntegerField(help_text="Unix seconds, from the typed data"),
-        "signature": serializers.CharField(help_text="eth_signTypedData_v4 result, 65 bytes hex"),
+        "signature": serializers.CharField(
+            max_length=4_096,
+            help_text="eth_signTypedData_v4 result, 65 bytes hex; a contract wallet (EIP-1271, "
+            "e.g. a multi-owner Safe) sends what its isValidSignature takes, up to 2,047 bytes",
+        ),
     },
 )
