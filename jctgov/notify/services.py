@@ -183,8 +183,8 @@ def verification_token(channel: Channel) -> str:
     return signing.dumps({"c": channel.pk, "e": channel.target}, salt=VERIFY_SALT)
 
 
-def email_verify(*, token: str, now: datetime | None = None) -> Channel:
-    """Mark the email address in a (signed, 3-day) verification link verified. Idempotent."""
+def _verification_claim(token: str) -> dict[str, Any]:
+    """The (channel, address) a verification link names, if its signature holds (3 days)."""
     try:
         value = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE_S)
     except signing.SignatureExpired:
@@ -193,16 +193,30 @@ def email_verify(*, token: str, now: datetime | None = None) -> Channel:
         ) from None
     except signing.BadSignature:
         raise ApplicationError("This link is not valid.", code="invalid_link") from None
-    with transaction.atomic():
-        channel = (
-            Channel.objects.select_for_update()
-            .filter(pk=value.get("c"), kind=Channel.Kind.EMAIL)
-            .first()
+    return value if isinstance(value, dict) else {}
+
+
+def _claimed_channel(value: dict[str, Any], *, lock: bool) -> Channel:
+    qs = Channel.objects.select_for_update() if lock else Channel.objects.all()
+    channel = qs.filter(pk=value.get("c"), kind=Channel.Kind.EMAIL).first()
+    if channel is None or channel.target != value.get("e"):
+        raise ApplicationError(
+            "This link is for an address that is no longer set.", code="invalid_link"
         )
-        if channel is None or channel.target != value.get("e"):
-            raise ApplicationError(
-                "This link is for an address that is no longer set.", code="invalid_link"
-            )
+    return channel
+
+
+def email_verification_channel(*, token: str) -> Channel:
+    """The email channel a verification link would verify, changing nothing: the link's page
+    asks the reader to confirm (a mail scanner or link prefetcher only GETs it)."""
+    return _claimed_channel(_verification_claim(token), lock=False)
+
+
+def email_verify(*, token: str, now: datetime | None = None) -> Channel:
+    """Mark the email address in a (signed, 3-day) verification link verified. Idempotent."""
+    value = _verification_claim(token)
+    with transaction.atomic():
+        channel = _claimed_channel(value, lock=True)
         if not channel.verified_at:
             channel.verified_at = now or timezone.now()
             channel.save(update_fields=["verified_at"])

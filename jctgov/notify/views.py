@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jctgov.core.errors import ApplicationError
 from jctgov.notify import events, selectors, services
@@ -139,12 +139,19 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     return redirect("notify:inbox")
 
 
+@require_http_methods(["GET", "POST"])
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the address and a button; only the POST verifies it. Mail scanners and link
+    prefetchers open links on their own, and must not confirm an address for its owner."""
     try:
-        channel = services.email_verify(token=token)
+        if request.method == "POST":
+            channel = services.email_verify(token=token)
+            return render(request, "notify/link.html", {"verified": channel.target})
+        channel = services.email_verification_channel(token=token)
     except ApplicationError as exc:
         return render(request, "notify/link.html", {"error": exc.message}, status=400)
-    return render(request, "notify/link.html", {"verified": channel.target})
+    context = {"confirm_verify": channel.target, "already": bool(channel.verified_at)}
+    return render(request, "notify/link.html", context)
 
 
 @csrf_exempt  # RFC 8058 one-click: mail clients POST without a session; the token is the proof

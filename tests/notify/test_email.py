@@ -57,8 +57,13 @@ def test_verification_then_event_email_then_one_click_unsubscribe(
     assert not Delivery.objects.filter(kind="email").exists()
 
     client.logout()  # the link works from any browser
-    assert "Email verified" in client.get(verify_path).content.decode()
+    # Opening the link (as a mail scanner or prefetcher does) asks; only the POST verifies.
+    page = client.get(verify_path).content.decode()
+    assert "Send notifications to <strong>holder@example.org</strong>?" in page
+    assert Channel.objects.get(kind="email").verified_at is None
+    assert "Email verified" in client.post(verify_path).content.decode()
     assert Channel.objects.get(kind="email").verified_at is not None
+    assert "already verified" in client.get(verify_path).content.decode()
 
     publish(django_capture_on_commit_callbacks)
     mails = smtp_server.to("holder@example.org")
@@ -87,6 +92,7 @@ def test_a_tampered_link_is_refused(client):
     channel = services.email_set(user=user, address="a@example.org")
     token = services.verification_token(channel)
     assert client.get(f"/notifications/verify/{token}x/").status_code == 400
+    assert client.post(f"/notifications/verify/{token}x/").status_code == 400
     assert client.post(f"/notifications/unsubscribe/{token}/").status_code == 400  # wrong salt
     channel.refresh_from_db()
     assert channel.verified_at is None and channel.active

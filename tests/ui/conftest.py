@@ -52,7 +52,19 @@ def main_pages(ids: dict) -> list[str]:
         "/delegates/",
         f"/delegates/{ids['user'].address}/",
         "/no-such-page/",
-    ] + [path for path in other_pages(ids) if _routed(path)]
+    ] + [path for path in other_pages(ids) if _routed(path)] + email_link_pages(ids["user"])
+
+
+def email_link_pages(user) -> list[str]:
+    """The pages an email's links open: verify the address (a confirmation, then a POST) and
+    unsubscribe."""
+    from jctgov.notify import services
+
+    channel = services.email_set(user=user, address="steward@example.org", events_=[])
+    return [
+        f"/notifications/verify/{services.verification_token(channel)}/",
+        f"/notifications/unsubscribe/{services.unsubscribe_token(channel)}/",
+    ]
 
 
 def other_pages(ids: dict) -> list[str]:
