@@ -29,30 +29,34 @@ def main_pages(ids: dict) -> list[str]:
     draft, _recognition, active, _theirs = ids["proposal_id"]
     program, _open = ids["program_id"]
     mine, _submitted, approved = ids["application_id"]
-    return [
-        "/",
-        "/proposals/",
-        f"/proposals/{active}/",
-        f"/proposals/{draft}/",
-        "/proposals/new/",
-        f"/proposals/{draft}/edit/",
-        "/steward/",
-        "/grants/",
-        f"/grants/{program}/",
-        f"/grants/{program}/apply/",
-        f"/grants/applications/{mine}/",
-        f"/grants/applications/{approved}/",
-        "/grants/applications/",
-        "/grants/reviews/",
-        "/grants/recognitions/",
-        "/market/",
-        "/market/provider/",
-        "/market/jobs/new",
-        "/power/",
-        "/delegates/",
-        f"/delegates/{ids['user'].address}/",
-        "/no-such-page/",
-    ] + [path for path in other_pages(ids) if _routed(path)] + email_link_pages(ids["user"])
+    return (
+        [
+            "/",
+            "/proposals/",
+            f"/proposals/{active}/",
+            f"/proposals/{draft}/",
+            "/proposals/new/",
+            f"/proposals/{draft}/edit/",
+            "/steward/",
+            "/grants/",
+            f"/grants/{program}/",
+            f"/grants/{program}/apply/",
+            f"/grants/applications/{mine}/",
+            f"/grants/applications/{approved}/",
+            "/grants/applications/",
+            "/grants/reviews/",
+            "/grants/recognitions/",
+            "/market/",
+            "/market/provider/",
+            "/market/jobs/new",
+            "/power/",
+            "/delegates/",
+            f"/delegates/{ids['user'].address}/",
+            "/no-such-page/",
+        ]
+        + [path for path in other_pages(ids) if _routed(path)]
+        + email_link_pages(ids["user"])
+    )
 
 
 def email_link_pages(user) -> list[str]:
