@@ -198,7 +198,8 @@ def _verification_claim(token: str) -> dict[str, Any]:
 
 def _claimed_channel(value: dict[str, Any], *, lock: bool) -> Channel:
     qs = Channel.objects.select_for_update() if lock else Channel.objects.all()
-    channel = qs.filter(pk=value.get("c"), kind=Channel.Kind.EMAIL).first()
+    pk = value.get("c")
+    channel = qs.filter(pk=pk, kind=Channel.Kind.EMAIL).first() if isinstance(pk, int) else None
     if channel is None or channel.target != value.get("e"):
         raise ApplicationError(
             "This link is for an address that is no longer set.", code="invalid_link"
