@@ -12,7 +12,8 @@
     const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
     for (const row of table.querySelectorAll("tbody tr")) {
       Array.from(row.cells).forEach((cell, i) => {
-        if (heads[i] && !("label" in cell.dataset)) cell.dataset.label = heads[i]; // data-label="": none
+        // data-label="": none; a row heading (th) is a label itself
+        if (heads[i] && cell.tagName === "TD" && !("label" in cell.dataset)) cell.dataset.label = heads[i];
       });
     }
   }
