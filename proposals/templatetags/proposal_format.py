@@ -123,11 +123,13 @@ def grace_deadline(proposal) -> datetime:
     return domain.grace_deadline(proposal)
 
 
+# data-label: each cell's column, shown when the table stacks on a phone (static/css/app.css).
 _RECEIPT_ROW = (
-    '<tr><td class="address" title="{}">{}…{}</td>\n'
-    "  <td>{}</td><td>{}</td><td>{}</td><td>{}</td>\n"
-    '  <td class="muted" data-ts="{}">{}</td>\n'
-    "  <td>{}</td></tr>\n"
+    '<tr><td data-label="Voter" class="address" title="{}">{}…{}</td>\n'
+    '  <td data-label="Choice">{}</td><td data-label="veJCT">{}</td>'
+    '<td data-label="Delegated veJCT">{}</td><td data-label="Reason" class="stack-block">{}</td>\n'
+    '  <td data-label="Signed at" class="muted" data-ts="{}">{}</td>\n'
+    '  <td data-label="Counted">{}</td></tr>\n'
 )
 _COUNTED = {
     True: mark_safe('<span class="ok">yes</span>'),

@@ -172,10 +172,13 @@
     if (empty) empty.remove();
     const row = document.createElement("tr");
     row.dataset.job = job.id;
-    const cells = ["#" + job.id, job.gpus + "× " + (job.gpu_model || "any") + " (≥" + job.vram_min + " GB)",
-                   String(job.hours), "$" + job.max_price_usd, job.payment_token, job.state, ""];
-    for (const text of cells) {
+    // [column (data-label: shown when the table stacks on a phone), text]
+    const cells = [["Job", "#" + job.id], ["GPUs", job.gpus + "× " + (job.gpu_model || "any") + " (≥" + job.vram_min + " GB)"],
+                   ["Hours", String(job.hours)], ["Max price", "$" + job.max_price_usd], ["Pay with", job.payment_token],
+                   ["State", job.state], ["Lease", ""]];
+    for (const [label, text] of cells) {
       const cell = document.createElement("td");
+      cell.dataset.label = label;
       cell.textContent = text;
       row.appendChild(cell);
     }

@@ -11,10 +11,11 @@
   const url = box.dataset.statusUrl;
   let delay = 1000;
 
-  function cell(tag, text, className) {
+  function cell(tag, text, className, label) {
     const el = document.createElement(tag);
     el.textContent = text;
     if (className) el.className = className;
+    if (label) el.dataset.label = label; // the column, shown when the table stacks on a phone
     return el;
   }
 
@@ -26,8 +27,8 @@
       tr.dataset.metric = row.key;
       const label = cell("th", row.label);
       label.scope = "row";
-      tr.append(label, cell("td", row.before, "before"), cell("td", row.after, "after"),
-        cell("td", row.change, "change muted"));
+      tr.append(label, cell("td", row.before, "before", "Before (in force)"),
+        cell("td", row.after, "after", "After (proposed)"), cell("td", row.change, "change muted", "Change"));
       body.append(tr);
     }
     table.hidden = false;
