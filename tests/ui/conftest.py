@@ -26,7 +26,7 @@ document.addEventListener("securitypolicyviolation", (e) =>
 def main_pages(ids: dict) -> list[str]:
     """Every main page, with the world's objects: what a visitor, holder, applicant, reviewer
     and steward open."""
-    draft, _recognition, active, _theirs = ids["proposal_id"]
+    draft, recognition, active, _theirs = ids["proposal_id"]
     program, _open = ids["program_id"]
     mine, _submitted, approved = ids["application_id"]
     return (
@@ -35,6 +35,7 @@ def main_pages(ids: dict) -> list[str]:
             "/proposals/",
             f"/proposals/{active}/",
             f"/proposals/{draft}/",
+            f"/proposals/{recognition}/",
             "/proposals/new/",
             f"/proposals/{draft}/edit/",
             "/steward/",
@@ -63,8 +64,18 @@ def email_link_pages(user) -> list[str]:
     """The pages an email's links open: verify the address (a confirmation, then a POST) and
     unsubscribe."""
     from jctgov.notify import services
+    from jctgov.notify.models import Delivery, Event
 
     channel = services.email_set(user=user, address="steward@example.org", events_=[])
+    event = Event.objects.create(type="proposal.published", title="A proposal was published")
+    Delivery.objects.create(  # a row in the settings page's delivery log
+        event=event,
+        channel=channel,
+        user=user,
+        kind=channel.kind,
+        attempts=2,
+        last_error="503 from the mail relay",
+    )
     return [
         f"/notifications/verify/{services.verification_token(channel)}/",
         f"/notifications/unsubscribe/{services.unsubscribe_token(channel)}/",
@@ -95,8 +106,44 @@ def _routed(path: str) -> bool:
 
 @pytest.fixture
 def ui_world(transactional_db, wallet):
-    """The hostile-test world, owned by the injected wallet's address (a steward)."""
-    return build_world(wallet.address)
+    """The hostile-test world, owned by the injected wallet's address (a steward), with a row
+    in the tables it leaves empty."""
+    world = build_world(wallet.address)
+    table_rows(world)
+    return world
+
+
+def table_rows(world: dict) -> None:
+    """A row in each table the hostile world leaves empty, so the page tour's checks (a table
+    stacks on a phone instead of scrolling sideways) see one: the market's capacity (an online
+    node), the active proposal's receipts (a vote), and the paid recognitions."""
+    from django.utils import timezone
+
+    from grants import services as grants
+    from jctgov.market.models import Node
+    from proposals.models import ProposalKind, Vote
+    from tests.grants.factories import executed_proposal
+
+    Node.objects.filter(leases=world["lease_id"][0]).update(last_heartbeat_at=timezone.now())
+    Vote.objects.create(
+        digest="0x" + "ab" * 32,
+        proposal_id=world["proposal_id"][2],
+        voter="0x" + "cd" * 20,
+        choice=1,
+        timestamp=int(timezone.now().timestamp()),
+        signature="0x" + "11" * 65,
+        power=10**18,
+        reason="Lower fees bring more jobs",
+    )
+    paid = executed_proposal(
+        kind=ProposalKind.RECOGNITION,
+        payload={
+            "recipients": [
+                {"recipient": world["user"].address, "amount": str(2 * 10**18), "reason": "Docs"}
+            ]
+        },
+    )
+    grants.recognitions_record(proposal=paid, tx_hash="0x" + "ef" * 32, block_number=3)
 
 
 def session_context(browser, base_url: str, user=None):
