@@ -174,7 +174,8 @@ def proposal_cancel(
     *, proposal_id: int, actor: User, reason: str = "", now: datetime | None = None
 ) -> Proposal:
     """Cancel: the author while draft or pending; a steward any time before executed, with a
-    reason (someone else's draft is hidden from stewards too: 404 as a missing id). A queued (or failed) proposal's timelock operation is cancelled on chain too
+    reason (someone else's draft is hidden from stewards too: 404, as a missing id). A queued
+    (or failed) proposal's timelock operation is cancelled on chain too
     (``execution.proposal_cancel_operation``); a step a worker is sending answers 409."""
     now = now or timezone.now()
     reason = (reason or "").strip()
