@@ -176,7 +176,8 @@ def test_two_instances_side_by_side_share_no_file_and_no_queue(tmp_path):
         dirs = [tmp_path / f"instance-{web}" for web, _ in ports]
         for (web, chain), folder, proc in zip(ports, dirs, procs, strict=True):
             assert (folder / "jctgov.sqlite3").exists() and (folder / "deployments.json").exists()
-            assert (folder / "celery-broker.sqlite3").exists()
+            # The broker's file appears once the worker connects, which may follow "running at".
+            wait_until(lambda folder=folder: (folder / "celery-broker.sqlite3").exists(), 60)
             for child in children_of(proc.pid):
                 child_env = environ_of(child)
                 assert child_env["JCTGOV_VAR_DIR"] == str(folder)
