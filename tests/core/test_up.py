@@ -127,3 +127,75 @@ def test_every_child_of_up_uses_the_chain_port_it_was_given(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+def start_up(tmp_path: Path, web_port: int, chain_port: int, log: Path, **env: str):
+    """`up` in the background until it says it runs; ``env`` overrides ``up_env`` (an empty
+    value leaves the variable out)."""
+    environment = {**up_env(tmp_path), **env}
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "up", "--no-demo", "--port", str(web_port)]
+        + ["--chain-port", str(chain_port)],
+        cwd=ROOT,
+        env={k: v for k, v in environment.items() if v != ""},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_until(lambda: b"running at" in log.read_bytes() or proc.poll() is not None, 240)
+    assert proc.poll() is None, log.read_text()
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def nonces_in(database: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT count(*) FROM wallets_siwenonce").fetchone()[0]
+
+
+def test_two_instances_side_by_side_share_no_file_and_no_queue(tmp_path):
+    """A second `up --port … --chain-port …` beside the first, in the same checkout: each keeps
+    its database, broker, chain state and deployments in its own folder of the var dir and its
+    tasks in its own queue, so neither can flush, reset or serve the other's data."""
+    env = {"CELERY_QUEUE": ""}  # as a person runs it: no queue named
+    ports = [(free_port(), free_port()), (free_port(), free_port())]
+    procs = []
+    try:
+        for i, (web, chain) in enumerate(ports):
+            procs.append(start_up(tmp_path, web, chain, tmp_path / f"up-{i}.log", **env))
+        dirs = [tmp_path / f"instance-{web}" for web, _ in ports]
+        for (web, chain), folder, proc in zip(ports, dirs, procs, strict=True):
+            assert (folder / "jctgov.sqlite3").exists() and (folder / "deployments.json").exists()
+            assert (folder / "celery-broker.sqlite3").exists()
+            for child in children_of(proc.pid):
+                child_env = environ_of(child)
+                assert child_env["JCTGOV_VAR_DIR"] == str(folder)
+                assert child_env["CELERY_QUEUE"] == f"jctgov-{web}"
+                assert child_env["CHAIN_RPC_URL"] == f"http://127.0.0.1:{chain}"
+        assert not (tmp_path / "jctgov.sqlite3").exists()  # the default instance's stays untouched
+
+        # A sign-in nonce asked of the first instance is stored in its database only.
+        first, second = (web for web, _ in ports)
+        before = [nonces_in(folder / "jctgov.sqlite3") for folder in dirs]
+        urllib.request.urlopen(f"http://127.0.0.1:{first}/api/v1/auth/nonce", timeout=10).read()
+        after = [nonces_in(folder / "jctgov.sqlite3") for folder in dirs]
+        assert after == [before[0] + 1, before[1]]
+
+        # Stopping the second leaves the first serving from its own chain and database.
+        stop(procs.pop())
+        with urllib.request.urlopen(f"http://127.0.0.1:{first}/healthz", timeout=10) as answer:
+            assert answer.status == 200
+        assert nonces_in(dirs[0] / "jctgov.sqlite3") == after[0]
+    finally:
+        for proc in procs:
+            stop(proc)

@@ -1,6 +1,12 @@
 """Run the whole app on the embedded default: chain, web, Celery worker and beat.
 
 `make run` calls this. Each part is a child process; Ctrl-C (or SIGTERM) stops them all.
+
+Instances beside each other never share a file: the one on the default port (8000) keeps its
+database, broker, chain state, deployments and beat schedule in the var dir (``JCTGOV_VAR_DIR``,
+default ``var/``); one on any other port keeps them in ``instance-<port>/`` inside it, and its
+tasks go to a queue of its own. (Services named explicitly, e.g. ``DATABASE_URL``, are the
+operator's choice and stay as given.)
 """
 
 from __future__ import annotations
@@ -19,6 +25,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 DEV_TIMELOCK_DELAY_S = 120
+DEFAULT_PORT = 8000
+# Set in the environment of an instance `up` re-executed with its own var dir (its port).
+INSTANCE_ENV = "JCTGOV_UP_INSTANCE"
+
+
+def instance_var_dir(base: Path, port: int) -> Path:
+    """Where the instance on ``port`` keeps its files: ``base`` for the default port (what
+    `make run` has always used), ``base/instance-<port>`` for any other."""
+    return base if port == DEFAULT_PORT else base / f"instance-{port}"
 
 
 class Command(BaseCommand):
@@ -33,6 +48,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="skip demo data")
 
     def handle(self, *args, host: str, port: int, chain_port: int, no_demo: bool, **options):
+        if os.environ.get(INSTANCE_ENV) != str(port):
+            own = instance_var_dir(settings.VAR_DIR, port)
+            if own != settings.VAR_DIR:
+                self._run_in_own_var_dir(own, port)  # does not return
         self.children: list[tuple[str, subprocess.Popen]] = []
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self._own_chain = not os.environ.get("CHAIN_RPC_URL")
@@ -85,6 +104,16 @@ class Command(BaseCommand):
             self.stdout.write("\n· stopping")
         finally:
             self._stop_all()
+
+    def _run_in_own_var_dir(self, var_dir: Path, port: int) -> None:
+        """Start again (same process, same arguments) with settings read for ``var_dir``: the
+        database, broker and deployments paths are fixed when settings load. A queue of its
+        own too, for when the broker is a shared server."""
+        env = dict(os.environ, JCTGOV_VAR_DIR=str(var_dir), **{INSTANCE_ENV: str(port)})
+        env.setdefault("CELERY_QUEUE", f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{port}")
+        self.stdout.write(f"· port {port}: this instance keeps its files in {var_dir}")
+        self.stdout.flush()
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
