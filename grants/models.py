@@ -9,6 +9,8 @@ with on_commit); nothing else assigns ``state``. Each model's ``TRANSITIONS`` ta
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -191,6 +193,9 @@ class Application(models.Model):
         db_index=True,
     )
     score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    # Not a column: selectors.with_visible_scores sets it (the score, or None where the viewer
+    # may not see it); pages show it, never ``score``. Declared so its readers type-check.
+    visible_score: Decimal | None
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

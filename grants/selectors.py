@@ -109,7 +109,7 @@ def with_visible_scores(applications: Iterable[Application], user: Any) -> list[
     see it (see score_visible). Pages show ``visible_score``, never ``score``."""
     rows = list(applications)
     for a in rows:
-        a.visible_score = a.score if score_visible(a, user) else None  # type: ignore[attr-defined]
+        a.visible_score = a.score if score_visible(a, user) else None
     return rows
 
 

@@ -116,7 +116,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
     reviews = selectors.visible_reviews(application, user)
     selectors.with_visible_scores([application], user)
     rubric = application.program.rubric
-    if application.visible_score is None:  # type: ignore[attr-defined]
+    if application.visible_score is None:
         reviews_for_means = [r for r in reviews if signed_in and r.reviewer_id == user.pk]
     else:
         reviews_for_means = reviews

@@ -26,7 +26,7 @@ def escrow_program_id(proposal: Proposal) -> int:
     The top 62 bits of the uid: deterministic for reruns, and distinct across databases that
     share one chain (a pk would collide).
     """
-    return int(proposal.uid, 16) >> 194  # type: ignore[arg-type]  # published: uid set
+    return int(proposal.published_uid, 16) >> 194
 
 
 def jct_needed(proposal: Proposal) -> int:
@@ -60,7 +60,7 @@ def proposal_batch(proposal: Proposal) -> Batch:
         calls = timelock.recognition_calls(
             [(r["recipient"], int(r["amount"])) for r in payload["recipients"]]
         )
-    return Batch(calls=tuple(calls), salt=bytes.fromhex(proposal.uid[2:]))  # type: ignore[index]
+    return Batch(calls=tuple(calls), salt=bytes.fromhex(proposal.published_uid[2:]))
 
 
 def parameter_values_before(proposal: Proposal, execute_block: int) -> dict[str, str] | None:

@@ -10,6 +10,7 @@ is the one statement of which state allows what.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -18,6 +19,9 @@ from django.db.models import Q
 
 from jctgov.core.fields import Uint256Field  # uint256 wei: NUMERIC(78,0), exact on SQLite
 from jctgov.core.states import Transition
+
+if TYPE_CHECKING:
+    from proposals.tally import Tally
 
 
 class ProposalKind(models.TextChoices):
@@ -55,6 +59,10 @@ FINAL_STATES = (
     ProposalState.CANCELLED,
     ProposalState.EXPIRED,
 )
+
+
+class NotPublished(ValueError):
+    """A field that publishing fixes was read on a proposal that has none (a draft)."""
 
 
 def execution_lease() -> timedelta:
@@ -164,6 +172,14 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not columns: the read side sets these on the instances it returns (templates and cache
+    # keys read them). Declared so their readers type-check; an instance that did not come
+    # through the named selector has none (AttributeError, as before).
+    tally: Tally  # selectors.open_proposals
+    results: dict[str, Any]  # dashboard.selectors.visitor_home
+    is_ready: bool  # selectors.execution_console, on the queued ones
+    expires_at: datetime  # selectors.execution_console, on those awaiting approval
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["author", "state"]), models.Index(fields=["kind", "state"])]
@@ -196,6 +212,36 @@ class Proposal(models.Model):
     @property
     def is_open_for_votes(self) -> bool:
         return self.state == ProposalState.ACTIVE
+
+    # Publishing sets uid, snapshot_block and the voting window together (services.lifecycle),
+    # and nothing clears them: code holding a published proposal (pending or later) reads them
+    # here, typed without None. On a draft they raise NotPublished instead of a None crash.
+    def _not_published(self, name: str) -> NotPublished:
+        return NotPublished(f"proposal {self.pk} ({self.state}) has no {name}: not published")
+
+    @property
+    def published_uid(self) -> str:
+        if self.uid is None:
+            raise self._not_published("uid")
+        return self.uid
+
+    @property
+    def published_snapshot_block(self) -> int:
+        if self.snapshot_block is None:
+            raise self._not_published("snapshot_block")
+        return self.snapshot_block
+
+    @property
+    def voting_starts_at(self) -> datetime:
+        if self.starts_at is None:
+            raise self._not_published("starts_at")
+        return self.starts_at
+
+    @property
+    def voting_ends_at(self) -> datetime:
+        if self.ends_at is None:
+            raise self._not_published("ends_at")
+        return self.ends_at
 
 
 class Vote(models.Model):

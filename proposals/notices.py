@@ -35,7 +35,7 @@ def proposals_closing_soon(*, now: datetime | None = None) -> int:
         if Event.objects.filter(dedupe_key=key).exists():
             continue
         holders = PowerSnapshotEntry.objects.filter(
-            snapshot__block_number=proposal.snapshot_block,  # type: ignore[misc]
+            snapshot__block_number=proposal.published_snapshot_block,
             power__gt=0,
         ).values_list("address", flat=True)
         voted = set(Vote.objects.filter(proposal=proposal).values_list("voter", flat=True))

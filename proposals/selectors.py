@@ -265,11 +265,11 @@ def execution_console(*, now=None) -> dict[str, Any]:
     base = Proposal.objects.select_related("author", "approved_by").order_by("closed_at", "id")
     queued = list(base.filter(state=S.QUEUED))
     for proposal in queued:
-        proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now  # type: ignore[attr-defined]
+        proposal.is_ready = proposal.ready_at is not None and proposal.ready_at <= now
     awaiting = list(base.filter(state=S.SUCCEEDED, approved_at__isnull=True))
     grace_s = current_value("governance.execution_grace_s")  # once for the whole list
     for proposal in awaiting:
-        proposal.expires_at = grace_deadline(proposal, grace_s=grace_s)  # type: ignore[attr-defined]
+        proposal.expires_at = grace_deadline(proposal, grace_s=grace_s)
     return {
         "awaiting_approval": awaiting,
         "pending_signatures": pending_safe_operations(),
@@ -311,7 +311,7 @@ def open_proposals(*, limit: int = 5) -> list[Proposal]:
     )
     totals = vote_totals_of([p.pk for p in proposals])
     for proposal in proposals:
-        proposal.tally = tally_from_totals(  # type: ignore[attr-defined]
+        proposal.tally = tally_from_totals(
             totals.get(proposal.pk, {}),
             total_supply=int(proposal.snapshot_total_supply or 0),
             quorum_bps=int(proposal.quorum_bps or 0),

@@ -76,7 +76,7 @@ def _check_receipt(
             vote_domain(proposal),
             message,
             vote.signature,
-            snapshot_block=proposal.snapshot_block,  # type: ignore[arg-type]
+            snapshot_block=proposal.published_snapshot_block,
         )
         digest = "0x" + signed.hex()
     except eip712.SignatureError as exc:
@@ -84,7 +84,8 @@ def _check_receipt(
     problems = []
     if digest != vote.digest:
         problems.append(f"receipt {vote.digest}: id is not its EIP-712 hash")
-    starts, ends = int(proposal.starts_at.timestamp()), int(proposal.ends_at.timestamp())  # type: ignore[union-attr]
+    starts = int(proposal.voting_starts_at.timestamp())
+    ends = int(proposal.voting_ends_at.timestamp())
     in_window = starts <= vote.timestamp <= ends
     if not in_window:
         problems.append(
@@ -105,7 +106,7 @@ def _check_receipt(
 def _chain_holdings(proposal: Proposal, votes: list[Vote]) -> dict[str, Holding]:
     """Own veJCT and delegate at the snapshot block, from the chain alone, of every voter and
     every address that ever delegated up to the block (from the DelegateChanged logs)."""
-    block = int(proposal.snapshot_block)  # type: ignore[arg-type]
+    block = proposal.published_snapshot_block
     addresses = {v.voter for v in votes} | power.delegators_ever(block)
     return power.holders_and_delegates_at(sorted(addresses), block) if addresses else {}
 
@@ -131,7 +132,7 @@ def verify_proposal(proposal: Proposal) -> Verification:
     problems = _check_chain(proposal)
     if content_uid(proposal_content_of(proposal)) != proposal.uid:
         problems.append("uid does not hash the published content")
-    block = int(proposal.snapshot_block)  # type: ignore[arg-type]
+    block = proposal.published_snapshot_block
     total_supply = power.vejct_total_supply_at(block)
     if (
         proposal.snapshot_total_supply is not None

@@ -12,7 +12,7 @@ This module holds the reads; the connection (Web3, deployments, artifacts) lives
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -119,7 +119,9 @@ _BALANCE_AT_BLOCK = function_signature_to_4byte_selector(
 _AGGREGATE3 = function_signature_to_4byte_selector("aggregate3((address,bool,bytes)[])")
 
 
-def multicall(calls: list[tuple[str, bytes]], *, allow_failure: bool = False) -> list[bytes | None]:
+def multicall(
+    calls: Sequence[tuple[str, bytes]], *, allow_failure: bool = False
+) -> list[bytes | None]:
     """Run (target, calldata) pairs through Multicall3.aggregate3 in batches of 500 eth_calls.
 
     Returns each call's return data (None for a failed call when ``allow_failure``)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from eth_typing import ChecksumAddress
 from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
@@ -117,7 +118,7 @@ def artifact(name: str) -> dict[str, Any]:
     return json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
 
 
-def address_of(name: str) -> str:
+def address_of(name: str) -> ChecksumAddress:
     try:
         return to_checksum_address(deployments()[name])
     except KeyError as exc:
@@ -133,5 +134,5 @@ def contract(name: str, address: str | None = None) -> Contract:
 
 
 @cache
-def _contract(name: str, address: str, url: str, timeout: int) -> Contract:
-    return get_web3().eth.contract(address=address, abi=artifact(name)["abi"])  # type: ignore[call-overload]
+def _contract(name: str, address: ChecksumAddress, url: str, timeout: int) -> Contract:
+    return get_web3().eth.contract(address=address, abi=artifact(name)["abi"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_typing import ChecksumAddress, HexStr
 from eth_utils import to_checksum_address
 
 from jctgov.chain.connection import contract, deployments, get_web3
@@ -39,7 +40,7 @@ def contract_events(
     """Events of deployed contracts ({deployments name: event names}) in [from_block, to_block],
     in chain order, as plain dicts (bytes as 0x hex):
     {"event", "contract", "block_number", "log_index", "tx_hash", "args": {name: int | str}}."""
-    decoders: dict[tuple[str, bytes], tuple[str, Any]] = {}
+    decoders: dict[tuple[ChecksumAddress, bytes], tuple[str, Any]] = {}
     for name, events in sources.items():
         c = contract(name)
         for event in events:
@@ -53,7 +54,7 @@ def contract_events(
             {
                 "fromBlock": int(from_block),
                 "toBlock": int(to_block),
-                "address": sorted({a for a, _ in decoders}),  # type: ignore[typeddict-item]
+                "address": sorted({a for a, _ in decoders}),
                 "topics": [sorted({"0x" + t.hex() for _, t in decoders})],
             }
         )
@@ -84,5 +85,5 @@ def contract_events(
 def transaction_call(tx_hash: str) -> tuple[str, bytes]:
     """(to, input) of transaction ``tx_hash``: what its sender asked the chain to run."""
     with rpc_errors("transaction"):
-        tx = get_web3().eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+        tx = get_web3().eth.get_transaction(HexStr(tx_hash))
     return to_checksum_address(tx["to"]) if tx.get("to") else "", bytes(tx["input"])

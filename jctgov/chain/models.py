@@ -193,6 +193,14 @@ class ChainOperation(models.Model):
     def needs_signatures(self) -> bool:
         return bool(self.safe)
 
+    @property
+    def signed_safe_tx_hash(self) -> str:
+        """The SafeTx hash of an operation through the Safe (chainop_safe_has_hash: every one
+        has it); ValueError on a direct call, which has none."""
+        if self.safe_tx_hash is None:
+            raise ValueError(f"operation {self.pk} goes through no Safe: no SafeTx hash")
+        return self.safe_tx_hash
+
 
 class OperationSignature(models.Model):
     """A steward's EIP-712 signature of an operation's SafeTx: one per (operation, signer)."""

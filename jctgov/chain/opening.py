@@ -120,7 +120,7 @@ def operations_rebuild_stale(*, state: safe.SafeState | None = None) -> dict[int
     ).exclude(safe="")
     rebuilt: dict[int, ChainOperation] = {}
     for old in stale:
-        if safe.find_execution(old.safe_tx_hash) is not None:  # type: ignore[arg-type]
+        if safe.find_execution(old.signed_safe_tx_hash) is not None:
             continue  # it did run: the relay records it
         with transaction.atomic():
             locked = ChainOperation.objects.select_for_update().get(pk=old.pk)

@@ -119,7 +119,7 @@ def operation_sign(
             field="safe_tx_hash",
         )
     try:
-        recovered = safe.recover_signer(op.safe_tx_hash, signature)  # type: ignore[arg-type]
+        recovered = safe.recover_signer(op.signed_safe_tx_hash, signature)
     except safe.BadSignature as exc:
         raise ApplicationError(str(exc), code=exc.code, field="signature") from exc
     if str(signer or "").lower() != recovered.lower():

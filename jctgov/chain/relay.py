@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from eth_typing import HexStr
 
 from jctgov.chain import client, safe
 from jctgov.chain.client import ChainError, ChainUnavailable
@@ -62,17 +63,18 @@ def operation_relay(*, operation_id: int, now: datetime | None = None) -> ChainO
         return get_operation(operation_id)
     op = get_operation(operation_id)
     try:
-        step = None
+        step: dict[str, Any] | None = None
         if op.safe:
-            step = _safe_precheck(op)
-            if step is False:
+            precheck = _safe_precheck(op)
+            if precheck is False:
                 return get_operation(operation_id)
+            step = precheck
         if step is None:
             step = handler_for(op).check(op)
         reconciled = step is not None
         if step is None:
             step = _send(op)
-        return _record_done(op.pk, step, reconciled=reconciled)  # type: ignore[arg-type]
+        return _record_done(op.pk, step, reconciled=reconciled)
     except ChainUnavailable:
         _release(operation_id)
         raise
@@ -83,13 +85,17 @@ def operation_relay(*, operation_id: int, now: datetime | None = None) -> ChainO
             _rebuild_quietly()
 
 
-def _safe_precheck(op: ChainOperation) -> dict[str, Any] | None | bool:
+def _safe_precheck(op: ChainOperation) -> dict[str, Any] | None | Literal[False]:
     """Already relayed → its step; nonce taken → rebuilt (False); below threshold → back to
     collecting (False); else None (go on)."""
     state = safe.safe_state()
     # A SafeTx that ran used its nonce: only when the Safe's nonce moved past ours can it have
     # run already (a crash after relaying), so only then are the Safe's logs read.
-    done = safe.find_execution(op.safe_tx_hash) if state.nonce > int(op.safe_nonce or 0) else None  # type: ignore[arg-type]
+    done = (
+        safe.find_execution(op.signed_safe_tx_hash)
+        if state.nonce > int(op.safe_nonce or 0)
+        else None
+    )
     if done is not None:
         if not done["success"]:
             raise ApplicationError("The Safe transaction failed on chain.", code="safe_tx_failed")
@@ -124,7 +130,7 @@ def _send(op: ChainOperation) -> dict[str, Any]:
         fn = _direct_call(op)
         return client.send_transaction(fn, private_key=key, serialize=True)
     except ChainError as exc:
-        if op.safe and (landed := safe.find_execution(op.safe_tx_hash)) is not None:  # type: ignore[arg-type]
+        if op.safe and (landed := safe.find_execution(op.signed_safe_tx_hash)) is not None:
             return landed  # an earlier send of ours landed in between
         if op.safe and exc.revert == "GS013":  # the inner call reverted: say why
             raise _inner_revert(op, exc) from exc
@@ -136,7 +142,7 @@ def _inner_revert(op: ChainOperation, exc: ChainError) -> ChainError:
     address to name it (e.g. "TimelockUnexpectedOperationState", "ExceedsRemaining")."""
     try:
         with client.rpc_errors(f"{op.kind} from the Safe"):
-            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": op.data})  # type: ignore[typeddict-item]
+            client.get_web3().eth.call({"from": op.safe, "to": op.to, "data": HexStr(op.data)})
     except ChainError as inner:
         return inner
     return exc

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_typing import ChecksumAddress
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from hexbytes import HexBytes
 from safe_eth.safe.safe_signature import SafeSignature, SafeSignatureEOA, SafeSignatureType
@@ -34,7 +35,7 @@ class SafeState:
     nonce: int
 
 
-def safe_address() -> str:
+def safe_address() -> ChecksumAddress:
     return client.address_of("Safe")
 
 
@@ -65,7 +66,7 @@ def build_safe_tx(*, to: str, data: bytes | str, nonce: int, value: int = 0) -> 
     raw = bytes(HexBytes(data))
     return SafeTx(
         None,  # type: ignore[arg-type]  # hashing needs no client: version, chain and nonce given
-        safe_address(),  # type: ignore[arg-type]  # checksummed
+        safe_address(),
         to_checksum_address(to),
         int(value),
         raw,

@@ -16,7 +16,9 @@ from typing import Any
 from django.conf import settings
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from web3 import exceptions as w3x
+from web3.types import RPCEndpoint, TxParams
 
 from jctgov.chain.connection import get_web3
 from jctgov.chain.errors import ChainError, ChainUnavailable, revert_reason, rpc_errors
@@ -46,7 +48,7 @@ _process_locks_guard = threading.Lock()
 
 
 @contextmanager
-def serialized_sender(address: str) -> Iterator[None]:
+def serialized_sender(address: ChecksumAddress) -> Iterator[None]:
     """Hold the one send slot of ``address``: a thread lock in this process and the address's
     ``RelayerNonce`` row locked in the database (every worker process), from reading the nonce
     until the transaction is broadcast. Two sends from the relayer never share a nonce."""
@@ -61,7 +63,7 @@ def serialized_sender(address: str) -> Iterator[None]:
         with transaction.atomic():
             row = RelayerNonce.objects.select_for_update().get(address=address)
             yield
-            nonce = get_web3().eth.get_transaction_count(address, "pending")  # type: ignore[arg-type]
+            nonce = get_web3().eth.get_transaction_count(address, "pending")
             RelayerNonce.objects.filter(pk=row.pk).update(next_nonce=nonce)
 
 
@@ -100,8 +102,13 @@ def send_transaction(
                 # Estimate against the pending block: the transaction lands in a NEW block, and
                 # VotingEscrow writes more (a new history point) than in a block it touched.
                 probe = fn_call.build_transaction({**params, "gas": 30_000_000})
-                estimate_input = {k: probe[k] for k in ("from", "to", "data", "value")}
-                gas = int(w3.eth.estimate_gas(estimate_input, "pending") * 1.2) + 20_000  # type: ignore[arg-type]
+                estimate_input: TxParams = {
+                    "from": probe["from"],
+                    "to": probe["to"],
+                    "data": probe["data"],
+                    "value": probe["value"],
+                }
+                gas = int(w3.eth.estimate_gas(estimate_input, "pending") * 1.2) + 20_000
             params["gas"] = gas
             tx = fn_call.build_transaction(params)
             signed = account.sign_transaction(tx)
@@ -148,7 +155,7 @@ def _replay_reason(tx: dict[str, Any], receipt: Any) -> str:
 
 def _dev_rpc(method: str, params: list[Any]) -> Any:
     with rpc_errors(method):
-        answer = get_web3().provider.make_request(method, params)  # type: ignore[arg-type]
+        answer = get_web3().provider.make_request(RPCEndpoint(method), params)
     if "error" in answer:
         raise ChainError(f"{method} failed: {answer['error']}")
     return answer.get("result")

@@ -32,8 +32,8 @@ def visitor_home() -> dict[str, Any]:
     open_proposals = proposals.open_proposals(limit=HOME_ROWS)
     for proposal in open_proposals:
         # The proposal page's own reading (proposals.results), so both say the same thing.
-        tally = proposal.tally.as_dict()  # type: ignore[attr-defined]  # open_proposals sets it
-        proposal.results = results(tally, state=proposal.state, snapshot_taken=True)  # type: ignore[attr-defined]
+        tally = proposal.tally.as_dict()
+        proposal.results = results(tally, state=proposal.state, snapshot_taken=True)
     return {
         "open_proposals": open_proposals,
         "programs": list(grants.programs_open(timezone.now(), limit=HOME_ROWS)),

@@ -16,7 +16,7 @@ from jctgov.core.errors import ApplicationError, Conflict, Forbidden
 from jctgov.core.text import text_problem
 from proposals import contract_votes, eip712
 from proposals.domain import vote_domain, vote_message
-from proposals.models import Proposal, ProposalState, Vote
+from proposals.models import NotPublished, Proposal, ProposalState, Vote
 from proposals.notices import delegate_voted
 from proposals.services import vote_store
 
@@ -180,9 +180,7 @@ def _verified(
         vote_domain(proposal),
         message,
         signature,
-        snapshot_block=lambda: Proposal.objects.values_list("snapshot_block", flat=True).get(  # type: ignore[arg-type,return-value]
-            pk=proposal.pk
-        ),
+        snapshot_block=lambda: _snapshot_block(proposal.pk),
     )
     return Vote(
         digest="0x" + digest.hex(),
@@ -193,6 +191,15 @@ def _verified(
         timestamp=timestamp,
         signature=signature if signature.startswith("0x") else "0x" + signature,
     )
+
+
+def _snapshot_block(proposal_id: int) -> int:
+    """Read only for a contract wallet's signature (EIP-1271 at the snapshot block). Terms
+    exist only for a published proposal, and publishing set the block with the uid."""
+    block = Proposal.objects.values_list("snapshot_block", flat=True).get(pk=proposal_id)
+    if block is None:
+        raise NotPublished(f"proposal {proposal_id} has no snapshot_block: not published")
+    return block
 
 
 def _record(vote: Vote, now: datetime, *, fresh: bool = False) -> tuple[Vote, bool]:
@@ -237,7 +244,7 @@ def _count_delegation(vote: Vote, ballot: vote_store.Ballot) -> None:
 
 
 def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime) -> None:
-    if state != ProposalState.ACTIVE or now >= proposal.ends_at:  # type: ignore[operator]
+    if state != ProposalState.ACTIVE or now >= proposal.voting_ends_at:
         raise _not_active(state)
     if timestamp > now.timestamp() + MAX_CLOCK_AHEAD_S:
         raise ApplicationError(
@@ -245,7 +252,8 @@ def _check_window(state: str, proposal: Proposal, timestamp: int, now: datetime)
             code="timestamp_in_future",
             field="timestamp",
         )
-    if not proposal.starts_at.timestamp() <= timestamp <= proposal.ends_at.timestamp():  # type: ignore[union-attr]
+    starts, ends = proposal.voting_starts_at, proposal.voting_ends_at
+    if not starts.timestamp() <= timestamp <= ends.timestamp():
         raise ApplicationError(
             "The vote's timestamp is outside the voting window.",
             code="timestamp_out_of_window",

@@ -37,7 +37,7 @@ def proposal_activate(*, proposal_id: int, now: datetime | None = None) -> Propo
         proposal = proposal_locked(proposal_id)
         if not can(proposal, "activate"):
             return proposal
-        snapshot = power.snapshot_at(proposal.snapshot_block)  # type: ignore[arg-type]
+        snapshot = power.snapshot_at(proposal.published_snapshot_block)
         if snapshot is None:
             return proposal
         transition(
@@ -66,9 +66,9 @@ def proposal_close(*, proposal_id: int, now: datetime | None = None) -> Proposal
         power.snapshot_confirm(block)
     with transaction.atomic():
         proposal = proposal_locked(proposal_id)
-        if not can(proposal, "close") or now < proposal.ends_at:  # type: ignore[operator]
+        if not can(proposal, "close") or now < proposal.voting_ends_at:
             return proposal
-        snapshot = power.snapshot_at(proposal.snapshot_block)  # type: ignore[arg-type]
+        snapshot = power.snapshot_at(proposal.published_snapshot_block)
         if snapshot is not None:
             _sync_with_snapshot(proposal, snapshot)
         tally = proposal_tally(proposal)
@@ -158,11 +158,12 @@ def proposals_advance(*, now: datetime | None = None) -> dict[str, int]:
     for pk, block, published_at in pending:
         if proposal_activate(proposal_id=pk, now=now).state == S.ACTIVE:
             moved["activated"] += 1
-        elif published_at and now - published_at > SNAPSHOT_RETRY_AFTER:
+        # A pending proposal is published: it has both (the test keeps mypy told so).
+        elif published_at and block is not None and now - published_at > SNAPSHOT_RETRY_AFTER:
             # The snapshot task was lost or failed: ask again, at most once a minute per block
             # (take_snapshot is idempotent).
             if cache.add(f"proposals:snapshot-retry:{block}", 1, SNAPSHOT_RETRY_AFTER.seconds):
-                power.enqueue_snapshot(block)  # type: ignore[arg-type]
+                power.enqueue_snapshot(block)
     due = Proposal.objects.filter(state=S.ACTIVE, ends_at__lte=now).values_list("pk", flat=True)
     for pk in due:
         try:
