@@ -62,3 +62,21 @@ def test_settings_page_adds_a_webhook_and_shows_the_secret_once(signed_in_page, 
     page.reload()
     assert page.locator("#webhook-secret").count() == 0
     assert "Slack" in page.locator("#webhook-settings").inner_text()
+
+
+def test_an_email_link_opened_in_a_fresh_browser_asks_then_verifies(page, wallet):
+    """The verification link from the email, in a browser that never visited the site (no
+    session, no CSRF cookie yet): opening it changes nothing; the button verifies (the form's
+    CSRF token comes with the page)."""
+    from jctgov.notify.models import Channel
+
+    user = User.objects.create(address=wallet.address)
+    channel = services.email_set(user=user, address="reader@example.org", events_=[])
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"/notifications/verify/{services.verification_token(channel)}/")
+    assert "reader@example.org" in page.locator("main").inner_text()
+    assert Channel.objects.get(pk=channel.pk).verified_at is None
+    page.get_by_role("button", name="Yes, verify this address").click()
+    page.get_by_role("heading", name="Email verified").wait_for()
+    assert Channel.objects.get(pk=channel.pk).verified_at is not None
+    assert no_horizontal_overflow(page)
