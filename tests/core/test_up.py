@@ -96,39 +96,6 @@ def environ_of(pid: int) -> dict[str, str]:
     )
 
 
-def test_every_child_of_up_uses_the_chain_port_it_was_given(tmp_path):
-    web_port, chain_port = free_port(), free_port()
-    log = tmp_path / "up.log"
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "up", "--no-demo", "--port", str(web_port)]
-        + ["--chain-port", str(chain_port)],
-        cwd=ROOT,
-        env=up_env(tmp_path),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_until(lambda: b"running at" in log.read_bytes() or proc.poll() is not None, 240)
-        assert proc.poll() is None, log.read_text()
-        assert f"running at http://127.0.0.1:{web_port}/" in log.read_text()
-        children = children_of(proc.pid)
-        assert len(children) == 3, log.read_text()  # chain, worker+beat, web
-        for child in children:
-            env = environ_of(child)
-            assert env["CHAIN_RPC_URL"] == f"http://127.0.0.1:{chain_port}"
-            assert env["JCTGOV_SITE_URL"] == f"http://127.0.0.1:{web_port}"
-        nonce = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/v1/auth/nonce", timeout=10)
-        assert b'"domain":"127.0.0.1:%d"' % web_port in nonce.read()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-
-
 def start_up(tmp_path: Path, web_port: int, chain_port: int, log: Path, **env: str):
     """`up` in the background until it says it runs; ``env`` overrides ``up_env`` (an empty
     value leaves the variable out)."""
@@ -154,6 +121,24 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+def test_every_child_of_up_uses_the_chain_port_it_was_given(tmp_path):
+    web_port, chain_port = free_port(), free_port()
+    log = tmp_path / "up.log"
+    proc = start_up(tmp_path, web_port, chain_port, log)
+    try:
+        assert f"running at http://127.0.0.1:{web_port}/" in log.read_text()
+        children = children_of(proc.pid)
+        assert len(children) == 3, log.read_text()  # chain, worker+beat, web
+        for child in children:
+            env = environ_of(child)
+            assert env["CHAIN_RPC_URL"] == f"http://127.0.0.1:{chain_port}"
+            assert env["JCTGOV_SITE_URL"] == f"http://127.0.0.1:{web_port}"
+        nonce = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/api/v1/auth/nonce", timeout=10)
+        assert b'"domain":"127.0.0.1:%d"' % web_port in nonce.read()
+    finally:
+        stop(proc)
 
 
 def nonces_in(database: Path) -> int:
