@@ -18,7 +18,13 @@ from jctgov.chain.models import MAXTIME, VeLock
 from jctgov.wallets.services import steward_grant
 from tests.dashboard.test_selectors import vote
 from tests.factories import UserFactory
-from tests.grants.factories import WEI, draft_application, make_program, reviewed_application
+from tests.grants.factories import (
+    WEI,
+    draft_application,
+    funded_reviewed_application,
+    make_program,
+    reviewed_application,
+)
 from tests.market.factories import NodeFactory, ProviderFactory
 from tests.proposals.factories import make_active, make_draft, make_succeeded
 from tests.ui import test_pages_browser as tour
@@ -166,14 +172,9 @@ def test_old_console_urls_land_on_their_section(browser, live_server):
 
 @pytest.mark.parametrize("wallet_key", [DEV_KEYS[0]])  # the dev Safe's 1-of-1 owner
 def test_steward_co_signs_a_milestone_payout_from_the_console(signed_in_page, wallet, chain):
-    from tests.grants.test_payouts import fund_escrow
-
     page = signed_in_page
     steward = steward_grant(address=wallet.address)
-    reviewers = [UserFactory(), UserFactory()]
-    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
-    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
-    application = reviewed_application(program, reviewers)
+    application = funded_reviewed_application(chain)
     grant_services.application_decide(
         application_id=application.pk, actor=steward, approve=True, reason="Strong reviews"
     )

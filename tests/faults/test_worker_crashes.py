@@ -29,8 +29,8 @@ from proposals.models import Proposal, ProposalKind, ProposalState
 from tests.factories import UserFactory
 from tests.fixtures.rpc_proxy import method_is
 from tests.fixtures.worker import wait_until
-from tests.grants.factories import approved_application, make_program
-from tests.grants.test_payouts import fund_escrow, payout_events
+from tests.grants.factories import approved_application, fund_escrow, make_program
+from tests.grants.test_payouts import payout_events
 from tests.proposals.factories import WEI, make_draft, make_succeeded
 from tests.proposals.test_execution import DELAY, executed_txs, recognition
 

@@ -116,3 +116,19 @@ def set_state(obj, state) -> None:
 
 
 __all__ = ["Application", "ApplicationState", "Milestone"]
+
+
+def fund_escrow(chain, escrow_program_id: int, amount: int) -> None:
+    """What an executed grant-budget proposal does: the timelock approves and funds."""
+    grant_escrow = chain.contract("GrantEscrow")
+    chain.as_timelock(chain.contract("JCT").functions.approve(grant_escrow.address, amount))
+    chain.as_timelock(grant_escrow.functions.fundProgram(escrow_program_id, amount))
+
+
+def funded_reviewed_application(chain, budget: int = 1_000 * WEI) -> Application:
+    """An application two reviewers scored, in a program whose escrow on the chain holds its
+    whole budget: what a steward decides and then pays milestones from."""
+    reviewers = [UserFactory(), UserFactory()]
+    program = make_program(budget=budget, reviewers=reviewers)
+    fund_escrow(chain, program.escrow_program_id, budget)
+    return reviewed_application(program, reviewers)

@@ -9,8 +9,7 @@ from grants import services
 from grants.models import Application, ApplicationState, Milestone, MilestoneState
 from jctgov.chain.devkeys import DEV_KEYS
 from jctgov.wallets.services import steward_grant
-from tests.factories import UserFactory
-from tests.grants.factories import WEI, make_program, reviewed_application
+from tests.grants.factories import WEI, funded_reviewed_application, make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,14 +89,9 @@ def test_applicant_saves_a_draft_edits_it_and_then_submits(signed_in_page, walle
 
 @pytest.mark.parametrize("wallet_key", [DEV_KEYS[0]])  # the dev Safe's 1-of-1 owner
 def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page, wallet, chain):
-    from tests.grants.test_payouts import fund_escrow
-
     page = signed_in_page
     steward = steward_grant(address=wallet.address)
-    reviewers = [UserFactory(), UserFactory()]
-    program = make_program(budget=1_000 * WEI, reviewers=reviewers)
-    fund_escrow(chain, program.escrow_program_id, 1_000 * WEI)
-    application = reviewed_application(program, reviewers)
+    application = funded_reviewed_application(chain)
 
     page.goto("/steward/")
     page.locator(f'#decisions tr[data-application="{application.pk}"]').get_by_role(
@@ -136,5 +130,5 @@ def test_steward_approves_then_accepts_and_the_milestone_is_paid(signed_in_page,
     page.goto(f"/grants/applications/{application.pk}/")
     row = page.locator(f'tr[data-milestone="{milestone.pk}"]')
     assert "Paid" in row.inner_text() and paid.tx_hash[:12] in row.inner_text()
-    page.goto(f"/grants/{program.pk}/")
+    page.goto(f"/grants/{application.program_id}/")
     assert page.locator("#budget-paid").inner_text() == "50"

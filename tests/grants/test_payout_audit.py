@@ -7,7 +7,8 @@ from eth_account import Account
 
 from grants import services
 from proposals.executions import NO_MATCH, executions_audit
-from tests.grants.test_payouts import accept, approved, fund_escrow  # noqa: F401 (fixture)
+from tests.grants.factories import fund_escrow
+from tests.grants.test_payouts import accept, approved  # noqa: F401 (fixture)
 
 WEI = 10**18
 

@@ -17,16 +17,15 @@ from jctgov.chain import client
 from jctgov.chain.models import ChainOperation
 from jctgov.core.errors import ApplicationError
 from tests.factories import UserFactory
-from tests.grants.factories import WEI, approved_application, make_program, reviewed_application
+from tests.grants.factories import (
+    WEI,
+    approved_application,
+    fund_escrow,
+    make_program,
+    reviewed_application,
+)
 
 MS = MilestoneState
-
-
-def fund_escrow(chain, escrow_program_id: int, amount: int) -> None:
-    """What an executed grant-budget proposal does: the timelock approves and funds."""
-    grant_escrow = chain.contract("GrantEscrow")
-    chain.as_timelock(chain.contract("JCT").functions.approve(grant_escrow.address, amount))
-    chain.as_timelock(grant_escrow.functions.fundProgram(escrow_program_id, amount))
 
 
 def payout_events(escrow_program_id: int) -> list:
