@@ -75,8 +75,6 @@ def _accepted_by_contract(
 ) -> bool:
     """Does the voter's contract accept ``signature`` over ``digest`` at the snapshot block?"""
     block = snapshot_block() if callable(snapshot_block) else snapshot_block
-    if block is None:
-        return False
     from jctgov.chain import client as chain
 
     return chain.is_valid_erc1271_signature(voter, digest, signature, block=block)
